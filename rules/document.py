@@ -1,0 +1,189 @@
+"""Reads an administrative document (Nghị định 30/2020 layout) from plain text.
+
+The text may come from a .txt file, or from .docx/.pdf extraction: tables are flattened, the
+signature column is interleaved with the Nơi nhận column, diacritics go missing. The reader never
+raises on any text; what it cannot find stays `None` or empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from rules import blocks
+from rules.text import fold, nfc
+
+# Phụ lục III of Nghị định 30/2020: type abbreviations used in số, ký hiệu.
+TYPE_CODES: dict[str, str] = {
+    "NQ": "nghị quyết", "QĐ": "quyết định", "CT": "chỉ thị", "QC": "quy chế", "QYĐ": "quy định",
+    "TC": "thông cáo", "TB": "thông báo", "HD": "hướng dẫn", "CTR": "chương trình",
+    "KH": "kế hoạch", "PA": "phương án", "ĐA": "đề án", "DA": "dự án", "BC": "báo cáo",
+    "BB": "biên bản", "TTR": "tờ trình", "HĐ": "hợp đồng", "CĐ": "công điện",
+    "BGN": "bản ghi nhớ", "BTT": "bản thỏa thuận", "GUQ": "giấy ủy quyền", "GM": "giấy mời",
+    "GGT": "giấy giới thiệu", "GNP": "giấy nghỉ phép", "PG": "phiếu gửi", "PC": "phiếu chuyển",
+    "PB": "phiếu báo",
+}
+_TITLES = {fold(name): name for name in TYPE_CODES.values()}
+
+_NUMBER = re.compile(r"^\W*s[oố]\s*(?:ký hiệu|ky hieu)?\s*[:.]?\s*(.*)$", re.IGNORECASE)
+_NOTATION = re.compile(r"(\d+)?\s*/\s*([^\s/]+?)-([^\s/]+)")
+_PLACE_DATE = re.compile(
+    r"^\W*(?P<place>[^\d,;:]{2,40}?)\s*,\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?"
+    r"\s*năm\s*(?P<y>\d{4})",
+    re.IGNORECASE,
+)
+_DMY = re.compile(r"\bngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
+_URGENCY = {"hoa toc hen gio": "hoa_toc_hen_gio", "hoa toc": "hoa_toc",
+            "thuong khan": "thuong_khan", "khan": "khan"}
+_MOTTO = ("cong hoa xa hoi", "doc lap", "socialist")
+HEADER_LINES = 40
+
+
+@dataclass(frozen=True)
+class Document:
+    """The parts of a document that routing needs, as read from its text."""
+
+    text: str
+    number: str | None = None
+    notation: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    issuer_code: str | None = None
+    place: str | None = None
+    date: dt.date | None = None
+    partial_date: str | None = None
+    date_hint: dt.date | None = None
+    urgency: str | None = None
+    subject: str | None = None
+    kinh_gui: list[str] = field(default_factory=list)
+    noi_nhan: list[str] = field(default_factory=list)
+    signature: list[str] = field(default_factory=list)
+
+    def article(self, number: int) -> str | None:
+        """The text of `Điều <number>` of the document, if it has one."""
+        return blocks.article(self.text, number)
+
+
+def read_document(text: str) -> Document:
+    """Read `text` into a `Document`; never raises."""
+    lines = [_clean(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    header = lines[:HEADER_LINES]
+    number, notation, doc_type, issuer_code = _number(header)
+    place, date, partial = _place_date(header)
+    noi_nhan, signature = blocks.noi_nhan(lines)
+    return Document(
+        text="\n".join(lines),
+        number=number,
+        notation=notation,
+        doc_type=_title_type(header) or doc_type or ("công văn" if _subject(header) else None),
+        issuer=_issuer(header),
+        issuer_code=issuer_code,
+        place=place,
+        date=date,
+        partial_date=partial,
+        date_hint=None if date else _latest_date(lines),
+        urgency=_urgency(header),
+        subject=_subject(header),
+        kinh_gui=blocks.kinh_gui(lines),
+        noi_nhan=noi_nhan,
+        signature=signature,
+    )
+
+
+def _clean(line: str) -> str:
+    return nfc(line.replace("**", "").replace("\t", "  ")) if line.strip() else ""
+
+
+def _number(header: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
+    for line in header:
+        match = _NUMBER.match(line)
+        if not match or "/" not in match.group(1):
+            continue
+        notation = _NOTATION.search(match.group(1))
+        if not notation:
+            continue
+        digits, left, right = notation.groups()
+        code = left.upper()
+        mark = f"/{left}-{right}"
+        if code in TYPE_CODES:
+            return (f"{int(digits)}{mark}" if digits else None, mark, TYPE_CODES[code], right)
+        # A công văn has no type: number/ISSUER-UNIT.
+        return (f"{int(digits)}{mark}" if digits else None, mark, "công văn", left)
+    return None, None, None, None
+
+
+def _place_date(header: list[str]) -> tuple[str | None, dt.date | None, str | None]:
+    for line in header:
+        match = _PLACE_DATE.match(line)
+        if not match:
+            continue
+        year = int(match["y"])
+        month = int(match["m"]) if match["m"] else None
+        day = int(match["d"]) if match["d"] else None
+        place = match["place"].strip()
+        if month and day:
+            try:
+                return place, dt.date(year, month, day), None
+            except ValueError:
+                pass
+        partial = f"{year:04d}-{month:02d}" if month and 1 <= month <= 12 else f"{year:04d}"
+        return place, None, partial
+    return None, None, None
+
+
+def _latest_date(lines: list[str]) -> dt.date | None:
+    """The latest `ngày dd/mm/yyyy` in the text: a hint when the document has no date line."""
+    found: list[dt.date] = []
+    for line in lines:
+        for d, m, y in _DMY.findall(line):
+            try:
+                found.append(dt.date(int(y), int(m), int(d)))
+            except ValueError:
+                continue
+    return max(found) if found else None
+
+
+def _title_type(header: list[str]) -> str | None:
+    for line in header:
+        if line and line.isupper():
+            name = _TITLES.get(fold(line).strip(" ."))
+            if name:
+                return name
+    return None
+
+
+def _subject(header: list[str]) -> str | None:
+    for i, line in enumerate(header):
+        match = re.match(r"^\W*V/v\s*[:.]?\s*(.*)$", line, re.IGNORECASE)
+        if match:
+            parts = [match.group(1)]
+            for nxt in header[i + 1 :]:
+                if not nxt or fold(nxt).startswith("kinh gui"):
+                    break
+                parts.append(nxt)
+            return " ".join(p for p in parts if p) or None
+    for i, line in enumerate(header):
+        if line.isupper() and fold(line).strip(" .") in _TITLES:
+            following = [nxt for nxt in header[i + 1 : i + 4] if nxt]
+            return following[0] if following and not following[0].isupper() else None
+    return None
+
+
+def _urgency(header: list[str]) -> str | None:
+    for line in header:
+        key = fold(line).strip(" .*")
+        if key in _URGENCY and line.isupper():
+            return _URGENCY[key]
+    return None
+
+
+def _issuer(header: list[str]) -> str | None:
+    """The lowest upper-case line above `Số:` (the issuing body), skipping the national motto."""
+    candidate: str | None = None
+    for line in header:
+        if _NUMBER.match(line) and "/" in line:
+            return candidate
+        if line and line.isupper() and not fold(line).startswith(_MOTTO) and len(line) < 90:
+            candidate = line.strip(" -")
+    return None

@@ -1,0 +1,256 @@
+"""Expansion: every Kính gửi and Nơi nhận line of a document becomes exactly one outcome.
+
+An outcome is `recipients` (agency ids, each with its reason), `excluded` (with the reason:
+an archive copy, the sender's own leaders) or `unresolved` (with the reason a clerk needs:
+no such agency, a category empty on that date, an ambiguous name). A partly read line is
+`unresolved`, and the agencies it did name still receive the document: a missed agency is
+worse than a question to the clerk. The recipient list is the union, each agency once, with
+every reason that chose it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.document import Document
+from rules.directory import Agency, Directory
+from rules.lines import LineContext, Part, resolve_line
+from rules.names import NameIndex
+from rules.notes import split_notes
+from rules.ruleset import RuleSet
+from rules.segments import Segmenter
+
+
+class UnknownSender(ValueError):
+    """The sender id given to `expand` names no agency of the directory."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one line chose one agency."""
+
+    line: int
+    rule: str
+    rules_version: str
+    category: str
+    text: str
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The reason as JSON."""
+        out = {"line": self.line, "rule": self.rule, "rules_version": self.rules_version,
+               "category": self.category, "text": self.text}
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+@dataclass
+class Recipient:
+    """One agency that receives the document, with every reason."""
+
+    id: str
+    name: str
+    kind: str
+    reasons: list[Reason]
+
+    def to_json(self) -> dict[str, Any]:
+        """The recipient as JSON."""
+        return {"id": self.id, "name": self.name, "kind": self.kind,
+                "reasons": [r.to_json() for r in self.reasons]}
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """The outcome of one recipient line."""
+
+    number: int
+    section: str
+    text: str
+    outcome: str
+    categories: list[str]
+    agencies: list[str]
+    notes: dict[str, Any]
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The line as JSON (the stable keys other tools read)."""
+        return {"line": self.number, "section": self.section, "text": self.text,
+                "outcome": self.outcome, "categories": self.categories,
+                "agencies": self.agencies, "notes": self.notes, "reason": self.reason}
+
+
+@dataclass
+class Expansion:
+    """The whole answer: who receives the document, and what became of every line."""
+
+    document: Document
+    as_of: dt.date
+    as_of_source: str
+    sender: str | None
+    sender_source: str
+    rules_id: str
+    rules_version: str
+    directory_id: str
+    lines: list[LineOutcome]
+    recipients: list[Recipient]
+
+    @property
+    def unresolved(self) -> list[LineOutcome]:
+        """The lines a clerk must look at."""
+        return [line for line in self.lines if line.outcome == "unresolved"]
+
+    def to_json(self) -> dict[str, Any]:
+        """The expansion as JSON (the shape `docroute expand --json` prints)."""
+        doc = self.document
+        return {
+            "document": {
+                "number": doc.number, "notation": doc.notation, "type": doc.doc_type,
+                "issuer": doc.issuer or doc.issuer_code, "issuer_code": doc.issuer_code,
+                "place": doc.place, "date": doc.date.isoformat() if doc.date else None,
+                "urgency": doc.urgency, "subject": doc.subject,
+            },
+            "as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source,
+            "sender": self.sender, "sender_source": self.sender_source,
+            "rules": {"id": self.rules_id, "version": self.rules_version},
+            "rules_version": self.rules_version, "directory": self.directory_id,
+            "lines": [line.to_json() for line in self.lines],
+            "recipients": [r.to_json() for r in self.recipients],
+        }
+
+
+def expand(
+    document: Document,
+    directory: Directory,
+    ruleset: RuleSet,
+    as_of: dt.date | None = None,
+    sender: str | None = None,
+) -> Expansion:
+    """Expand the recipient lines of `document` (see the module docstring)."""
+    names = _names(directory, ruleset)
+    day, day_source = _as_of(document, as_of)
+    sender_agency, sender_source = _sender(document, directory, names, ruleset, sender)
+    context = LineContext(
+        directory=directory, ruleset=ruleset, segmenter=Segmenter(ruleset, names),
+        as_of=day, sender=sender_agency, document=document,
+        foreign_place=None if sender else _foreign_place(document, directory, names, ruleset),
+    )
+    lines: list[LineOutcome] = []
+    parts_by_line: list[list[Part]] = []
+    for section, items in (("kinh_gui", document.kinh_gui), ("noi_nhan", document.noi_nhan)):
+        for item in items:
+            bare, notes = split_notes(item)
+            if section == "noi_nhan":
+                context.kinh_gui_agencies = _agencies_of(parts_by_line, lines, "kinh_gui")
+                context.kinh_gui_lines = [ln.number for ln in lines if ln.section == "kinh_gui"]
+            parts = resolve_line(bare, context)
+            parts_by_line.append(parts)
+            lines.append(_outcome(len(lines) + 1, section, item, notes.to_json(), parts))
+    recipients = _union(lines, parts_by_line, ruleset)
+    return Expansion(
+        document=document, as_of=day, as_of_source=day_source,
+        sender=sender_agency.id if sender_agency else None, sender_source=sender_source,
+        rules_id=ruleset.id, rules_version=ruleset.version, directory_id=directory.id,
+        lines=lines, recipients=recipients,
+    )
+
+
+def _names(directory: Directory, ruleset: RuleSet) -> NameIndex:
+    """The name index of this directory under this rule set's abbreviations (built once)."""
+    key = id(ruleset.abbreviations)
+    cached = directory.cache.get(key)
+    if cached is None or cached[0] is not ruleset.abbreviations:
+        cached = (ruleset.abbreviations, NameIndex(directory, ruleset))
+        directory.cache[key] = cached
+    index = cached[1]
+    assert isinstance(index, NameIndex)
+    return index
+
+
+def _as_of(document: Document, as_of: dt.date | None) -> tuple[dt.date, str]:
+    if as_of is not None:
+        return as_of, "given"
+    if document.date is not None:
+        return document.date, "document date"
+    if document.partial_date:
+        year, _, month = document.partial_date.partition("-")
+        day = dt.date(int(year), int(month or 1), 1)
+        return day, f"partial document date {document.partial_date} (day missing): first day used"
+    if document.date_hint is not None:
+        return document.date_hint, "no date line: the latest date in the text"
+    return dt.date.today(), "no date in the document: today"
+
+
+def _sender(
+    document: Document, directory: Directory, names: NameIndex, ruleset: RuleSet,
+    sender: str | None,
+) -> tuple[Agency | None, str]:
+    if sender is not None:
+        agency = directory.get(sender)
+        if agency is None:
+            raise UnknownSender(f"sender '{sender}' is not an agency of directory '{directory.id}'")
+        return agency, "given"
+    if document.issuer:
+        ids = names.lookup(ruleset.tokens(document.issuer))
+        if len(ids) == 1:
+            found = directory.get(ids[0])
+            return found, f"issuer '{document.issuer}' found in the directory"
+    return None, "unknown (pass --sender)"
+
+
+def _foreign_place(
+    document: Document, directory: Directory, names: NameIndex, ruleset: RuleSet
+) -> str | None:
+    """The document's place when it lies outside the directory's province, else None."""
+    if not document.place:
+        return None
+    place = ruleset.tokens(document.place)
+    if place in names.places:
+        return None
+    return document.place
+
+
+def _outcome(
+    number: int, section: str, item: str, notes: dict[str, Any], parts: list[Part]
+) -> LineOutcome:
+    kinds = {p.outcome for p in parts}
+    outcome = "unresolved" if "unresolved" in kinds or not parts else (
+        "recipients" if "recipients" in kinds else "excluded")
+    agencies: list[str] = []
+    for part in parts:
+        agencies.extend(a.id for a in part.agencies if a.id not in agencies)
+    categories: list[str] = []
+    for part in parts:
+        if part.category not in categories:
+            categories.append(part.category)
+    reason = "; ".join(p.text for p in parts) or "nothing on this line names a recipient"
+    return LineOutcome(number, section, item, outcome, categories, agencies, notes, reason)
+
+
+def _agencies_of(
+    parts_by_line: list[list[Part]], lines: list[LineOutcome], section: str
+) -> list[Agency]:
+    out: dict[str, Agency] = {}
+    for line, parts in zip(lines, parts_by_line, strict=True):
+        if line.section == section:
+            for part in parts:
+                out.update((a.id, a) for a in part.agencies)
+    return list(out.values())
+
+
+def _union(
+    lines: list[LineOutcome], parts_by_line: list[list[Part]], ruleset: RuleSet
+) -> list[Recipient]:
+    recipients: dict[str, Recipient] = {}
+    for line, parts in zip(lines, parts_by_line, strict=True):
+        for part in parts:
+            for agency in part.agencies:
+                recipient = recipients.setdefault(
+                    agency.id, Recipient(agency.id, agency.name, agency.kind, []))
+                recipient.reasons.append(Reason(
+                    line=line.number, rule=part.rule, rules_version=ruleset.version,
+                    category=part.category, text=part.why(agency), notes=line.notes,
+                ))
+    return list(recipients.values())

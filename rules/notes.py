@@ -1,0 +1,103 @@
+"""Parenthetical notes on a recipient line: `(VBĐT)`, `(để b/c)`, `(t/h)`, `(3b)`.
+
+They do not change *who* receives the document, only *how* and *why*: an electronic copy only,
+the purpose (report to a superior, carry out, coordinate, for information) and paper copies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.text import fold
+
+_PAREN = re.compile(r"\(([^()]*)\)")
+_COPIES = re.compile(r"^(\d{1,3})\s*(b|ban|bản)$")
+
+# Folded note text -> purpose key. Longest forms first is not needed: each part is matched whole.
+_PURPOSES: dict[str, str] = {
+    "b/c": "report",
+    "bc": "report",
+    "de b/c": "report",
+    "de bc": "report",
+    "bao cao": "report",
+    "de bao cao": "report",
+    "t/h": "execute",
+    "th": "execute",
+    "thuc hien": "execute",
+    "de thuc hien": "execute",
+    "de t/h": "execute",
+    "p/h": "coordinate",
+    "ph": "coordinate",
+    "phoi hop": "coordinate",
+    "de phoi hop": "coordinate",
+    "de p/h": "coordinate",
+    "de biet": "information",
+    "biet": "information",
+    "de biet va thuc hien": "execute",
+    "de biet, thuc hien": "execute",
+    "chi dao": "direct",
+    "de chi dao": "direct",
+    "theo doi": "information",
+    "de theo doi": "information",
+    "gs": "supervise",
+    "giam sat": "supervise",
+}
+_ELECTRONIC = {"vbdt", "van ban dien tu", "vb dien tu", "qua mang", "email", "e-office", "eoffice"}
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What the parenthetical notes of one line say."""
+
+    electronic_only: bool = False
+    purpose: tuple[str, ...] = ()
+    paper_copies: int | None = None
+    other: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The notes as the JSON object of a line (only the keys that were present)."""
+        out: dict[str, Any] = {}
+        if self.electronic_only:
+            out["electronic_only"] = True
+        if self.purpose:
+            out["purpose"] = list(self.purpose)
+        if self.paper_copies is not None:
+            out["paper_copies"] = self.paper_copies
+        if self.other:
+            out["other"] = list(self.other)
+        return out
+
+
+def split_notes(text: str) -> tuple[str, Notes]:
+    """Return `text` without its parentheses, and the notes they held."""
+    parts: list[str] = []
+    for inner in _PAREN.findall(text):
+        parts.extend(p.strip() for p in re.split(r"[,;]", inner) if p.strip())
+    bare = _PAREN.sub(" ", text)
+    # An unclosed "(" (OCR, a wrapped line) still starts a note.
+    if "(" in bare:
+        bare, _, tail = bare.partition("(")
+        parts.extend(p.strip() for p in re.split(r"[,;]", tail) if p.strip())
+    return bare, _read_notes(parts)
+
+
+def _read_notes(parts: list[str]) -> Notes:
+    electronic = False
+    purposes: list[str] = []
+    copies: int | None = None
+    other: list[str] = []
+    for part in parts:
+        key = fold(part).strip(" .")
+        copy_match = _COPIES.match(key)
+        if key in _ELECTRONIC:
+            electronic = True
+        elif key in _PURPOSES:
+            if _PURPOSES[key] not in purposes:
+                purposes.append(_PURPOSES[key])
+        elif copy_match:
+            copies = int(copy_match.group(1))
+        else:
+            other.append(part)
+    return Notes(electronic, tuple(purposes), copies, tuple(other))

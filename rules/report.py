@@ -1,0 +1,50 @@
+"""Renders an expansion as a readable table for a clerk: unresolved lines first, then who and why."""
+
+from __future__ import annotations
+
+from rules.expansion import Expansion, LineOutcome
+
+_MARK = {"recipients": " ", "excluded": "-", "unresolved": "!"}
+
+
+def render(expansion: Expansion) -> str:
+    """The whole report as text."""
+    out = _heading(expansion)
+    unresolved = expansion.unresolved
+    if unresolved:
+        out.append(f"!! {len(unresolved)} UNRESOLVED LINE(S): a clerk must decide")
+        out.extend(_line(line, detail=True) for line in unresolved)
+        out.append("")
+    out.append("LINES")
+    out.extend(_line(line, detail=False) for line in expansion.lines)
+    out.append("")
+    out.append(f"RECIPIENTS ({len(expansion.recipients)})")
+    for recipient in expansion.recipients:
+        lines = ",".join(str(r.line) for r in recipient.reasons)
+        out.append(f"  {recipient.id:<34} {recipient.name}  [{recipient.kind}]  line {lines}")
+        for reason in recipient.reasons:
+            out.append(f"      why (line {reason.line}, rule {reason.rule}): {reason.text}")
+    return "\n".join(out)
+
+
+def _heading(expansion: Expansion) -> list[str]:
+    doc = expansion.document
+    number = doc.number or doc.notation or "(no number)"
+    return [
+        f"Document {number} · {doc.doc_type or 'type unknown'} · {doc.place or 'place unknown'} "
+        f"· {doc.date.isoformat() if doc.date else 'no date'}",
+        f"As of {expansion.as_of} ({expansion.as_of_source}) · sender "
+        f"{expansion.sender or '?'} ({expansion.sender_source})",
+        f"Rules {expansion.rules_id} {expansion.rules_version} · directory {expansion.directory_id}",
+        "",
+    ]
+
+
+def _line(line: LineOutcome, detail: bool) -> str:
+    mark = _MARK.get(line.outcome, "?")
+    head = f" {mark} {line.number:>2} {line.section:<8} {line.outcome:<10} {line.text}"
+    if detail or line.outcome != "recipients":
+        return f"{head}\n        → {line.reason}"
+    count = len(line.agencies)
+    return f"{head}\n        → {count} agenc{'y' if count == 1 else 'ies'}: {', '.join(line.agencies[:6])}" + (
+        " …" if count > 6 else "")

@@ -1,0 +1,267 @@
+"""The rule set: how recipient phrases map to selections of agencies, under a versioned policy.
+
+A rule set is a YAML file (the default ships as rules/data/default_rules.yaml; a province can
+supply its own). Phrases are written as clerks write them and compiled to token patterns:
+`[optional|words]`, `(required|alternatives)`, `#` for a number; commas are always optional and
+abbreviations are expanded, so `[các] sở, ban, ngành` also matches `Cac so ban nganh`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rules.directory import KINDS, LEVELS
+from rules.text import Abbreviations, Tokens, raw_tokens, words
+
+ACTIONS = frozenset({"select", "archive", "as_above", "as_article"})
+SCOPES = frozenset({"province", "sender_area", "under_sender", "children_of_previous"})
+_PHRASE_PART = re.compile(r"\[|\]|\(|\)|\||#|[^\[\]()|#]+")
+
+
+class RuleSetError(ValueError):
+    """A rule-set file is not valid; `problems` names file, rule and field of each error."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Which agencies a rule chooses: by kind, tag and level, within a scope."""
+
+    kinds: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    level: str | None = None
+    scope: str = "province"
+
+
+@dataclass(frozen=True)
+class PolicyAddition:
+    """Kinds a rule also selects while a policy flag is on (e.g. ĐVSN in "sở, ban, ngành")."""
+
+    flag: str
+    kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way of writing a category, and what it selects."""
+
+    id: str
+    category: str
+    action: str
+    phrases: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    select: Selector | None = None
+    also: tuple[PolicyAddition, ...] = ()
+    when_empty: str | None = None
+    whole_line: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A versioned set of rules with its policy flags and abbreviation table."""
+
+    id: str
+    version: str
+    policy: Mapping[str, bool]
+    abbreviations: Abbreviations
+    leader_titles: tuple[re.Pattern[str], ...]
+    sender_words: frozenset[Tokens]
+    rules: tuple[Rule, ...]
+    description: str = ""
+    source: str = ""
+    generic_names: frozenset[Tokens] = field(default=frozenset())
+
+    def tokens(self, text: str) -> Tokens:
+        """Normalise `text` to tokens with abbreviations expanded."""
+        return self.abbreviations.expand(raw_tokens(text))
+
+    def flag(self, name: str) -> bool:
+        """The value of a policy flag (False when the rule set does not set it)."""
+        return bool(self.policy.get(name, False))
+
+    def with_policy(self, version: str | None = None, **flags: bool) -> RuleSet:
+        """A copy with some policy flags changed (and a new version, which a change must carry)."""
+        policy = {**self.policy, **flags}
+        return replace(self, policy=policy, version=version or f"{self.version}+{_flags(flags)}")
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+
+def _flags(flags: Mapping[str, bool]) -> str:
+    return ",".join(f"{k}={'on' if v else 'off'}" for k, v in sorted(flags.items()))
+
+
+def load_ruleset(path: str | Path) -> RuleSet:
+    """Load and validate a rule-set file; raises `RuleSetError` naming each problem."""
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleSetError([f"{file}: cannot read: {exc}"]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        raise RuleSetError([f"{file}:{line}: not valid YAML: {exc}"]) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("ruleset"), dict):
+        raise RuleSetError([f"{file}: expected a 'ruleset:' header with id and version"])
+    return _build(data, str(file))
+
+
+def _build(data: dict[str, Any], file: str) -> RuleSet:
+    problems: list[str] = []
+    head = data["ruleset"]
+    for key in ("id", "version"):
+        if not head.get(key):
+            problems.append(f"{file}: ruleset: field '{key}' is required")
+    abbreviations = Abbreviations({str(k): str(v) for k, v in (data.get("abbreviations") or {}).items()})
+    rules = tuple(
+        rule
+        for i, raw in enumerate(data.get("rules") or [])
+        if (rule := _rule(raw, i, file, abbreviations, problems)) is not None
+    )
+    ids = [r.id for r in rules]
+    problems.extend(f"{file}: rule '{d}': duplicate id" for d in sorted({i for i in ids if ids.count(i) > 1}))
+    if problems:
+        raise RuleSetError(problems)
+    return RuleSet(
+        id=str(head["id"]),
+        version=str(head["version"]),
+        description=str(head.get("description", "")),
+        policy={str(k): bool(v) for k, v in (data.get("policy") or {}).items()},
+        abbreviations=abbreviations,
+        leader_titles=tuple(compile_phrase(p, abbreviations) for p in data.get("leader_titles") or []),
+        sender_words=frozenset(
+            words(abbreviations.expand(raw_tokens(str(w)))) for w in data.get("sender_words") or []
+        ),
+        rules=rules,
+        source=file,
+        generic_names=frozenset(
+            words(abbreviations.expand(raw_tokens(str(w)))) for w in data.get("generic_names") or []
+        ),
+    )
+
+
+def _rule(
+    raw: Any, index: int, file: str, abbreviations: Abbreviations, problems: list[str]
+) -> Rule | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{file}: rule #{index + 1}: must be a mapping")
+        return None
+    where = f"{file}: rule '{raw.get('id', f'#{index + 1}')}'"
+    errors = _rule_errors(raw)
+    if errors:
+        problems.extend(f"{where}: {e}" for e in errors)
+        return None
+    select = raw.get("select")
+    try:
+        patterns = tuple(compile_phrase(str(p), abbreviations) for p in raw["match"])
+    except ValueError as exc:
+        problems.append(f"{where}: field 'match': {exc}")
+        return None
+    return Rule(
+        id=str(raw["id"]),
+        category=str(raw.get("category", raw["id"])),
+        action=str(raw.get("action", "select")),
+        phrases=tuple(str(p) for p in raw["match"]),
+        patterns=patterns,
+        select=_selector(select) if isinstance(select, dict) else None,
+        also=tuple(
+            PolicyAddition(str(a["flag"]), frozenset(a.get("kinds") or ()))
+            for a in raw.get("also") or []
+        ),
+        when_empty=raw.get("when_empty"),
+        whole_line=bool(raw.get("whole_line", False)),
+        description=str(raw.get("description", "")),
+    )
+
+
+def _rule_errors(raw: dict[str, Any]) -> list[str]:
+    errors = []
+    if not raw.get("id"):
+        errors.append("field 'id': required")
+    if not isinstance(raw.get("match"), list) or not raw["match"]:
+        errors.append("field 'match': a non-empty list of phrases is required")
+    action = raw.get("action", "select")
+    if action not in ACTIONS:
+        errors.append(f"field 'action': '{action}' is not one of {sorted(ACTIONS)}")
+    select = raw.get("select")
+    if action == "select" and not isinstance(select, dict):
+        errors.append("field 'select': required for a select rule")
+    if isinstance(select, dict):
+        errors.extend(_selector_errors(select))
+    for addition in raw.get("also") or []:
+        if not isinstance(addition, dict) or "flag" not in addition:
+            errors.append("field 'also': each entry needs 'flag' and 'kinds'")
+        else:
+            errors.extend(f"field 'also': unknown kind '{k}'" for k in addition.get("kinds") or [] if k not in KINDS)
+    return errors
+
+
+def _selector_errors(select: dict[str, Any]) -> list[str]:
+    errors = [f"field 'select.kinds': unknown kind '{k}'" for k in select.get("kinds") or [] if k not in KINDS]
+    if select.get("level") is not None and select["level"] not in LEVELS:
+        errors.append(f"field 'select.level': '{select['level']}' is not one of {sorted(LEVELS)}")
+    if select.get("scope", "province") not in SCOPES:
+        errors.append(f"field 'select.scope': '{select.get('scope')}' is not one of {sorted(SCOPES)}")
+    return errors
+
+
+def _selector(select: dict[str, Any]) -> Selector:
+    return Selector(
+        kinds=frozenset(select.get("kinds") or ()),
+        tags=frozenset(select.get("tags") or ()),
+        level=select.get("level"),
+        scope=str(select.get("scope", "province")),
+    )
+
+
+def compile_phrase(phrase: str, abbreviations: Abbreviations) -> re.Pattern[str]:
+    """Compile a phrase of the rule language to a regex over joined tokens (see module doc)."""
+    parts = _PHRASE_PART.findall(phrase)
+    body, rest = _sequence(parts, 0, abbreviations)
+    if rest != len(parts):
+        raise ValueError(f"unbalanced brackets in phrase '{phrase}'")
+    return re.compile(body)
+
+
+def _sequence(parts: list[str], i: int, abbreviations: Abbreviations) -> tuple[str, int]:
+    out: list[str] = []
+    while i < len(parts) and parts[i] not in ("]", ")", "|"):
+        part = parts[i]
+        if part in ("[", "("):
+            closing = "]" if part == "[" else ")"
+            alternatives: list[str] = []
+            i += 1
+            while True:
+                alt, i = _sequence(parts, i, abbreviations)
+                alternatives.append(alt)
+                if i >= len(parts):
+                    raise ValueError(f"'{part}' is never closed")
+                if parts[i] == "|":
+                    i += 1
+                    continue
+                if parts[i] != closing:
+                    raise ValueError(f"'{part}' closed by '{parts[i]}'")
+                i += 1
+                break
+            group = "(?:" + "|".join(alternatives) + ")"
+            out.append(group + "?" if closing == "]" else group)
+        elif part == "#":
+            out.append(r"(?:, )?(\d+) ")
+            i += 1
+        else:
+            tokens = abbreviations.expand(words(raw_tokens(part)))
+            out.extend(f"(?:, )?{re.escape(t)} " for t in tokens)
+            i += 1
+    return "".join(out), i

@@ -1,0 +1,87 @@
+"""Turns a rule's selector into the agencies it chooses on a date, relative to the sender."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rules.directory import Agency, Directory
+from rules.ruleset import Rule, RuleSet, Selector
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a rule chose, and why some bodies are not in it."""
+
+    agencies: tuple[Agency, ...]
+    flags: tuple[str, ...]
+    empty_reason: str | None = None
+
+
+def select(
+    rule: Rule,
+    ruleset: RuleSet,
+    directory: Directory,
+    as_of: dt.date,
+    sender: Agency | None,
+    previous: Agency | None,
+) -> Selection:
+    """The agencies `rule` selects on `as_of` (never the sender itself)."""
+    selector = rule.select or Selector()
+    kinds = set(selector.kinds)
+    flags = []
+    for addition in rule.also:
+        if ruleset.flag(addition.flag):
+            kinds |= addition.kinds
+            flags.append(addition.flag)
+    candidates = [a for a in directory if _fits(a, selector, kinds)]
+    scoped, scope_problem = _scoped(candidates, selector, directory, sender, previous)
+    if scope_problem:
+        return Selection((), tuple(flags), scope_problem)
+    chosen = tuple(a for a in scoped if a.valid_on(as_of) and (sender is None or a.id != sender.id))
+    empty = None if chosen else _why_empty(rule, scoped, as_of)
+    return Selection(chosen, tuple(flags), empty)
+
+
+def _fits(agency: Agency, selector: Selector, kinds: set[str]) -> bool:
+    return (
+        (not kinds or agency.kind in kinds)
+        and (not selector.tags or bool(selector.tags & set(agency.tags)))
+        and (selector.level is None or agency.level == selector.level)
+    )
+
+
+def _scoped(
+    candidates: list[Agency],
+    selector: Selector,
+    directory: Directory,
+    sender: Agency | None,
+    previous: Agency | None,
+) -> tuple[list[Agency], str | None]:
+    if selector.scope == "province":
+        return candidates, None
+    if selector.scope == "children_of_previous":
+        if previous is None:
+            return [], "names the boards of a body, but no single body stands before it"
+        return [a for a in candidates if a.parent == previous.id], None
+    if sender is None:
+        return [], "is relative to the sender, and the sender is not known (pass --sender)"
+    if selector.scope == "under_sender":
+        return [a for a in candidates if a.parent == sender.id], None
+    territory = directory.territory(sender)
+    top = next((a for a in directory if a.kind == "ubnd_tinh"), None)
+    if territory is None or (top is not None and territory == top.id):
+        return candidates, None
+    return [a for a in candidates if directory.within(a, territory) and a.id != territory], None
+
+
+def _why_empty(rule: Rule, scoped: list[Agency], as_of: dt.date) -> str:
+    ended = [a.valid_to for a in scoped if a.valid_to is not None and a.valid_to < as_of]
+    later = [a.valid_from for a in scoped if a.valid_from is not None and a.valid_from > as_of]
+    if ended:
+        why = f"has no members on {as_of}: the last of them ended on {max(ended)}"
+    elif later:
+        why = f"has no members on {as_of}: the first of them begins on {min(later)}"
+    else:
+        why = f"has no members in the directory on {as_of}"
+    return f"{why} ({rule.when_empty})" if rule.when_empty else why

@@ -1,0 +1,76 @@
+"""Vietnamese text normalisation shared by the reader, the directory and the rule set.
+
+Clerks write the same body in many ways: with or without diacritics (OCR drops them: `Công TTĐT`
+for `Cổng TTĐT`), in NFD or NFC, abbreviated (`UBND`, `Sở TT&TT`, `Đài PT-TH`), with odd spacing.
+Everything that is compared is first turned into *tokens*: lower case, accents folded, `đ`→`d`,
+`&`→`va`, punctuation dropped except the separators `,` `;` `:`, and abbreviations expanded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+Tokens = tuple[str, ...]
+
+SEPARATORS = frozenset({",", ";", ":", "va", "+"})
+
+_TOKEN = re.compile(r"[a-z0-9]+|[,;:+]")
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """Return `text` in NFC with runs of white space folded to one space."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip Vietnamese diacritics (`Cổng` and `Công` both give `cong`)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d").replace("ð", "d")
+
+
+def raw_tokens(text: str) -> Tokens:
+    """Split folded `text` into word and separator tokens, without expanding abbreviations."""
+    folded = fold(text).replace("&", " va ")
+    return tuple(_TOKEN.findall(folded))
+
+
+class Abbreviations:
+    """Expands abbreviations token-wise, longest first (`tt va tt` before `tt`)."""
+
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self._table: dict[Tokens, Tokens] = {}
+        for short, long in table.items():
+            key = raw_tokens(short)
+            if key:
+                self._table[key] = raw_tokens(long)
+        self._longest = max((len(k) for k in self._table), default=0)
+
+    def expand(self, tokens: Sequence[str]) -> Tokens:
+        """Return `tokens` with every abbreviation replaced by its long form."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                long = self._table.get(tuple(tokens[i : i + size]))
+                if long is not None:
+                    out.extend(long)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return tuple(out)
+
+
+def words(tokens: Sequence[str]) -> Tokens:
+    """Drop the separator tokens, keeping the words."""
+    return tuple(t for t in tokens if t not in {",", ";", ":", "+"})
+
+
+def joined(tokens: Sequence[str]) -> str:
+    """Render tokens as a matchable string: every token followed by one space."""
+    return "".join(t + " " for t in tokens)
