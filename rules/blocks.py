@@ -19,6 +19,8 @@ _SIGN_PREFIX = re.compile(r"^(TM|KT|TL|TUQ|Q|T/M|K/T)\s*[.:]", re.IGNORECASE)
 # Item boundaries inside one physical line: "; - next" or a plain "; next".
 _SPLIT = re.compile(r"(?<=;)\s+(?=\S)")
 _TAIL_TITLE = re.compile(r"^(?P<item>.*?[;.])\s+(?P<title>(?:(?:TM|KT|TL|TUQ)\.\s*)?\S+\s+\S.*)$")
+# A signer's name: two to six capitalised words ("Hồ Tấn Quang"), unlike typists' initials.
+_PERSON = re.compile(r"^(?:[A-ZÀ-ỸĐ][a-zà-ỹđ]+\s+){1,5}[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
 _ARTICLE = re.compile(r"^\W*điều\s+(\d+)\s*[.:]", re.IGNORECASE)
 _MAX_ITEM_WORDS = 60
 
@@ -28,7 +30,11 @@ def is_signature(line: str) -> bool:
     if _ITEM_START.match(line):
         return False
     letters = [ch for ch in line if ch.isalpha()]
-    return bool(_SIGN_PREFIX.match(line)) or (len(letters) >= 4 and line.isupper())
+    return (
+        bool(_SIGN_PREFIX.match(line))
+        or (len(letters) >= 4 and line.isupper())
+        or bool(_PERSON.match(line.strip()))
+    )
 
 
 def noi_nhan(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -120,13 +126,14 @@ def _pieces(text: str) -> list[str]:
 
 def _add_pieces(items: list[str], signature: list[str], line: str) -> None:
     for piece in _pieces(line):
+        if is_signature(piece):
+            signature.append(piece)
+            continue
         tail = None if _is_archive(piece) else _TAIL_TITLE.match(piece)
         if tail and tail["title"].isupper() and sum(c.isalpha() for c in tail["title"]) >= 6:
             # The signature column, flattened onto the item's line.
             items.append(tail["item"].strip())
             signature.append(tail["title"].strip())
-        elif is_signature(piece) and not _ITEM_START.match(piece):
-            signature.append(piece)
         else:
             items.append(piece)
 

@@ -49,11 +49,12 @@ class Part:
 
 def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     """The parts of one line (its parenthetical notes already removed)."""
-    tokens = ctx.ruleset.tokens(bare)
-    segments = ctx.segmenter.segments(tokens)
-    if len(segments) == 1:
-        # One segment is the whole line: quote it as the clerk wrote it, not as folded tokens.
-        segments = [replace(segments[0], text=bare.strip(" -+•–—*;.\t"))]
+    tokens, spans = ctx.ruleset.spanned(bare)
+    # Quote each segment as the clerk wrote it, not as folded tokens.
+    segments = [
+        replace(s, text=bare[spans[s.span[0]][0] : spans[s.span[1] - 1][1]]) if s.span else s
+        for s in ctx.segmenter.segments(tokens)
+    ]
     if ctx.foreign_place and not any(
         isinstance(s, RuleSegment) and s.rule.action == "archive" for s in segments
     ):
@@ -163,7 +164,7 @@ def _one_named(segment: NameSegment, agency: Agency, ctx: LineContext, how: str)
         who = "the sender's own leaders" if segment.title else "the sender itself"
         return Part("excluded", category, "leaders" if segment.title else "named",
                     f"'{segment.text}': {who} ({agency.name}); internal, not a delivery")
-    title = f" (addressed to its {segment.title})" if segment.title else ""
+    title = " (addressed to its leadership)" if segment.title else ""
     return Part("recipients", category, "named",
                 f"'{segment.text}' names {agency.name}{title}{how}", [agency])
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from rules.directory import KINDS, LEVELS
-from rules.text import Abbreviations, Tokens, raw_tokens, words
+from rules.text import Abbreviations, Span, Tokens, raw_tokens, spanned_tokens, words
 
 ACTIONS = frozenset({"select", "archive", "as_above", "as_article"})
 SCOPES = frozenset({"province", "sender_area", "under_sender", "children_of_previous"})
@@ -84,6 +84,11 @@ class RuleSet:
     def tokens(self, text: str) -> Tokens:
         """Normalise `text` to tokens with abbreviations expanded."""
         return self.abbreviations.expand(raw_tokens(text))
+
+    def spanned(self, text: str) -> tuple[Tokens, list[Span]]:
+        """`tokens`, with each token's span in `text` (for quoting what the clerk wrote)."""
+        tokens, spans = spanned_tokens(text)
+        return self.abbreviations.expand_spanned(tokens, spans)
 
     def flag(self, name: str) -> bool:
         """The value of a policy flag (False when the rule set does not set it)."""

@@ -9,7 +9,7 @@ kept as a leftover span, so that no word of a line is ever silently dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rules.names import NameIndex
 from rules.ruleset import Rule, RuleSet
@@ -23,6 +23,7 @@ class RuleSegment:
     rule: Rule
     text: str
     number: int | None = None
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class NameSegment:
     text: str
     title: str | None = None
     approximate: bool = False
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class SenderSegment:
 
     text: str
     title: str
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Leftover:
     """Words no rule and no name could read."""
 
     text: str
+    span: tuple[int, int] | None = None
 
 
 Segment = RuleSegment | NameSegment | SenderSegment | Leftover
@@ -61,21 +65,24 @@ class Segmenter:
         self._names = names
 
     def segments(self, tokens: Tokens) -> list[Segment]:
-        """All segments of a line, in order."""
-        tokens = self._spread_prefix(tokens)
-        text = joined(tokens)
-        offsets = _offsets(tokens)
+        """All segments of a line, in order; each with its token span unless the line was
+        rewritten (a prefix spread over a list)."""
+        spread = self._spread_prefix(tokens)
+        keep_spans = spread is tokens
+        text = joined(spread)
+        offsets = _offsets(spread)
         out: list[Segment] = []
         i = 0
-        while i < len(tokens):
-            if tokens[i] in SEPARATORS:
+        while i < len(spread):
+            if spread[i] in SEPARATORS:
                 i += 1
                 continue
-            segment, end = self._read_at(tokens, text, offsets, i)
+            after_name = bool(out) and isinstance(out[-1], NameSegment)
+            segment, end = self._read_at(spread, text, offsets, i, after_name)
             if segment is None:
-                end = _next_separator(tokens, i)
-                segment = self._leftover(tokens[i:end])
-            out.append(segment)
+                end = _next_separator(spread, i)
+                segment = self._leftover(spread[i:end])
+            out.append(replace(segment, span=(i, end)) if keep_spans else segment)
             i = end
         return out
 
@@ -86,7 +93,7 @@ class Segmenter:
         out: list[Segment] = []
         i = 0
         while i < len(tokens):
-            segment, end = self._read_at(tokens, text, offsets, i)
+            segment, end = self._read_at(tokens, text, offsets, i, after_name=False)
             if segment is None or isinstance(segment, SenderSegment):
                 i += 1
                 continue
@@ -103,13 +110,13 @@ class Segmenter:
         return NameSegment(found.agency_ids, " ".join(span), approximate=True)
 
     def _read_at(
-        self, tokens: Tokens, text: str, offsets: list[int], i: int
+        self, tokens: Tokens, text: str, offsets: list[int], i: int, after_name: bool
     ) -> tuple[Segment | None, int]:
-        plain = self._plain_at(tokens, text, offsets, i)
+        plain = self._plain_at(tokens, text, offsets, i, after_name)
         title_end = self._title_end(text, offsets, i)
         if title_end is None:
             return plain
-        body, end = self._plain_at(tokens, text, offsets, title_end)
+        body, end = self._plain_at(tokens, text, offsets, title_end, after_name)
         if plain[0] is not None and plain[1] >= end:
             return plain
         title = " ".join(tokens[i:title_end])
@@ -126,10 +133,12 @@ class Segmenter:
         return plain
 
     def _plain_at(
-        self, tokens: Tokens, text: str, offsets: list[int], i: int
+        self, tokens: Tokens, text: str, offsets: list[int], i: int, after_name: bool
     ) -> tuple[Segment | None, int]:
         best: tuple[Segment | None, int] = (None, i)
         for rule in self._ruleset:
+            if rule.select and rule.select.scope == "children_of_previous" and not after_name:
+                continue  # "các Ban" reads as the boards of a body only right after one
             for pattern in rule.patterns:
                 match = pattern.match(text, offsets[i])
                 if match is None or match.end() == offsets[i]:

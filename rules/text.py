@@ -38,6 +38,25 @@ def raw_tokens(text: str) -> Tokens:
     return tuple(_TOKEN.findall(folded))
 
 
+Span = tuple[int, int]
+
+
+def spanned_tokens(text: str) -> tuple[Tokens, list[Span]]:
+    """Like `raw_tokens` on NFC `text`, with each token's (start, end) in `text`."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for folded in fold(ch).replace("&", " va "):
+            chars.append(folded)
+            origin.append(i)
+    tokens: list[str] = []
+    spans: list[Span] = []
+    for match in _TOKEN.finditer("".join(chars)):
+        tokens.append(match.group())
+        spans.append((origin[match.start()], origin[match.end() - 1] + 1))
+    return tuple(tokens), spans
+
+
 class Abbreviations:
     """Expands abbreviations token-wise, longest first (`tt va tt` before `tt`)."""
 
@@ -51,19 +70,28 @@ class Abbreviations:
 
     def expand(self, tokens: Sequence[str]) -> Tokens:
         """Return `tokens` with every abbreviation replaced by its long form."""
+        return self.expand_spanned(tokens, [(0, 0)] * len(tokens))[0]
+
+    def expand_spanned(
+        self, tokens: Sequence[str], spans: Sequence[Span]
+    ) -> tuple[Tokens, list[Span]]:
+        """`expand`, keeping for each output token the span of the source it came from."""
         out: list[str] = []
+        out_spans: list[Span] = []
         i = 0
         while i < len(tokens):
             for size in range(min(self._longest, len(tokens) - i), 0, -1):
                 long = self._table.get(tuple(tokens[i : i + size]))
                 if long is not None:
                     out.extend(long)
+                    out_spans.extend([(spans[i][0], spans[i + size - 1][1])] * len(long))
                     i += size
                     break
             else:
                 out.append(tokens[i])
+                out_spans.append(spans[i])
                 i += 1
-        return tuple(out)
+        return tuple(out), out_spans
 
 
 def words(tokens: Sequence[str]) -> Tokens:
