@@ -7,7 +7,7 @@ document's date; the CLI (`docroute expand`) prints the same answer for a clerk.
 from rules.defaults import default_directory, default_ruleset
 from rules.directory import Agency, Directory, DirectoryError, load_directory
 from rules.document import Document, read_document
-from rules.expansion import Expansion, LineOutcome, Reason, Recipient, UnknownSender, expand
+from rules.expansion import Expansion, LineOutcome, Reason, Recipient, UnknownSenderError, expand
 from rules.ruleset import RuleSet, RuleSetError, load_ruleset
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "Recipient",
     "RuleSet",
     "RuleSetError",
-    "UnknownSender",
+    "UnknownSenderError",
     "default_directory",
     "default_ruleset",
     "expand",

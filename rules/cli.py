@@ -13,7 +13,7 @@ import typer
 from rules.defaults import DEFAULT_DIRECTORY, DEFAULT_RULES
 from rules.directory import DirectoryError, load_directory
 from rules.document import read_document
-from rules.expansion import UnknownSender, expand
+from rules.expansion import UnknownSenderError, expand
 from rules.report import render
 from rules.ruleset import RuleSetError, load_ruleset
 from rules.sources import SourceError, text_from_file
@@ -58,7 +58,7 @@ def expand_command(
         found = load_directory(directory)
         ruleset = load_ruleset(rules)
         expansion = expand(read_document(text), found, ruleset, as_of=day, sender=sender)
-    except (SourceError, UnknownSender) as exc:
+    except (SourceError, UnknownSenderError) as exc:
         raise _fail(str(exc)) from None
     except (DirectoryError, RuleSetError) as exc:
         raise _fail("\n".join(exc.problems)) from None
@@ -96,4 +96,6 @@ def rules_check(path: Annotated[Path, typer.Argument(help="Rule-set file.")]) ->
             typer.echo(problem, err=True)
         raise typer.Exit(1) from None
     flags = ", ".join(f"{k}={v}" for k, v in sorted(ruleset.policy.items()))
-    typer.echo(f"{path}: ok, {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules; policy {flags}")
+    typer.echo(
+        f"{path}: ok, {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules; policy {flags}"
+    )

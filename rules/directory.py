@@ -14,17 +14,48 @@ from typing import Any
 
 import yaml
 
-KINDS = frozenset({
-    "ubnd_tinh", "hdnd_tinh", "ban_hdnd", "tinh_uy", "ban_dang", "doan_dbqh", "so", "ban",
-    "dvsn", "nganh_doc", "mttq", "doan_the", "bao_chi", "ubnd_huyen", "phong", "ubnd_xa",
-    "don_vi_truc_thuoc",
-})
+KINDS = frozenset(
+    {
+        "ubnd_tinh",
+        "hdnd_tinh",
+        "ban_hdnd",
+        "tinh_uy",
+        "ban_dang",
+        "doan_dbqh",
+        "so",
+        "ban",
+        "dvsn",
+        "nganh_doc",
+        "mttq",
+        "doan_the",
+        "bao_chi",
+        "ubnd_huyen",
+        "phong",
+        "ubnd_xa",
+        "don_vi_truc_thuoc",
+    }
+)
 LEVELS = frozenset({"tinh", "huyen", "xa"})
 TERRITORIAL = frozenset({"ubnd_tinh", "ubnd_huyen", "ubnd_xa"})
-_FIELDS = frozenset({
-    "id", "name", "aliases", "kind", "level", "parent", "area", "valid_from", "valid_to",
-    "successor", "tags", "code", "source", "confirmed", "note",
-})
+_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "aliases",
+        "kind",
+        "level",
+        "parent",
+        "area",
+        "valid_from",
+        "valid_to",
+        "successor",
+        "tags",
+        "code",
+        "source",
+        "confirmed",
+        "note",
+    }
+)
 
 
 class DirectoryError(ValueError):
@@ -65,12 +96,19 @@ class Agency:
     def to_json(self) -> dict[str, Any]:
         """The entry as JSON, for audit answers ("which directory entry chose this?")."""
         return {
-            "id": self.id, "name": self.name, "kind": self.kind, "level": self.level,
-            "parent": self.parent, "area": self.area,
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "level": self.level,
+            "parent": self.parent,
+            "area": self.area,
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
-            "successor": self.successor, "tags": list(self.tags), "source": self.source,
-            "confirmed": self.confirmed, "origin": self.origin,
+            "successor": self.successor,
+            "tags": list(self.tags),
+            "source": self.source,
+            "confirmed": self.confirmed,
+            "origin": self.origin,
         }
 
 
@@ -195,7 +233,9 @@ def _build(entries: Iterable[tuple[str, int, Any]], problems: list[str]) -> dict
             continue
         agency = _agency(entry, file)
         if agency.id in agencies:
-            problems.append(f"{where}: field 'id': duplicate (first in {agencies[agency.id].origin})")
+            problems.append(
+                f"{where}: field 'id': duplicate (first in {agencies[agency.id].origin})"
+            )
             continue
         agencies[agency.id] = agency
     return agencies
@@ -245,12 +285,22 @@ def _agency(entry: dict[str, Any], file: str) -> Agency:
         return str(value) if value is not None else None
 
     return Agency(
-        id=entry["id"].strip(), name=entry["name"].strip(), kind=entry["kind"],
-        level=entry["level"], source=entry["source"].strip(),
-        aliases=tuple(entry.get("aliases") or ()), parent=opt("parent"), area=opt("area"),
-        valid_from=entry.get("valid_from"), valid_to=entry.get("valid_to"),
-        successor=opt("successor"), tags=tuple(entry.get("tags") or ()), code=opt("code"),
-        confirmed=bool(entry.get("confirmed", True)), note=opt("note"), origin=file,
+        id=entry["id"].strip(),
+        name=entry["name"].strip(),
+        kind=entry["kind"],
+        level=entry["level"],
+        source=entry["source"].strip(),
+        aliases=tuple(entry.get("aliases") or ()),
+        parent=opt("parent"),
+        area=opt("area"),
+        valid_from=entry.get("valid_from"),
+        valid_to=entry.get("valid_to"),
+        successor=opt("successor"),
+        tags=tuple(entry.get("tags") or ()),
+        code=opt("code"),
+        confirmed=bool(entry.get("confirmed", True)),
+        note=opt("note"),
+        origin=file,
     )
 
 

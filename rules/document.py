@@ -16,12 +16,32 @@ from rules.text import fold, nfc
 
 # Phụ lục III of Nghị định 30/2020: type abbreviations used in số, ký hiệu.
 TYPE_CODES: dict[str, str] = {
-    "NQ": "nghị quyết", "QĐ": "quyết định", "CT": "chỉ thị", "QC": "quy chế", "QYĐ": "quy định",
-    "TC": "thông cáo", "TB": "thông báo", "HD": "hướng dẫn", "CTR": "chương trình",
-    "KH": "kế hoạch", "PA": "phương án", "ĐA": "đề án", "DA": "dự án", "BC": "báo cáo",
-    "BB": "biên bản", "TTR": "tờ trình", "HĐ": "hợp đồng", "CĐ": "công điện",
-    "BGN": "bản ghi nhớ", "BTT": "bản thỏa thuận", "GUQ": "giấy ủy quyền", "GM": "giấy mời",
-    "GGT": "giấy giới thiệu", "GNP": "giấy nghỉ phép", "PG": "phiếu gửi", "PC": "phiếu chuyển",
+    "NQ": "nghị quyết",
+    "QĐ": "quyết định",
+    "CT": "chỉ thị",
+    "QC": "quy chế",
+    "QYĐ": "quy định",
+    "TC": "thông cáo",
+    "TB": "thông báo",
+    "HD": "hướng dẫn",
+    "CTR": "chương trình",
+    "KH": "kế hoạch",
+    "PA": "phương án",
+    "ĐA": "đề án",
+    "DA": "dự án",
+    "BC": "báo cáo",
+    "BB": "biên bản",
+    "TTR": "tờ trình",
+    "HĐ": "hợp đồng",
+    "CĐ": "công điện",
+    "BGN": "bản ghi nhớ",
+    "BTT": "bản thỏa thuận",
+    "GUQ": "giấy ủy quyền",
+    "GM": "giấy mời",
+    "GGT": "giấy giới thiệu",
+    "GNP": "giấy nghỉ phép",
+    "PG": "phiếu gửi",
+    "PC": "phiếu chuyển",
     "PB": "phiếu báo",
 }
 _TITLES = {fold(name): name for name in TYPE_CODES.values()}
@@ -34,8 +54,12 @@ _PLACE_DATE = re.compile(
     re.IGNORECASE,
 )
 _DMY = re.compile(r"\bngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
-_URGENCY = {"hoa toc hen gio": "hoa_toc_hen_gio", "hoa toc": "hoa_toc",
-            "thuong khan": "thuong_khan", "khan": "khan"}
+_URGENCY = {
+    "hoa toc hen gio": "hoa_toc_hen_gio",
+    "hoa toc": "hoa_toc",
+    "thuong khan": "thuong_khan",
+    "khan": "khan",
+}
 _MOTTO = ("cong hoa xa hoi", "doc lap", "socialist")
 HEADER_LINES = 40
 

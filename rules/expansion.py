@@ -14,8 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.document import Document
 from rules.directory import Agency, Directory
+from rules.document import Document
 from rules.lines import LineContext, Part, resolve_line
 from rules.names import NameIndex
 from rules.notes import split_notes
@@ -23,7 +23,7 @@ from rules.ruleset import RuleSet
 from rules.segments import Segmenter
 
 
-class UnknownSender(ValueError):
+class UnknownSenderError(ValueError):
     """The sender id given to `expand` names no agency of the directory."""
 
 
@@ -40,8 +40,13 @@ class Reason:
 
     def to_json(self) -> dict[str, Any]:
         """The reason as JSON."""
-        out = {"line": self.line, "rule": self.rule, "rules_version": self.rules_version,
-               "category": self.category, "text": self.text}
+        out = {
+            "line": self.line,
+            "rule": self.rule,
+            "rules_version": self.rules_version,
+            "category": self.category,
+            "text": self.text,
+        }
         if self.notes:
             out["notes"] = self.notes
         return out
@@ -58,8 +63,12 @@ class Recipient:
 
     def to_json(self) -> dict[str, Any]:
         """The recipient as JSON."""
-        return {"id": self.id, "name": self.name, "kind": self.kind,
-                "reasons": [r.to_json() for r in self.reasons]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
 
 
 @dataclass(frozen=True)
@@ -77,9 +86,16 @@ class LineOutcome:
 
     def to_json(self) -> dict[str, Any]:
         """The line as JSON (the stable keys other tools read)."""
-        return {"line": self.number, "section": self.section, "text": self.text,
-                "outcome": self.outcome, "categories": self.categories,
-                "agencies": self.agencies, "notes": self.notes, "reason": self.reason}
+        return {
+            "line": self.number,
+            "section": self.section,
+            "text": self.text,
+            "outcome": self.outcome,
+            "categories": self.categories,
+            "agencies": self.agencies,
+            "notes": self.notes,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -107,15 +123,23 @@ class Expansion:
         doc = self.document
         return {
             "document": {
-                "number": doc.number, "notation": doc.notation, "type": doc.doc_type,
-                "issuer": doc.issuer or doc.issuer_code, "issuer_code": doc.issuer_code,
-                "place": doc.place, "date": doc.date.isoformat() if doc.date else None,
-                "urgency": doc.urgency, "subject": doc.subject,
+                "number": doc.number,
+                "notation": doc.notation,
+                "type": doc.doc_type,
+                "issuer": doc.issuer or doc.issuer_code,
+                "issuer_code": doc.issuer_code,
+                "place": doc.place,
+                "date": doc.date.isoformat() if doc.date else None,
+                "urgency": doc.urgency,
+                "subject": doc.subject,
             },
-            "as_of": self.as_of.isoformat(), "as_of_source": self.as_of_source,
-            "sender": self.sender, "sender_source": self.sender_source,
+            "as_of": self.as_of.isoformat(),
+            "as_of_source": self.as_of_source,
+            "sender": self.sender,
+            "sender_source": self.sender_source,
             "rules": {"id": self.rules_id, "version": self.rules_version},
-            "rules_version": self.rules_version, "directory": self.directory_id,
+            "rules_version": self.rules_version,
+            "directory": self.directory_id,
             "lines": [line.to_json() for line in self.lines],
             "recipients": [r.to_json() for r in self.recipients],
         }
@@ -133,8 +157,12 @@ def expand(
     day, day_source = _as_of(document, as_of)
     sender_agency, sender_source = _sender(document, directory, names, ruleset, sender)
     context = LineContext(
-        directory=directory, ruleset=ruleset, segmenter=Segmenter(ruleset, names),
-        as_of=day, sender=sender_agency, document=document,
+        directory=directory,
+        ruleset=ruleset,
+        segmenter=Segmenter(ruleset, names),
+        as_of=day,
+        sender=sender_agency,
+        document=document,
         foreign_place=None if sender else _foreign_place(document, directory, names, ruleset),
     )
     lines: list[LineOutcome] = []
@@ -150,10 +178,16 @@ def expand(
             lines.append(_outcome(len(lines) + 1, section, item, notes.to_json(), parts))
     recipients = _union(lines, parts_by_line, ruleset)
     return Expansion(
-        document=document, as_of=day, as_of_source=day_source,
-        sender=sender_agency.id if sender_agency else None, sender_source=sender_source,
-        rules_id=ruleset.id, rules_version=ruleset.version, directory_id=directory.id,
-        lines=lines, recipients=recipients,
+        document=document,
+        as_of=day,
+        as_of_source=day_source,
+        sender=sender_agency.id if sender_agency else None,
+        sender_source=sender_source,
+        rules_id=ruleset.id,
+        rules_version=ruleset.version,
+        directory_id=directory.id,
+        lines=lines,
+        recipients=recipients,
     )
 
 
@@ -184,13 +218,18 @@ def _as_of(document: Document, as_of: dt.date | None) -> tuple[dt.date, str]:
 
 
 def _sender(
-    document: Document, directory: Directory, names: NameIndex, ruleset: RuleSet,
+    document: Document,
+    directory: Directory,
+    names: NameIndex,
+    ruleset: RuleSet,
     sender: str | None,
 ) -> tuple[Agency | None, str]:
     if sender is not None:
         agency = directory.get(sender)
         if agency is None:
-            raise UnknownSender(f"sender '{sender}' is not an agency of directory '{directory.id}'")
+            raise UnknownSenderError(
+                f"sender '{sender}' is not an agency of directory '{directory.id}'"
+            )
         return agency, "given"
     if document.issuer:
         ids = names.lookup(ruleset.tokens(document.issuer))
@@ -216,8 +255,11 @@ def _outcome(
     number: int, section: str, item: str, notes: dict[str, Any], parts: list[Part]
 ) -> LineOutcome:
     kinds = {p.outcome for p in parts}
-    outcome = "unresolved" if "unresolved" in kinds or not parts else (
-        "recipients" if "recipients" in kinds else "excluded")
+    outcome = (
+        "unresolved"
+        if "unresolved" in kinds or not parts
+        else ("recipients" if "recipients" in kinds else "excluded")
+    )
     agencies: list[str] = []
     for part in parts:
         agencies.extend(a.id for a in part.agencies if a.id not in agencies)
@@ -248,9 +290,16 @@ def _union(
         for part in parts:
             for agency in part.agencies:
                 recipient = recipients.setdefault(
-                    agency.id, Recipient(agency.id, agency.name, agency.kind, []))
-                recipient.reasons.append(Reason(
-                    line=line.number, rule=part.rule, rules_version=ruleset.version,
-                    category=part.category, text=part.why(agency), notes=line.notes,
-                ))
+                    agency.id, Recipient(agency.id, agency.name, agency.kind, [])
+                )
+                recipient.reasons.append(
+                    Reason(
+                        line=line.number,
+                        rule=part.rule,
+                        rules_version=ruleset.version,
+                        category=part.category,
+                        text=part.why(agency),
+                        notes=line.notes,
+                    )
+                )
     return list(recipients.values())

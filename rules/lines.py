@@ -12,8 +12,12 @@ from rules.segments import Leftover, NameSegment, RuleSegment, Segmenter, Sender
 from rules.selection import select
 
 # Named bodies whose kind is itself a category of the JSON contract.
-_KIND_CATEGORY = {"ubnd_tinh": "ubnd_tinh", "hdnd_tinh": "hdnd_tinh", "tinh_uy": "tinh_uy",
-                  "mttq": "mttq"}
+_KIND_CATEGORY = {
+    "ubnd_tinh": "ubnd_tinh",
+    "hdnd_tinh": "hdnd_tinh",
+    "tinh_uy": "tinh_uy",
+    "mttq": "mttq",
+}
 
 
 @dataclass
@@ -58,10 +62,19 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     if ctx.foreign_place and not any(
         isinstance(s, RuleSegment) and s.rule.action == "archive" for s in segments
     ):
-        return [Part("unresolved", "named", "place", (
-            f"the document was issued in '{ctx.foreign_place}', outside the directory "
-            f"'{ctx.directory.id}' ({ctx.directory.province}): use that province's directory "
-            "or pass --sender"))]
+        return [
+            Part(
+                "unresolved",
+                "named",
+                "place",
+                (
+                    f"the document was issued in '{ctx.foreign_place}', outside the directory "
+                    f"'{ctx.directory.id}' ({ctx.directory.province}): "
+                    "use that province's directory "
+                    "or pass --sender"
+                ),
+            )
+        ]
     if any(isinstance(s, Leftover) for s in segments):
         whole = ctx.segmenter.whole_line_guess(tokens)
         if whole is not None:
@@ -82,11 +95,19 @@ def _resolve_segment(
     previous: Agency | None,
 ) -> Part:
     if isinstance(segment, Leftover):
-        return Part("unresolved", "named", "named",
-                    f"no agency named '{segment.text}' in directory '{ctx.directory.id}'")
+        return Part(
+            "unresolved",
+            "named",
+            "named",
+            f"no agency named '{segment.text}' in directory '{ctx.directory.id}'",
+        )
     if isinstance(segment, SenderSegment):
-        return Part("excluded", "leaders", "leaders",
-                    f"'{segment.text}': the sender's own leaders; internal, not a delivery")
+        return Part(
+            "excluded",
+            "leaders",
+            "leaders",
+            f"'{segment.text}': the sender's own leaders; internal, not a delivery",
+        )
     if isinstance(segment, NameSegment):
         return _named(segment, ctx)
     return _rule(segment, ctx, previous)
@@ -95,8 +116,12 @@ def _resolve_segment(
 def _rule(segment: RuleSegment, ctx: LineContext, previous: Agency | None) -> Part:
     rule = segment.rule
     if rule.action == "archive":
-        return Part("excluded", rule.category, rule.id,
-                    "archive copy (Lưu: the registry and the drafting unit): never a delivery")
+        return Part(
+            "excluded",
+            rule.category,
+            rule.id,
+            "archive copy (Lưu: the registry and the drafting unit): never a delivery",
+        )
     if rule.action == "as_above":
         return _as_above(rule, ctx)
     if rule.action == "as_article":
@@ -105,25 +130,35 @@ def _rule(segment: RuleSegment, ctx: LineContext, previous: Agency | None) -> Pa
     if not chosen.agencies:
         return Part("unresolved", rule.category, rule.id, f"'{segment.text}' {chosen.empty_reason}")
     text = f"'{segment.text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
-    per_agency = {}
-    for addition in rule.also:
-        if addition.flag in chosen.flags:
-            for agency in chosen.agencies:
-                if agency.kind in addition.kinds and agency.kind not in (rule.select.kinds if rule.select else ()):
-                    per_agency[agency.id] = f"{text} (kind {agency.kind} included because policy flag '{addition.flag}' is on)"
+    per_agency = {
+        agency_id: f"{text} (included because policy flag '{flag}' is on)"
+        for agency_id, flag in chosen.by_flag.items()
+    }
     return Part("recipients", rule.category, rule.id, text, list(chosen.agencies), per_agency)
 
 
 def _as_above(rule: Rule, ctx: LineContext) -> Part:
     if not ctx.kinh_gui_lines:
-        return Part("unresolved", rule.category, rule.id,
-                    "'Như trên' refers to Kính gửi, and the document has no Kính gửi block")
+        return Part(
+            "unresolved",
+            rule.category,
+            rule.id,
+            "'Như trên' refers to Kính gửi, and the document has no Kính gửi block",
+        )
     if not ctx.kinh_gui_agencies:
-        return Part("unresolved", rule.category, rule.id,
-                    f"'Như trên': the Kính gửi lines {ctx.kinh_gui_lines} named no agency")
-    return Part("recipients", rule.category, rule.id,
-                f"'Như trên': the addressees of Kính gửi (lines {ctx.kinh_gui_lines})",
-                list(ctx.kinh_gui_agencies))
+        return Part(
+            "unresolved",
+            rule.category,
+            rule.id,
+            f"'Như trên': the Kính gửi lines {ctx.kinh_gui_lines} named no agency",
+        )
+    return Part(
+        "recipients",
+        rule.category,
+        rule.id,
+        f"'Như trên': the addressees of Kính gửi (lines {ctx.kinh_gui_lines})",
+        list(ctx.kinh_gui_agencies),
+    )
 
 
 def _as_article(segment: RuleSegment, ctx: LineContext) -> Part:
@@ -131,18 +166,31 @@ def _as_article(segment: RuleSegment, ctx: LineContext) -> Part:
     number = segment.number
     article = ctx.document.article(number) if number is not None else None
     if article is None:
-        return Part("unresolved", rule.category, rule.id,
-                    f"'{segment.text}': the text has no Điều {number} to read the bodies from")
+        return Part(
+            "unresolved",
+            rule.category,
+            rule.id,
+            f"'{segment.text}': the text has no Điều {number} to read the bodies from",
+        )
     agencies: dict[str, Agency] = {}
     for mention in ctx.segmenter.mentions(ctx.ruleset.tokens(article)):
         part = _resolve_segment(mention, ctx, None)
         if part.outcome == "recipients":
             agencies.update((a.id, a) for a in part.agencies)
     if not agencies:
-        return Part("unresolved", rule.category, rule.id,
-                    f"'{segment.text}': Điều {number} names no agency of the directory")
-    return Part("recipients", rule.category, rule.id,
-                f"'{segment.text}': the bodies named in Điều {number}", list(agencies.values()))
+        return Part(
+            "unresolved",
+            rule.category,
+            rule.id,
+            f"'{segment.text}': Điều {number} names no agency of the directory",
+        )
+    return Part(
+        "recipients",
+        rule.category,
+        rule.id,
+        f"'{segment.text}': the bodies named in Điều {number}",
+        list(agencies.values()),
+    )
 
 
 def _named(segment: NameSegment, ctx: LineContext) -> Part:
@@ -151,8 +199,12 @@ def _named(segment: NameSegment, ctx: LineContext) -> Part:
     valid = _prefer_near_sender([a for a in candidates if a.valid_on(ctx.as_of)], ctx)
     if len(valid) > 1:
         names = ", ".join(f"{a.name} ({a.id})" for a in valid[:5])
-        return Part("unresolved", "named", "named",
-                    f"'{segment.text}' is ambiguous: it names {len(valid)} agencies: {names}")
+        return Part(
+            "unresolved",
+            "named",
+            "named",
+            f"'{segment.text}' is ambiguous: it names {len(valid)} agencies: {names}",
+        )
     if valid:
         return _one_named(segment, valid[0], ctx, how)
     return _dated_out(segment, candidates, ctx, how)
@@ -162,11 +214,20 @@ def _one_named(segment: NameSegment, agency: Agency, ctx: LineContext, how: str)
     category = "leaders" if segment.title else _KIND_CATEGORY.get(agency.kind, "named")
     if ctx.sender is not None and agency.id == ctx.sender.id:
         who = "the sender's own leaders" if segment.title else "the sender itself"
-        return Part("excluded", category, "leaders" if segment.title else "named",
-                    f"'{segment.text}': {who} ({agency.name}); internal, not a delivery")
+        return Part(
+            "excluded",
+            category,
+            "leaders" if segment.title else "named",
+            f"'{segment.text}': {who} ({agency.name}); internal, not a delivery",
+        )
     title = " (addressed to its leadership)" if segment.title else ""
-    return Part("recipients", category, "named",
-                f"'{segment.text}' names {agency.name}{title}{how}", [agency])
+    return Part(
+        "recipients",
+        category,
+        "named",
+        f"'{segment.text}' names {agency.name}{title}{how}",
+        [agency],
+    )
 
 
 def _dated_out(segment: NameSegment, candidates: list[Agency], ctx: LineContext, how: str) -> Part:
@@ -175,20 +236,33 @@ def _dated_out(segment: NameSegment, candidates: list[Agency], ctx: LineContext,
         if chain:
             heir = chain[-1]
             path = " → ".join(a.name for a in chain)
-            return Part("recipients", "named", "named",
-                        f"'{segment.text}' names {agency.name}, which ended on {agency.valid_to}; "
-                        f"its successor on {ctx.as_of} is {path}{how}", [heir])
+            return Part(
+                "recipients",
+                "named",
+                "named",
+                f"'{segment.text}' names {agency.name}, which ended on {agency.valid_to}; "
+                f"its successor on {ctx.as_of} is {path}{how}",
+                [heir],
+            )
     ended = [a for a in candidates if a.valid_to is not None and a.valid_to < ctx.as_of]
     if ended:
-        return Part("unresolved", "named", "named",
-                    f"'{segment.text}' names {ended[0].name}, which ended on {ended[0].valid_to} "
-                    f"and has no successor in the directory on {ctx.as_of}")
+        return Part(
+            "unresolved",
+            "named",
+            "named",
+            f"'{segment.text}' names {ended[0].name}, which ended on {ended[0].valid_to} "
+            f"and has no successor in the directory on {ctx.as_of}",
+        )
     later = [a for a in candidates if a.valid_from is not None and a.valid_from > ctx.as_of]
     first = later[0] if later else None
     since = f"only from {first.valid_from}" if first else "not on that date"
-    return Part("unresolved", "named", "named",
-                f"'{segment.text}' names {first.name if first else 'an agency'}, which exists "
-                f"{since}; the document is dated {ctx.as_of}")
+    return Part(
+        "unresolved",
+        "named",
+        "named",
+        f"'{segment.text}' names {first.name if first else 'an agency'}, which exists "
+        f"{since}; the document is dated {ctx.as_of}",
+    )
 
 
 def _prefer_near_sender(agencies: list[Agency], ctx: LineContext) -> list[Agency]:
@@ -199,7 +273,8 @@ def _prefer_near_sender(agencies: list[Agency], ctx: LineContext) -> list[Agency
     sender = ctx.sender
     home = directory.territory(sender)
     near = [
-        a for a in agencies
+        a
+        for a in agencies
         if a.id == sender.id
         or (home is not None and directory.within(a, home))
         or directory.within(sender, directory.territory(a) or "")

@@ -17,8 +17,14 @@ from rules.ruleset import RuleSet
 from rules.text import Tokens, words
 
 _LEVEL_WORDS: tuple[Tokens, ...] = (
-    ("tinh",), ("huyen",), ("thi", "xa"), ("thanh", "pho"), ("xa",), ("phuong",),
-    ("thi", "tran"), ("dac", "khu"),
+    ("tinh",),
+    ("huyen",),
+    ("thi", "xa"),
+    ("thanh", "pho"),
+    ("xa",),
+    ("phuong",),
+    ("thi", "tran"),
+    ("dac", "khu"),
 )
 _UBND: Tokens = ("uy", "ban", "nhan", "dan")
 FUZZY_CUTOFF = 90.0
@@ -75,11 +81,16 @@ class NameIndex:
         text = " ".join(words(span))
         if len(text) < 6:
             return None
-        found = process.extractOne(text, self._strings, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        found = process.extractOne(
+            text, self._strings, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
         if found is None:
             squeezed = text.replace(" ", "")
             found = process.extractOne(
-                squeezed, self._strings, scorer=fuzz.ratio, processor=lambda s: s.replace(" ", ""),
+                squeezed,
+                self._strings,
+                scorer=fuzz.ratio,
+                processor=lambda s: s.replace(" ", ""),
                 score_cutoff=FUZZY_CUTOFF,
             )
         if found is None:
@@ -89,7 +100,9 @@ class NameIndex:
 
 def _places(directory: Directory, ruleset: RuleSet) -> dict[str, list[Tokens]]:
     """Place names by territorial agency id: the province for the top, the unit's own name below."""
-    province = [words(ruleset.tokens(p)) for p in (directory.province, *directory.province_aliases) if p]
+    province = [
+        words(ruleset.tokens(p)) for p in (directory.province, *directory.province_aliases) if p
+    ]
     places: dict[str, list[Tokens]] = {}
     for agency in directory:
         if agency.kind == "ubnd_tinh":

@@ -1,4 +1,4 @@
-"""Renders an expansion as a readable table for a clerk: unresolved lines first, then who and why."""
+"""Renders an expansion as a readable table: unresolved lines first, then who and why."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def _heading(expansion: Expansion) -> list[str]:
         f"· {doc.date.isoformat() if doc.date else 'no date'}",
         f"As of {expansion.as_of} ({expansion.as_of_source}) · sender "
         f"{expansion.sender or '?'} ({expansion.sender_source})",
-        f"Rules {expansion.rules_id} {expansion.rules_version} · directory {expansion.directory_id}",
+        f"Rules {expansion.rules_id} {expansion.rules_version}"
+        f" · directory {expansion.directory_id}",
         "",
     ]
 
@@ -46,5 +47,6 @@ def _line(line: LineOutcome, detail: bool) -> str:
     if detail or line.outcome != "recipients":
         return f"{head}\n        → {line.reason}"
     count = len(line.agencies)
-    return f"{head}\n        → {count} agenc{'y' if count == 1 else 'ies'}: {', '.join(line.agencies[:6])}" + (
-        " …" if count > 6 else "")
+    noun = "agency" if count == 1 else "agencies"
+    more = " …" if count > 6 else ""
+    return f"{head}\n        → {count} {noun}: {', '.join(line.agencies[:6])}{more}"

@@ -129,14 +129,18 @@ def _build(data: dict[str, Any], file: str) -> RuleSet:
     for key in ("id", "version"):
         if not head.get(key):
             problems.append(f"{file}: ruleset: field '{key}' is required")
-    abbreviations = Abbreviations({str(k): str(v) for k, v in (data.get("abbreviations") or {}).items()})
+    abbreviations = Abbreviations(
+        {str(k): str(v) for k, v in (data.get("abbreviations") or {}).items()}
+    )
     rules = tuple(
         rule
         for i, raw in enumerate(data.get("rules") or [])
         if (rule := _rule(raw, i, file, abbreviations, problems)) is not None
     )
     ids = [r.id for r in rules]
-    problems.extend(f"{file}: rule '{d}': duplicate id" for d in sorted({i for i in ids if ids.count(i) > 1}))
+    problems.extend(
+        f"{file}: rule '{d}': duplicate id" for d in sorted({i for i in ids if ids.count(i) > 1})
+    )
     if problems:
         raise RuleSetError(problems)
     return RuleSet(
@@ -145,7 +149,9 @@ def _build(data: dict[str, Any], file: str) -> RuleSet:
         description=str(head.get("description", "")),
         policy={str(k): bool(v) for k, v in (data.get("policy") or {}).items()},
         abbreviations=abbreviations,
-        leader_titles=tuple(compile_phrase(p, abbreviations) for p in data.get("leader_titles") or []),
+        leader_titles=tuple(
+            compile_phrase(p, abbreviations) for p in data.get("leader_titles") or []
+        ),
         sender_words=frozenset(
             words(abbreviations.expand(raw_tokens(str(w)))) for w in data.get("sender_words") or []
         ),
@@ -209,16 +215,26 @@ def _rule_errors(raw: dict[str, Any]) -> list[str]:
         if not isinstance(addition, dict) or "flag" not in addition:
             errors.append("field 'also': each entry needs 'flag' and 'kinds'")
         else:
-            errors.extend(f"field 'also': unknown kind '{k}'" for k in addition.get("kinds") or [] if k not in KINDS)
+            errors.extend(
+                f"field 'also': unknown kind '{k}'"
+                for k in addition.get("kinds") or []
+                if k not in KINDS
+            )
     return errors
 
 
 def _selector_errors(select: dict[str, Any]) -> list[str]:
-    errors = [f"field 'select.kinds': unknown kind '{k}'" for k in select.get("kinds") or [] if k not in KINDS]
+    errors = [
+        f"field 'select.kinds': unknown kind '{k}'"
+        for k in select.get("kinds") or []
+        if k not in KINDS
+    ]
     if select.get("level") is not None and select["level"] not in LEVELS:
         errors.append(f"field 'select.level': '{select['level']}' is not one of {sorted(LEVELS)}")
     if select.get("scope", "province") not in SCOPES:
-        errors.append(f"field 'select.scope': '{select.get('scope')}' is not one of {sorted(SCOPES)}")
+        errors.append(
+            f"field 'select.scope': '{select.get('scope')}' is not one of {sorted(SCOPES)}"
+        )
     return errors
 
 

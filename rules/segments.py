@@ -247,4 +247,3 @@ def _next_separator(tokens: Tokens, start: int) -> int:
 
 def _text(tokens: Tokens, start: int, end: int) -> str:
     return " ".join(words(tokens[start:end]))
-

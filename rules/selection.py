@@ -14,7 +14,8 @@ class Selection:
     """What a rule chose, and why some bodies are not in it."""
 
     agencies: tuple[Agency, ...]
-    flags: tuple[str, ...]
+    # Agency id -> the policy flag that brought it in (its kind is not the rule's own).
+    by_flag: dict[str, str]
     empty_reason: str | None = None
 
 
@@ -29,18 +30,20 @@ def select(
     """The agencies `rule` selects on `as_of` (never the sender itself)."""
     selector = rule.select or Selector()
     kinds = set(selector.kinds)
-    flags = []
+    flag_of_kind: dict[str, str] = {}
     for addition in rule.also:
         if ruleset.flag(addition.flag):
-            kinds |= addition.kinds
-            flags.append(addition.flag)
+            for kind in addition.kinds - kinds:
+                flag_of_kind.setdefault(kind, addition.flag)
+    kinds |= set(flag_of_kind)
     candidates = [a for a in directory if _fits(a, selector, kinds)]
     scoped, scope_problem = _scoped(candidates, selector, directory, sender, previous)
     if scope_problem:
-        return Selection((), tuple(flags), scope_problem)
+        return Selection((), {}, scope_problem)
     chosen = tuple(a for a in scoped if a.valid_on(as_of) and (sender is None or a.id != sender.id))
+    by_flag = {a.id: flag_of_kind[a.kind] for a in chosen if a.kind in flag_of_kind}
     empty = None if chosen else _why_empty(rule, scoped, as_of)
-    return Selection(chosen, tuple(flags), empty)
+    return Selection(chosen, by_flag, empty)
 
 
 def _fits(agency: Agency, selector: Selector, kinds: set[str]) -> bool:

@@ -87,5 +87,7 @@ def _pdf(data: bytes, filename: str) -> str:
         raise SourceError(f"{filename}: not a readable .pdf file ({exc})") from exc
     text = "\n".join(pages)
     if not text.strip():
-        raise SourceError(f"{filename}: the PDF has no text layer (a scan?); send a text PDF or .docx")
+        raise SourceError(
+            f"{filename}: the PDF has no text layer (a scan?); send a text PDF or .docx"
+        )
     return text

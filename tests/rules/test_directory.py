@@ -54,8 +54,10 @@ def test_valid_directory_loads_with_dates_and_successor(tmp_path: Path) -> None:
 
 def test_errors_name_file_line_entry_and_field(tmp_path: Path) -> None:
     """Each error names the file, the entry's line, the entry id and the field."""
-    bad = GOOD.replace("kind: so\n    level: tinh\n    parent: t.ubnd-tinh\n    area: t.ubnd-tinh\n    valid_to",
-                       "kind: sở\n    level: tinh\n    parent: t.ubnd-tinh\n    area: t.ubnd-tinh\n    valid_to")
+    bad = GOOD.replace(
+        "kind: so\n    level: tinh\n    parent: t.ubnd-tinh\n    area: t.ubnd-tinh\n    valid_to",
+        "kind: sở\n    level: tinh\n    parent: t.ubnd-tinh\n    area: t.ubnd-tinh\n    valid_to",
+    )
     path = write(tmp_path, bad)
     with pytest.raises(DirectoryError) as caught:
         load_directory(path)
@@ -65,7 +67,9 @@ def test_errors_name_file_line_entry_and_field(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     """Missing source, a dangling successor, a reversed date range and a duplicate id all show."""
-    text = GOOD + """
+    text = (
+        GOOD
+        + """
   - id: t.so-khcn
     name: Duplicate
     kind: so
@@ -90,6 +94,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     successor: t.nowhere
     source: test
 """
+    )
     with pytest.raises(DirectoryError) as caught:
         load_directory(write(tmp_path, text))
     joined = "\n".join(caught.value.problems)

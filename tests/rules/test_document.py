@@ -45,7 +45,7 @@ def test_seed_003_number_with_space() -> None:
 
 
 def test_seed_004_without_number_or_date_line() -> None:
-    """Seed 004 has no Số and no date line: the type comes from its title, a date hint from the text."""
+    """Seed 004 has no Số and no date line: type from its title, a date hint from the text."""
     doc = read_document(seed_text("004"))
     assert doc.number is None and doc.date is None
     assert doc.doc_type == "thông báo"
@@ -79,7 +79,10 @@ def test_heading_without_colon_and_wrapped_item() -> None:
 
 def test_signature_column_interleaved_with_items() -> None:
     """Signature titles flattened onto item lines go to the signature, not into the items."""
-    text = "Nơi nhận:        KT. GIÁM ĐỐC\n- Như trên;        PHÓ GIÁM ĐỐC\n- Lưu: VT.\n\nNguyễn Văn An\n"
+    text = (
+        "Nơi nhận:        KT. GIÁM ĐỐC\n- Như trên;        PHÓ GIÁM ĐỐC\n- Lưu: VT.\n"
+        "\nNguyễn Văn An\n"
+    )
     doc = read_document(text)
     assert doc.noi_nhan == ["- Như trên;", "- Lưu: VT."]
     assert doc.signature == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Văn An"]
@@ -102,8 +105,10 @@ def test_nfd_text_reads_like_nfc() -> None:
 
 def test_kinh_gui_list_and_urgency() -> None:
     """A `Kính gửi:` list of items is read item by item, and a HỎA TỐC stamp is read."""
-    text = ("HỎA TỐC\nSố: 12/UBND-KT\nV/v phòng chống bão\n\nKính gửi:\n- Sở Nội vụ;\n"
-            "- Sở Tài chính.\n\nNội dung công văn.\n")
+    text = (
+        "HỎA TỐC\nSố: 12/UBND-KT\nV/v phòng chống bão\n\nKính gửi:\n- Sở Nội vụ;\n"
+        "- Sở Tài chính.\n\nNội dung công văn.\n"
+    )
     doc = read_document(text)
     assert doc.urgency == "hoa_toc"
     assert doc.kinh_gui == ["- Sở Nội vụ;", "- Sở Tài chính."]
@@ -111,7 +116,10 @@ def test_kinh_gui_list_and_urgency() -> None:
 
 def test_article_text_is_available() -> None:
     """`Điều 3` of a decision is found for `Như Điều 3` lines."""
-    text = "Điều 1. Ban hành.\nĐiều 3. Giám đốc Sở Nội vụ chịu trách nhiệm thi hành.\nNơi nhận:\n- Như Điều 3;\n"
+    text = (
+        "Điều 1. Ban hành.\nĐiều 3. Giám đốc Sở Nội vụ chịu trách nhiệm thi hành.\n"
+        "Nơi nhận:\n- Như Điều 3;\n"
+    )
     doc = read_document(text)
     assert doc.article(3) == "Điều 3. Giám đốc Sở Nội vụ chịu trách nhiệm thi hành."
     assert doc.article(2) is None
