@@ -123,10 +123,13 @@ class Segmenter:
         if isinstance(body, NameSegment):
             return NameSegment(body.agency_ids, _text(tokens, i, end), title, body.approximate), end
         sender_end = self._sender_word_end(tokens, title_end)
-        if body is None or (sender_end > title_end and sender_end >= end):
+        alone = title_end == len(tokens) or tokens[title_end] in SEPARATORS
+        if (sender_end > title_end and (body is None or sender_end >= end)) or alone:
             # "Lãnh đạo Sở", "Ban Giám đốc": a title with no other body is the sender's own.
             end = max(sender_end, title_end)
             return SenderSegment(_text(tokens, i, end), title), end
+        if body is None:
+            return plain  # "Trường THPT X" is no title "trưởng": leave the words unread
         if isinstance(body, RuleSegment):
             # "Lãnh đạo các sở": the leaders of a category receive through their bodies.
             return RuleSegment(body.rule, _text(tokens, i, end), body.number), end

@@ -1,0 +1,93 @@
+"""Properties of reading and expansion over generated text (hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rules import Directory, RuleSet, expand, read_document
+
+PHRASES = [
+    "Như trên",
+    "Lưu: VT, TCHC",
+    "Các sở, ban, ngành (VBĐT)",
+    "UBND các huyện, thị xã, thành phố",
+    "UBND các xã, thị trấn",
+    "TT. Tỉnh ủy và các Ban",
+    "MTTQVN tỉnh và các đoàn thể",
+    "Đài PT-TH và Báo Khánh Hòa",
+    "Sở TT&TT",
+    "Lãnh đạo Sở",
+    "Các Sở: Nội vụ, Tài chính",
+    "Như Điều 3",
+    "Cong TTDT tinh",
+    "Sở Nội vụ (3b)",
+    "Các ĐVSN trực thuộc UBND tỉnh (để b/c)",
+    "Giám đốc Sở Y tế",
+    "Báo Nhân Dân",
+    "UBND huyện",
+    "Chủ tịch, các PCT UBND tỉnh",
+]
+LOWER = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+ITEM_TEXT = st.one_of(
+    st.sampled_from(PHRASES),
+    st.text(alphabet=LOWER + "0123456789 ,&()/-.", min_size=1, max_size=40),
+).filter(lambda s: s.strip(" -+•–—*;.,"))
+FRAGMENTS = st.one_of(
+    st.sampled_from(
+        [*PHRASES, "Nơi nhận:", "Kính gửi:", "Số: 12/QĐ-UBND", "KT. GIÁM ĐỐC", "", "- ", ";"]
+    ),
+    st.text(max_size=30),
+)
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+DAY = dt.date(2024, 5, 1)
+
+
+@SETTINGS
+@given(st.lists(FRAGMENTS, max_size=30).map("\n".join))
+def test_no_text_makes_it_raise(khanh_hoa: Directory, rules: RuleSet, text: str) -> None:
+    """Any text reads and expands without an exception, and every line has an outcome."""
+    result = expand(read_document(text), khanh_hoa, rules, DAY)
+    for line in result.lines:
+        assert line.outcome in {"recipients", "excluded", "unresolved"}
+        assert line.reason
+
+
+@SETTINGS
+@given(
+    st.lists(ITEM_TEXT, min_size=1, max_size=12),
+    st.lists(ITEM_TEXT, max_size=3),
+    st.booleans(),
+)
+def test_every_item_appears_once(
+    khanh_hoa: Directory, rules: RuleSet, items: list[str], addressees: list[str], colon: bool
+) -> None:
+    """Every non-blank item of Kính gửi and Nơi nhận appears exactly once in `lines`, in order."""
+    kinh_gui = [f"- {a.strip()};" for a in addressees]
+    noi_nhan = [f"- {i.strip()};" for i in items]
+    parts = ["Số: 5/KH-UBND", "Khánh Hòa, ngày 1 tháng 5 năm 2024", "KẾ HOẠCH", "Về việc thử"]
+    if kinh_gui:
+        parts += ["Kính gửi:", *kinh_gui]
+    parts += ["", "Nội dung kế hoạch.", "", "Nơi nhận:" if colon else "Nơi nhận", *noi_nhan]
+    parts += ["", "GIÁM ĐỐC", "", "Nguyễn Văn Bình"]
+    result = expand(read_document("\n".join(parts)), khanh_hoa, rules, DAY)
+    assert [ln.text for ln in result.lines] == kinh_gui + noi_nhan
+    assert [ln.section for ln in result.lines] == ["kinh_gui"] * len(kinh_gui) + ["noi_nhan"] * len(
+        noi_nhan
+    )
+    union = {a for ln in result.lines for a in ln.agencies}
+    assert {r.id for r in result.recipients} == union
+
+
+@SETTINGS
+@given(st.lists(ITEM_TEXT, min_size=1, max_size=10))
+def test_expansion_is_deterministic(khanh_hoa: Directory, rules: RuleSet, items: list[str]) -> None:
+    """The same document, directory, rules and date always give the same answer."""
+    text = "Nơi nhận:\n" + "\n".join(f"- {i};" for i in items)
+    first = expand(read_document(text), khanh_hoa, rules, DAY, "kh.ubnd-tinh").to_json()
+    again = expand(read_document(text), khanh_hoa, rules, DAY, "kh.ubnd-tinh").to_json()
+    assert first == again
