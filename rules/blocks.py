@@ -12,6 +12,7 @@ import re
 
 from rules.text import fold
 
+_NOT_LETTER = " \t-+•–—*.:;,()[]\"'“”‘’"
 _ITEM_START = re.compile(r"^\s*[-+•–—*]\s*")
 _NOI_NHAN = re.compile(r"^\W*noi\s*nhan\b\s*:?\s*(.*)$")
 _KINH_GUI = re.compile(r"^\W*kinh\s*gui\b\s*:?\s*(.*)$")
@@ -37,9 +38,23 @@ def is_signature(line: str) -> bool:
     )
 
 
-def noi_nhan(lines: list[str]) -> tuple[list[str], list[str]]:
-    """The items of the last `Nơi nhận` block, and the signature lines found around them."""
-    start = _last_heading(lines, _NOI_NHAN)
+def heading_keys(lines: list[str]) -> list[str]:
+    """Each line's folded start where it could be a heading (`Nơi nhận`, `Kính gửi`), else ''.
+
+    Only lines whose first letter is n or k are folded: folding every line of a long body
+    would cost more than all the rest of reading."""
+    keys = []
+    for line in lines:
+        start = line.lstrip(_NOT_LETTER)[:1]
+        keys.append(fold(line[:40]) if start in ("N", "n", "K", "k") and len(line) < 400 else "")
+    return keys
+
+
+def noi_nhan(lines: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
+    """The items of the last `Nơi nhận` block, and the signature lines found around them.
+
+    `folded` holds `heading_keys(lines)`."""
+    start = _last_heading(folded, _NOI_NHAN)
     if start is None:
         return [], []
     first = _NOI_NHAN.match(fold(lines[start]))
@@ -64,9 +79,9 @@ def noi_nhan(lines: list[str]) -> tuple[list[str], list[str]]:
     return items, signature
 
 
-def kinh_gui(lines: list[str]) -> list[str]:
+def kinh_gui(lines: list[str], folded: list[str]) -> list[str]:
     """The items of the first `Kính gửi` block (one line, or `- ` items below it)."""
-    start = _first_heading(lines, _KINH_GUI)
+    start = _first_heading(folded, _KINH_GUI)
     if start is None:
         return []
     first = _KINH_GUI.match(fold(lines[start]))
@@ -98,24 +113,28 @@ def article(text: str, number: int) -> str | None:
         match = _ARTICLE.match(line)
         if match:
             inside = int(match.group(1)) == number
-        elif _NOI_NHAN.match(fold(line)):
+        elif _is_heading(fold(line[:24]), _NOI_NHAN):
             inside = False
         if inside and line:
             out.append(line)
     return " ".join(out) if out else None
 
 
+def _is_heading(folded_line: str, pattern: re.Pattern[str]) -> bool:
+    return bool(folded_line) and pattern.match(folded_line) is not None
+
+
 def _last_heading(lines: list[str], pattern: re.Pattern[str]) -> int | None:
     found = None
     for i, line in enumerate(lines):
-        if pattern.match(fold(line)) and len(line) < 400:
+        if _is_heading(line, pattern):
             found = i
     return found
 
 
 def _first_heading(lines: list[str], pattern: re.Pattern[str]) -> int | None:
     for i, line in enumerate(lines):
-        if pattern.match(fold(line)):
+        if _is_heading(line, pattern):
             return i
     return None
 

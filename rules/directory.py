@@ -123,6 +123,22 @@ class Directory:
     sources: tuple[str, ...] = ()
     # Indexes derived from the entries (names under a rule set's abbreviations), built once.
     cache: dict[int, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
+    _by_kind: dict[str, list[Agency]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_kind = {}
+        for agency in self.agencies.values():
+            self._by_kind.setdefault(agency.kind, []).append(agency)
+
+    def of_kinds(self, kinds: Iterable[str]) -> list[Agency]:
+        """Agencies of these kinds, in directory order within each kind."""
+        return [a for kind in sorted(set(kinds)) for a in self._by_kind.get(kind, ())]
+
+    @property
+    def province_committee(self) -> Agency | None:
+        """The provincial People's Committee (the top of the territory), if the directory has it."""
+        committees = self._by_kind.get("ubnd_tinh", [])
+        return committees[0] if committees else None
 
     def get(self, agency_id: str) -> Agency | None:
         """The agency with this id, or None."""
@@ -227,16 +243,15 @@ def _build(entries: Iterable[tuple[str, int, Any]], problems: list[str]) -> dict
             problems.append(f"{where}: must be a mapping")
             continue
         errors = _entry_errors(entry)
-        where = f"{file}:{_line_of(file, entry.get('id'))}: agency '{entry.get('id', index + 1)}'"
+        if not errors and entry["id"].strip() in agencies:
+            errors = [f"field 'id': duplicate (first in {agencies[entry['id'].strip()].origin})"]
         if errors:
+            # The line is looked up only for an entry in error: it means re-reading the file.
+            name = entry.get("id", index + 1)
+            where = f"{file}:{_line_of(file, entry.get('id'))}: agency '{name}'"
             problems.extend(f"{where}: {e}" for e in errors)
             continue
         agency = _agency(entry, file)
-        if agency.id in agencies:
-            problems.append(
-                f"{where}: field 'id': duplicate (first in {agencies[agency.id].origin})"
-            )
-            continue
         agencies[agency.id] = agency
     return agencies
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from rules import blocks
-from rules.text import fold, nfc
+from rules.text import fold
 
 # Phụ lục III of Nghị định 30/2020: type abbreviations used in số, ký hiệu.
 TYPE_CODES: dict[str, str] = {
@@ -53,7 +54,9 @@ _PLACE_DATE = re.compile(
     r"\s*năm\s*(?P<y>\d{4})",
     re.IGNORECASE,
 )
-_DMY = re.compile(r"\bngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
+# "[Nn]gày": starting at the literal "gày" keeps the search over a long text fast.
+_DMY = re.compile(r"gày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
+_VV = re.compile(r"^\W*V/v\s*[:.]?\s*(.*)$", re.IGNORECASE)
 _URGENCY = {
     "hoa toc hen gio": "hoa_toc_hen_gio",
     "hoa toc": "hoa_toc",
@@ -91,13 +94,15 @@ class Document:
 
 def read_document(text: str) -> Document:
     """Read `text` into a `Document`; never raises."""
-    lines = [_clean(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = _lines(text)
+    joined = "\n".join(lines)
+    folded = blocks.heading_keys(lines)
     header = lines[:HEADER_LINES]
     number, notation, doc_type, issuer_code = _number(header)
     place, date, partial = _place_date(header)
-    noi_nhan, signature = blocks.noi_nhan(lines)
+    noi_nhan, signature = blocks.noi_nhan(lines, folded)
     return Document(
-        text="\n".join(lines),
+        text=joined,
         number=number,
         notation=notation,
         doc_type=_title_type(header) or doc_type or ("công văn" if _subject(header) else None),
@@ -106,17 +111,23 @@ def read_document(text: str) -> Document:
         place=place,
         date=date,
         partial_date=partial,
-        date_hint=None if date else _latest_date(lines),
+        date_hint=None if date else _latest_date(joined),
         urgency=_urgency(header),
         subject=_subject(header),
-        kinh_gui=blocks.kinh_gui(lines),
+        kinh_gui=blocks.kinh_gui(lines, folded),
         noi_nhan=noi_nhan,
         signature=signature,
     )
 
 
-def _clean(line: str) -> str:
-    return nfc(line.replace("**", "").replace("\t", "  ")) if line.strip() else ""
+def _lines(text: str) -> list[str]:
+    """NFC lines with white space folded and Markdown bold marks dropped."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # str.split() over every line of a long Unicode text is slow: fold spaces only where needed.
+    return [
+        " ".join(line.split()) if ("  " in line or "\t" in line) else line.strip()
+        for line in text.replace("**", "").split("\n")
+    ]
 
 
 def _number(header: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
@@ -156,15 +167,14 @@ def _place_date(header: list[str]) -> tuple[str | None, dt.date | None, str | No
     return None, None, None
 
 
-def _latest_date(lines: list[str]) -> dt.date | None:
+def _latest_date(text: str) -> dt.date | None:
     """The latest `ngày dd/mm/yyyy` in the text: a hint when the document has no date line."""
     found: list[dt.date] = []
-    for line in lines:
-        for d, m, y in _DMY.findall(line):
-            try:
-                found.append(dt.date(int(y), int(m), int(d)))
-            except ValueError:
-                continue
+    for d, m, y in _DMY.findall(text):
+        try:
+            found.append(dt.date(int(y), int(m), int(d)))
+        except ValueError:
+            continue
     return max(found) if found else None
 
 
@@ -179,7 +189,7 @@ def _title_type(header: list[str]) -> str | None:
 
 def _subject(header: list[str]) -> str | None:
     for i, line in enumerate(header):
-        match = re.match(r"^\W*V/v\s*[:.]?\s*(.*)$", line, re.IGNORECASE)
+        match = _VV.match(line)
         if match:
             parts = [match.group(1)]
             for nxt in header[i + 1 :]:
@@ -196,8 +206,10 @@ def _subject(header: list[str]) -> str | None:
 
 def _urgency(header: list[str]) -> str | None:
     for line in header:
+        if len(line) > 24 or not line.isupper():
+            continue
         key = fold(line).strip(" .*")
-        if key in _URGENCY and line.isupper():
+        if key in _URGENCY:
             return _URGENCY[key]
     return None
 

@@ -153,13 +153,14 @@ def expand(
     sender: str | None = None,
 ) -> Expansion:
     """Expand the recipient lines of `document` (see the module docstring)."""
-    names = _names(directory, ruleset)
+    segmenter = _segmenter(directory, ruleset)
+    names = segmenter.names
     day, day_source = _as_of(document, as_of)
     sender_agency, sender_source = _sender(document, directory, names, ruleset, sender)
     context = LineContext(
         directory=directory,
         ruleset=ruleset,
-        segmenter=Segmenter(ruleset, names),
+        segmenter=segmenter,
         as_of=day,
         sender=sender_agency,
         document=document,
@@ -168,11 +169,13 @@ def expand(
     lines: list[LineOutcome] = []
     parts_by_line: list[list[Part]] = []
     for section, items in (("kinh_gui", document.kinh_gui), ("noi_nhan", document.noi_nhan)):
+        if section == "noi_nhan":  # "Như trên" needs what Kính gửi gave
+            context.kinh_gui_lines = [ln.number for ln in lines]
+            context.kinh_gui_agencies = list(
+                {a.id: a for parts in parts_by_line for p in parts for a in p.agencies}.values()
+            )
         for item in items:
             bare, notes = split_notes(item)
-            if section == "noi_nhan":
-                context.kinh_gui_agencies = _agencies_of(parts_by_line, lines, "kinh_gui")
-                context.kinh_gui_lines = [ln.number for ln in lines if ln.section == "kinh_gui"]
             parts = resolve_line(bare, context)
             parts_by_line.append(parts)
             lines.append(_outcome(len(lines) + 1, section, item, notes.to_json(), parts))
@@ -191,16 +194,23 @@ def expand(
     )
 
 
-def _names(directory: Directory, ruleset: RuleSet) -> NameIndex:
-    """The name index of this directory under this rule set's abbreviations (built once)."""
-    key = id(ruleset.abbreviations)
-    cached = directory.cache.get(key)
-    if cached is None or cached[0] is not ruleset.abbreviations:
-        cached = (ruleset.abbreviations, NameIndex(directory, ruleset))
-        directory.cache[key] = cached
-    index = cached[1]
-    assert isinstance(index, NameIndex)
-    return index
+def _segmenter(directory: Directory, ruleset: RuleSet) -> Segmenter:
+    """The segmenter (and name index) of this directory under this rule set, built once.
+
+    Keyed by the rule set's rules and abbreviations, which `RuleSet.with_policy` shares: a
+    policy change needs no new index."""
+    cached = directory.cache.get(id(ruleset.rules))
+    if cached is not None:
+        owner, segmenter = cached
+        if (
+            owner is ruleset.rules
+            and isinstance(segmenter, Segmenter)
+            and segmenter.abbreviations is ruleset.abbreviations
+        ):
+            return segmenter
+    segmenter = Segmenter(ruleset, NameIndex(directory, ruleset))
+    directory.cache[id(ruleset.rules)] = (ruleset.rules, segmenter)
+    return segmenter
 
 
 def _as_of(document: Document, as_of: dt.date | None) -> tuple[dt.date, str]:
@@ -260,26 +270,13 @@ def _outcome(
         if "unresolved" in kinds or not parts
         else ("recipients" if "recipients" in kinds else "excluded")
     )
-    agencies: list[str] = []
-    for part in parts:
-        agencies.extend(a.id for a in part.agencies if a.id not in agencies)
+    agencies = list({a.id: None for part in parts for a in part.agencies})
     categories: list[str] = []
     for part in parts:
         if part.category not in categories:
             categories.append(part.category)
     reason = "; ".join(p.text for p in parts) or "nothing on this line names a recipient"
     return LineOutcome(number, section, item, outcome, categories, agencies, notes, reason)
-
-
-def _agencies_of(
-    parts_by_line: list[list[Part]], lines: list[LineOutcome], section: str
-) -> list[Agency]:
-    out: dict[str, Agency] = {}
-    for line, parts in zip(lines, parts_by_line, strict=True):
-        if line.section == section:
-            for part in parts:
-                out.update((a.id, a) for a in part.agencies)
-    return list(out.values())
 
 
 def _union(
@@ -289,9 +286,10 @@ def _union(
     for line, parts in zip(lines, parts_by_line, strict=True):
         for part in parts:
             for agency in part.agencies:
-                recipient = recipients.setdefault(
-                    agency.id, Recipient(agency.id, agency.name, agency.kind, [])
-                )
+                recipient = recipients.get(agency.id)
+                if recipient is None:
+                    recipient = Recipient(agency.id, agency.name, agency.kind, [])
+                    recipients[agency.id] = recipient
                 recipient.reasons.append(
                     Reason(
                         line=line.number,

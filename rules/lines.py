@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rules.directory import Agency, Directory
 from rules.document import Document
@@ -54,14 +54,7 @@ class Part:
 def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     """The parts of one line (its parenthetical notes already removed)."""
     tokens, spans = ctx.ruleset.spanned(bare)
-    # Quote each segment as the clerk wrote it, not as folded tokens.
-    segments = [
-        replace(s, text=bare[spans[s.span[0]][0] : spans[s.span[1] - 1][1]]) if s.span else s
-        for s in ctx.segmenter.segments(tokens)
-    ]
-    if ctx.foreign_place and not any(
-        isinstance(s, RuleSegment) and s.rule.action == "archive" for s in segments
-    ):
+    if ctx.foreign_place and not ctx.segmenter.is_archive(tokens):
         return [
             Part(
                 "unresolved",
@@ -75,6 +68,7 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
                 ),
             )
         ]
+    segments = ctx.segmenter.segments(tokens)
     if any(isinstance(s, Leftover) for s in segments):
         whole = ctx.segmenter.whole_line_guess(tokens)
         if whole is not None:
@@ -82,7 +76,12 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     parts: list[Part] = []
     previous: Agency | None = None
     for segment in segments:
-        part = _resolve_segment(segment, ctx, previous)
+        # Quote the clerk's own words where the segment was cut from this line's tokens.
+        start, end = segment.span
+        text = (
+            bare[spans[start][0] : spans[end - 1][1]] if segment.tokens is tokens else segment.text
+        )
+        part = _resolve_segment(segment, text, ctx, previous)
         parts.append(part)
         if isinstance(segment, NameSegment) and len(part.agencies) == 1:
             previous = part.agencies[0]
@@ -91,6 +90,7 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
 
 def _resolve_segment(
     segment: RuleSegment | NameSegment | SenderSegment | Leftover,
+    text: str,
     ctx: LineContext,
     previous: Agency | None,
 ) -> Part:
@@ -99,21 +99,21 @@ def _resolve_segment(
             "unresolved",
             "named",
             "named",
-            f"no agency named '{segment.text}' in directory '{ctx.directory.id}'",
+            f"no agency named '{text}' in directory '{ctx.directory.id}'",
         )
     if isinstance(segment, SenderSegment):
         return Part(
             "excluded",
             "leaders",
             "leaders",
-            f"'{segment.text}': the sender's own leaders; internal, not a delivery",
+            f"'{text}': the sender's own leaders; internal, not a delivery",
         )
     if isinstance(segment, NameSegment):
-        return _named(segment, ctx)
-    return _rule(segment, ctx, previous)
+        return _named(segment, text, ctx)
+    return _rule(segment, text, ctx, previous)
 
 
-def _rule(segment: RuleSegment, ctx: LineContext, previous: Agency | None) -> Part:
+def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | None) -> Part:
     rule = segment.rule
     if rule.action == "archive":
         return Part(
@@ -125,16 +125,16 @@ def _rule(segment: RuleSegment, ctx: LineContext, previous: Agency | None) -> Pa
     if rule.action == "as_above":
         return _as_above(rule, ctx)
     if rule.action == "as_article":
-        return _as_article(segment, ctx)
+        return _as_article(segment, text, ctx)
     chosen = select(rule, ctx.ruleset, ctx.directory, ctx.as_of, ctx.sender, previous)
     if not chosen.agencies:
-        return Part("unresolved", rule.category, rule.id, f"'{segment.text}' {chosen.empty_reason}")
-    text = f"'{segment.text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
+        return Part("unresolved", rule.category, rule.id, f"'{text}' {chosen.empty_reason}")
+    why = f"'{text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
     per_agency = {
-        agency_id: f"{text} (included because policy flag '{flag}' is on)"
+        agency_id: f"{why} (included because policy flag '{flag}' is on)"
         for agency_id, flag in chosen.by_flag.items()
     }
-    return Part("recipients", rule.category, rule.id, text, list(chosen.agencies), per_agency)
+    return Part("recipients", rule.category, rule.id, why, list(chosen.agencies), per_agency)
 
 
 def _as_above(rule: Rule, ctx: LineContext) -> Part:
@@ -161,7 +161,7 @@ def _as_above(rule: Rule, ctx: LineContext) -> Part:
     )
 
 
-def _as_article(segment: RuleSegment, ctx: LineContext) -> Part:
+def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
     rule = segment.rule
     number = segment.number
     article = ctx.document.article(number) if number is not None else None
@@ -170,11 +170,11 @@ def _as_article(segment: RuleSegment, ctx: LineContext) -> Part:
             "unresolved",
             rule.category,
             rule.id,
-            f"'{segment.text}': the text has no Điều {number} to read the bodies from",
+            f"'{text}': the text has no Điều {number} to read the bodies from",
         )
     agencies: dict[str, Agency] = {}
     for mention in ctx.segmenter.mentions(ctx.ruleset.tokens(article)):
-        part = _resolve_segment(mention, ctx, None)
+        part = _resolve_segment(mention, mention.text, ctx, None)
         if part.outcome == "recipients":
             agencies.update((a.id, a) for a in part.agencies)
     if not agencies:
@@ -182,18 +182,18 @@ def _as_article(segment: RuleSegment, ctx: LineContext) -> Part:
             "unresolved",
             rule.category,
             rule.id,
-            f"'{segment.text}': Điều {number} names no agency of the directory",
+            f"'{text}': Điều {number} names no agency of the directory",
         )
     return Part(
         "recipients",
         rule.category,
         rule.id,
-        f"'{segment.text}': the bodies named in Điều {number}",
+        f"'{text}': the bodies named in Điều {number}",
         list(agencies.values()),
     )
 
 
-def _named(segment: NameSegment, ctx: LineContext) -> Part:
+def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
     candidates = [a for a in (ctx.directory.get(i) for i in segment.agency_ids) if a is not None]
     how = " (read as a near match, check the spelling)" if segment.approximate else ""
     valid = _prefer_near_sender([a for a in candidates if a.valid_on(ctx.as_of)], ctx)
@@ -203,14 +203,14 @@ def _named(segment: NameSegment, ctx: LineContext) -> Part:
             "unresolved",
             "named",
             "named",
-            f"'{segment.text}' is ambiguous: it names {len(valid)} agencies: {names}",
+            f"'{text}' is ambiguous: it names {len(valid)} agencies: {names}",
         )
     if valid:
-        return _one_named(segment, valid[0], ctx, how)
-    return _dated_out(segment, candidates, ctx, how)
+        return _one_named(segment, text, valid[0], ctx, how)
+    return _dated_out(text, candidates, ctx, how)
 
 
-def _one_named(segment: NameSegment, agency: Agency, ctx: LineContext, how: str) -> Part:
+def _one_named(segment: NameSegment, text: str, agency: Agency, ctx: LineContext, how: str) -> Part:
     category = "leaders" if segment.title else _KIND_CATEGORY.get(agency.kind, "named")
     if ctx.sender is not None and agency.id == ctx.sender.id:
         who = "the sender's own leaders" if segment.title else "the sender itself"
@@ -218,19 +218,19 @@ def _one_named(segment: NameSegment, agency: Agency, ctx: LineContext, how: str)
             "excluded",
             category,
             "leaders" if segment.title else "named",
-            f"'{segment.text}': {who} ({agency.name}); internal, not a delivery",
+            f"'{text}': {who} ({agency.name}); internal, not a delivery",
         )
     title = " (addressed to its leadership)" if segment.title else ""
     return Part(
         "recipients",
         category,
         "named",
-        f"'{segment.text}' names {agency.name}{title}{how}",
+        f"'{text}' names {agency.name}{title}{how}",
         [agency],
     )
 
 
-def _dated_out(segment: NameSegment, candidates: list[Agency], ctx: LineContext, how: str) -> Part:
+def _dated_out(text: str, candidates: list[Agency], ctx: LineContext, how: str) -> Part:
     for agency in candidates:
         chain = ctx.directory.successor_on(agency, ctx.as_of)
         if chain:
@@ -240,7 +240,7 @@ def _dated_out(segment: NameSegment, candidates: list[Agency], ctx: LineContext,
                 "recipients",
                 "named",
                 "named",
-                f"'{segment.text}' names {agency.name}, which ended on {agency.valid_to}; "
+                f"'{text}' names {agency.name}, which ended on {agency.valid_to}; "
                 f"its successor on {ctx.as_of} is {path}{how}",
                 [heir],
             )
@@ -250,7 +250,7 @@ def _dated_out(segment: NameSegment, candidates: list[Agency], ctx: LineContext,
             "unresolved",
             "named",
             "named",
-            f"'{segment.text}' names {ended[0].name}, which ended on {ended[0].valid_to} "
+            f"'{text}' names {ended[0].name}, which ended on {ended[0].valid_to} "
             f"and has no successor in the directory on {ctx.as_of}",
         )
     later = [a for a in candidates if a.valid_from is not None and a.valid_from > ctx.as_of]
@@ -260,7 +260,7 @@ def _dated_out(segment: NameSegment, candidates: list[Agency], ctx: LineContext,
         "unresolved",
         "named",
         "named",
-        f"'{segment.text}' names {first.name if first else 'an agency'}, which exists "
+        f"'{text}' names {first.name if first else 'an agency'}, which exists "
         f"{since}; the document is dated {ctx.as_of}",
     )
 

@@ -53,6 +53,7 @@ class NameIndex:
                     ids.append(agency.id)
         self._longest = max((len(k) for k in self._keys), default=0)
         self._strings = [" ".join(k) for k in self._keys]
+        self._squeezed = ["".join(k) for k in self._keys]
         self._by_string = {" ".join(k): k for k in self._keys}
 
     def lookup(self, key: Sequence[str]) -> tuple[str, ...]:
@@ -85,17 +86,15 @@ class NameIndex:
             text, self._strings, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
         )
         if found is None:
+            # Dropped or extra spaces ("SởNội vụ"): compare without any.
             squeezed = text.replace(" ", "")
             found = process.extractOne(
-                squeezed,
-                self._strings,
-                scorer=fuzz.ratio,
-                processor=lambda s: s.replace(" ", ""),
-                score_cutoff=FUZZY_CUTOFF,
+                squeezed, self._squeezed, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
             )
         if found is None:
             return None
-        return NameMatch(len(span), tuple(self._keys[self._by_string[found[0]]]), approximate=True)
+        key = self._by_string[self._strings[found[2]]]
+        return NameMatch(len(span), tuple(self._keys[key]), approximate=True)
 
 
 def _places(directory: Directory, ruleset: RuleSet) -> dict[str, list[Tokens]]:

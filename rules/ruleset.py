@@ -9,7 +9,7 @@ abbreviations are expanded, so `[các] sở, ban, ngành` also matches `Cac so b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ class Rule:
     category: str
     action: str
     phrases: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Phrase, ...]
     select: Selector | None = None
     also: tuple[PolicyAddition, ...] = ()
     when_empty: str | None = None
@@ -74,7 +74,7 @@ class RuleSet:
     version: str
     policy: Mapping[str, bool]
     abbreviations: Abbreviations
-    leader_titles: tuple[re.Pattern[str], ...]
+    leader_titles: tuple[Phrase, ...]
     sender_words: frozenset[Tokens]
     rules: tuple[Rule, ...]
     description: str = ""
@@ -247,42 +247,87 @@ def _selector(select: dict[str, Any]) -> Selector:
     )
 
 
-def compile_phrase(phrase: str, abbreviations: Abbreviations) -> re.Pattern[str]:
-    """Compile a phrase of the rule language to a regex over joined tokens (see module doc)."""
+@dataclass(frozen=True)
+class Phrase:
+    """A compiled phrase: its regex over joined tokens, and the words it can start with."""
+
+    regex: re.Pattern[str]
+    # None when the phrase may start with anything (it is all optional, or starts with `#`).
+    firsts: frozenset[str] | None
+
+    def can_start(self, token: str) -> bool:
+        """Whether a match may begin at `token` (a cheap filter before the regex)."""
+        return self.firsts is None or token in self.firsts
+
+
+@dataclass(frozen=True)
+class _Piece:
+    regex: str
+    firsts: frozenset[str] | None  # None: may start with anything
+    nullable: bool
+
+
+def compile_phrase(phrase: str, abbreviations: Abbreviations) -> Phrase:
+    """Compile a phrase of the rule language (see the module docstring)."""
     parts = _PHRASE_PART.findall(phrase)
-    body, rest = _sequence(parts, 0, abbreviations)
+    piece, rest = _sequence(parts, 0, abbreviations)
     if rest != len(parts):
         raise ValueError(f"unbalanced brackets in phrase '{phrase}'")
-    return re.compile(body)
+    return Phrase(re.compile(piece.regex), None if piece.nullable else piece.firsts)
 
 
-def _sequence(parts: list[str], i: int, abbreviations: Abbreviations) -> tuple[str, int]:
-    out: list[str] = []
+def _sequence(parts: list[str], i: int, abbreviations: Abbreviations) -> tuple[_Piece, int]:
+    pieces: list[_Piece] = []
     while i < len(parts) and parts[i] not in ("]", ")", "|"):
         part = parts[i]
         if part in ("[", "("):
-            closing = "]" if part == "[" else ")"
-            alternatives: list[str] = []
-            i += 1
-            while True:
-                alt, i = _sequence(parts, i, abbreviations)
-                alternatives.append(alt)
-                if i >= len(parts):
-                    raise ValueError(f"'{part}' is never closed")
-                if parts[i] == "|":
-                    i += 1
-                    continue
-                if parts[i] != closing:
-                    raise ValueError(f"'{part}' closed by '{parts[i]}'")
-                i += 1
-                break
-            group = "(?:" + "|".join(alternatives) + ")"
-            out.append(group + "?" if closing == "]" else group)
+            piece, i = _group(parts, i, abbreviations)
         elif part == "#":
-            out.append(r"(?:, )?(\d+) ")
-            i += 1
+            piece, i = _Piece(r"(?:, )?(\d+) ", None, False), i + 1
         else:
             tokens = abbreviations.expand(words(raw_tokens(part)))
-            out.extend(f"(?:, )?{re.escape(t)} " for t in tokens)
+            regex = "".join(f"(?:, )?{re.escape(t)} " for t in tokens)
+            firsts = frozenset(tokens[:1]) if tokens else frozenset()
+            piece, i = _Piece(regex, firsts, not tokens), i + 1
+        pieces.append(piece)
+    return _concatenate(pieces), i
+
+
+def _group(parts: list[str], i: int, abbreviations: Abbreviations) -> tuple[_Piece, int]:
+    opening = parts[i]
+    closing = "]" if opening == "[" else ")"
+    alternatives: list[_Piece] = []
+    i += 1
+    while True:
+        alt, i = _sequence(parts, i, abbreviations)
+        alternatives.append(alt)
+        if i >= len(parts):
+            raise ValueError(f"'{opening}' is never closed")
+        if parts[i] == "|":
             i += 1
-    return "".join(out), i
+            continue
+        if parts[i] != closing:
+            raise ValueError(f"'{opening}' closed by '{parts[i]}'")
+        break
+    regex = "(?:" + "|".join(a.regex for a in alternatives) + ")" + ("?" if closing == "]" else "")
+    firsts = _union(a.firsts for a in alternatives)
+    nullable = closing == "]" or any(a.nullable for a in alternatives)
+    return _Piece(regex, firsts, nullable), i + 1
+
+
+def _concatenate(pieces: list[_Piece]) -> _Piece:
+    firsts: frozenset[str] | None = frozenset()
+    for piece in pieces:
+        firsts = _union((firsts, piece.firsts))
+        if not piece.nullable:
+            return _Piece("".join(p.regex for p in pieces), firsts, False)
+    return _Piece("".join(p.regex for p in pieces), firsts, True)
+
+
+def _union(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
+    out: frozenset[str] = frozenset()
+    for one in sets:
+        if one is None:
+            return None
+        out |= one
+    return out

@@ -8,50 +8,54 @@ kept as a leftover span, so that no word of a line is ever silently dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rules.names import NameIndex
-from rules.ruleset import Rule, RuleSet
+from rules.ruleset import Phrase, Rule, RuleSet
 from rules.text import SEPARATORS, Tokens, joined, words
 
 
 @dataclass(frozen=True)
-class RuleSegment:
+class Cut:
+    """Where a segment stands: `tokens[span[0]:span[1]]` of the tokens it was cut from."""
+
+    tokens: Tokens
+    span: tuple[int, int]
+
+    @property
+    def text(self) -> str:
+        """The segment's words, folded (callers quote the clerk's own words where they can)."""
+        return " ".join(words(self.tokens[self.span[0] : self.span[1]]))
+
+
+@dataclass(frozen=True)
+class RuleSegment(Cut):
     """A category phrase read by a rule; `number` is the `#` of `Như Điều #`."""
 
     rule: Rule
-    text: str
     number: int | None = None
-    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
-class NameSegment:
+class NameSegment(Cut):
     """A body named in the line; several ids when the name alone is ambiguous."""
 
     agency_ids: tuple[str, ...]
-    text: str
     title: str | None = None
     approximate: bool = False
-    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
-class SenderSegment:
+class SenderSegment(Cut):
     """A title with no other body (`Lãnh đạo Sở`, `Ban Giám đốc`): the sender's own leaders."""
 
-    text: str
     title: str
-    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
-class Leftover:
+class Leftover(Cut):
     """Words no rule and no name could read."""
-
-    text: str
-    span: tuple[int, int] | None = None
 
 
 Segment = RuleSegment | NameSegment | SenderSegment | Leftover
@@ -62,13 +66,15 @@ class Segmenter:
 
     def __init__(self, ruleset: RuleSet, names: NameIndex) -> None:
         self._ruleset = ruleset
-        self._names = names
+        self.names = names
+        self.abbreviations = ruleset.abbreviations
+        self._rules = _by_first_word((r, p) for r in ruleset for p in r.patterns)
+        self._titles = _by_first_word((None, p) for p in ruleset.leader_titles)
 
     def segments(self, tokens: Tokens) -> list[Segment]:
-        """All segments of a line, in order; each with its token span unless the line was
-        rewritten (a prefix spread over a list)."""
+        """All segments of a line, in order. Their `tokens` are the line's own, unless the line
+        was rewritten (a prefix spread over a list: `Các Sở: Nội vụ, Tài chính`)."""
         spread = self._spread_prefix(tokens)
-        keep_spans = spread is tokens
         text = joined(spread)
         offsets = _offsets(spread)
         out: list[Segment] = []
@@ -81,8 +87,8 @@ class Segmenter:
             segment, end = self._read_at(spread, text, offsets, i, after_name)
             if segment is None:
                 end = _next_separator(spread, i)
-                segment = self._leftover(spread[i:end])
-            out.append(replace(segment, span=(i, end)) if keep_spans else segment)
+                segment = self._leftover(spread, i, end)
+            out.append(segment)
             i = end
         return out
 
@@ -101,19 +107,28 @@ class Segmenter:
             i = end
         return out
 
+    def is_archive(self, tokens: Tokens) -> bool:
+        """Whether the line is an archive copy (`Lưu: VT, ...`)."""
+        text = joined(tokens)
+        return any(
+            phrase.regex.match(text)
+            for rule in self._ruleset
+            if rule.action == "archive"
+            for phrase in rule.patterns
+        )
+
     def whole_line_guess(self, tokens: Tokens) -> NameSegment | None:
         """A near match of the whole line to one name (when cutting it left words unread)."""
-        span = words(tokens)
-        found = self._names.fuzzy(span)
+        found = self.names.fuzzy(words(tokens))
         if found is None:
             return None
-        return NameSegment(found.agency_ids, " ".join(span), approximate=True)
+        return NameSegment(tokens, (0, len(tokens)), found.agency_ids, approximate=True)
 
     def _read_at(
         self, tokens: Tokens, text: str, offsets: list[int], i: int, after_name: bool
     ) -> tuple[Segment | None, int]:
         plain = self._plain_at(tokens, text, offsets, i, after_name)
-        title_end = self._title_end(text, offsets, i)
+        title_end = self._title_end(tokens, text, offsets, i)
         if title_end is None:
             return plain
         body, end = self._plain_at(tokens, text, offsets, title_end, after_name)
@@ -121,47 +136,47 @@ class Segmenter:
             return plain
         title = " ".join(tokens[i:title_end])
         if isinstance(body, NameSegment):
-            return NameSegment(body.agency_ids, _text(tokens, i, end), title, body.approximate), end
+            return NameSegment(tokens, (i, end), body.agency_ids, title, body.approximate), end
         sender_end = self._sender_word_end(tokens, title_end)
         alone = title_end == len(tokens) or tokens[title_end] in SEPARATORS
         if (sender_end > title_end and (body is None or sender_end >= end)) or alone:
             # "Lãnh đạo Sở", "Ban Giám đốc": a title with no other body is the sender's own.
             end = max(sender_end, title_end)
-            return SenderSegment(_text(tokens, i, end), title), end
+            return SenderSegment(tokens, (i, end), title), end
         if body is None:
             return plain  # "Trường THPT X" is no title "trưởng": leave the words unread
         if isinstance(body, RuleSegment):
             # "Lãnh đạo các sở": the leaders of a category receive through their bodies.
-            return RuleSegment(body.rule, _text(tokens, i, end), body.number), end
+            return RuleSegment(tokens, (i, end), body.rule, body.number), end
         return plain
 
     def _plain_at(
         self, tokens: Tokens, text: str, offsets: list[int], i: int, after_name: bool
     ) -> tuple[Segment | None, int]:
         best: tuple[Segment | None, int] = (None, i)
-        for rule in self._ruleset:
+        if i >= len(tokens):
+            return best
+        for rule, phrase in _candidates(self._rules, tokens[i]):
+            assert rule is not None
             if rule.select and rule.select.scope == "children_of_previous" and not after_name:
                 continue  # "các Ban" reads as the boards of a body only right after one
-            for pattern in rule.patterns:
-                match = pattern.match(text, offsets[i])
-                if match is None or match.end() == offsets[i]:
-                    continue
-                end = _token_at(offsets, match.end())
-                if rule.whole_line:
-                    end = len(tokens)
-                if end > best[1]:
-                    number = int(match.group(1)) if match.groups() and match.group(1) else None
-                    best = (RuleSegment(rule, _text(tokens, i, end), number), end)
-        name = self._names.longest_at(tokens, i)
+            match = phrase.regex.match(text, offsets[i])
+            if match is None or match.end() == offsets[i]:
+                continue
+            end = len(tokens) if rule.whole_line else _token_at(offsets, match.end())
+            if end > best[1]:
+                number = int(match.group(1)) if match.groups() and match.group(1) else None
+                best = (RuleSegment(tokens, (i, end), rule, number), end)
+        name = self.names.longest_at(tokens, i)
         # A name as long as a category phrase is the more specific reading.
         if name is not None and name.end >= best[1]:
-            best = (NameSegment(name.agency_ids, _text(tokens, i, name.end)), name.end)
+            best = (NameSegment(tokens, (i, name.end), name.agency_ids), name.end)
         return best
 
-    def _title_end(self, text: str, offsets: list[int], i: int) -> int | None:
+    def _title_end(self, tokens: Tokens, text: str, offsets: list[int], i: int) -> int | None:
         longest: int | None = None
-        for pattern in self._ruleset.leader_titles:
-            match = pattern.match(text, offsets[i])
+        for _, phrase in _candidates(self._titles, tokens[i]):
+            match = phrase.regex.match(text, offsets[i])
             if match and match.end() > offsets[i]:
                 end = _token_at(offsets, match.end())
                 longest = max(longest or end, end)
@@ -178,11 +193,11 @@ class Segmenter:
                 end = j + 1
         return end
 
-    def _leftover(self, span: Tokens) -> Segment:
-        found = self._names.fuzzy(span)
+    def _leftover(self, tokens: Tokens, start: int, end: int) -> Segment:
+        found = self.names.fuzzy(tokens[start:end])
         if found is not None:
-            return NameSegment(found.agency_ids, " ".join(words(span)), approximate=True)
-        return Leftover(" ".join(words(span)))
+            return NameSegment(tokens, (start, end), found.agency_ids, approximate=True)
+        return Leftover(tokens, (start, end))
 
     def _spread_prefix(self, tokens: Tokens) -> Tokens:
         """`Các Sở: Nội vụ, Tài chính` -> `Sở Nội vụ , Sở Tài chính` when each name exists."""
@@ -195,15 +210,35 @@ class Segmenter:
             return tokens
         spread: list[str] = []
         for part in parts:
-            if self._names.lookup(head + part):
+            if self.names.lookup(head + part):
                 spread.extend((*head, *part, ","))
                 continue
             pieces = _split(part, on=frozenset({"va"}))
-            if len(pieces) < 2 or not all(self._names.lookup(head + p) for p in pieces):
+            if len(pieces) < 2 or not all(self.names.lookup(head + p) for p in pieces):
                 return tokens
             for piece in pieces:
                 spread.extend((*head, *piece, ","))
         return tuple(spread[:-1])
+
+
+_Entry = tuple[Rule | None, Phrase]
+
+
+def _by_first_word(entries: Iterable[_Entry]) -> dict[str | None, list[_Entry]]:
+    """Phrases by the words they can start with (key None: phrases that may start anywhere).
+
+    Rule order is kept within each list, so that the first rule still wins a tie."""
+    index: dict[str | None, list[_Entry]] = {}
+    for entry in entries:
+        for first in entry[1].firsts if entry[1].firsts is not None else (None,):
+            index.setdefault(first, []).append(entry)
+    return index
+
+
+def _candidates(index: dict[str | None, list[_Entry]], token: str) -> list[_Entry]:
+    anywhere = index.get(None)
+    here = index.get(token, [])
+    return here + anywhere if anywhere else here
 
 
 def _split(tokens: Sequence[str], on: frozenset[str] = frozenset({",", ";"})) -> list[Tokens]:
@@ -246,7 +281,3 @@ def _next_separator(tokens: Tokens, start: int) -> int:
         if tokens[j] in SEPARATORS:
             return j
     return len(tokens)
-
-
-def _text(tokens: Tokens, start: int, end: int) -> str:
-    return " ".join(words(tokens[start:end]))

@@ -36,7 +36,8 @@ def select(
             for kind in addition.kinds - kinds:
                 flag_of_kind.setdefault(kind, addition.flag)
     kinds |= set(flag_of_kind)
-    candidates = [a for a in directory if _fits(a, selector, kinds)]
+    pool = directory.of_kinds(kinds) if kinds else list(directory)
+    candidates = [a for a in pool if _fits(a, selector, kinds)]
     scoped, scope_problem = _scoped(candidates, selector, directory, sender, previous)
     if scope_problem:
         return Selection((), {}, scope_problem)
@@ -72,7 +73,7 @@ def _scoped(
     if selector.scope == "under_sender":
         return [a for a in candidates if a.parent == sender.id], None
     territory = directory.territory(sender)
-    top = next((a for a in directory if a.kind == "ubnd_tinh"), None)
+    top = directory.province_committee
     if territory is None or (top is not None and territory == top.id):
         return candidates, None
     return [a for a in candidates if directory.within(a, territory) and a.id != territory], None

@@ -16,26 +16,38 @@ Tokens = tuple[str, ...]
 
 SEPARATORS = frozenset({",", ";", ":", "va", "+"})
 
-_TOKEN = re.compile(r"[a-z0-9]+|[,;:+]")
-_SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"[a-z0-9]+|[,;:+&]")
 
 
-def nfc(text: str) -> str:
-    """Return `text` in NFC with runs of white space folded to one space."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and strip Vietnamese diacritics (`Cổng` and `Công` both give `cong`)."""
+def _fold_slow(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.replace("đ", "d").replace("ð", "d")
 
 
+def _fold_table() -> dict[int, str | None]:
+    """One C-level `str.translate` table for every Latin letter with marks, and the marks."""
+    table: dict[int, str | None] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        folded = _fold_slow(chr(code))
+        if folded != chr(code).lower() and len(folded) == 1:
+            table[code] = folded
+    for code in range(0x300, 0x370):  # combining marks left over in NFD text
+        table[code] = None
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip Vietnamese diacritics (`Cổng` and `Công` both give `cong`)."""
+    return text.lower().translate(_FOLD)
+
+
 def raw_tokens(text: str) -> Tokens:
     """Split folded `text` into word and separator tokens, without expanding abbreviations."""
-    folded = fold(text).replace("&", " va ")
-    return tuple(_TOKEN.findall(folded))
+    return tuple("va" if t == "&" else t for t in _TOKEN.findall(fold(text)))
 
 
 Span = tuple[int, int]
@@ -43,16 +55,17 @@ Span = tuple[int, int]
 
 def spanned_tokens(text: str) -> tuple[Tokens, list[Span]]:
     """Like `raw_tokens` on NFC `text`, with each token's (start, end) in `text`."""
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        for folded in fold(ch).replace("&", " va "):
-            chars.append(folded)
-            origin.append(i)
+    folded = fold(text)
+    origin: Sequence[int] = range(len(text))  # the usual case: one character folds to one
+    if len(folded) != len(text):  # a character folded to none or several (a stray mark, "İ")
+        pieces = [(i, f) for i, ch in enumerate(text) for f in fold(ch)]
+        folded = "".join(f for _, f in pieces)
+        origin = [i for i, _ in pieces]
     tokens: list[str] = []
     spans: list[Span] = []
-    for match in _TOKEN.finditer("".join(chars)):
-        tokens.append(match.group())
+    for match in _TOKEN.finditer(folded):
+        token = match.group()
+        tokens.append("va" if token == "&" else token)
         spans.append((origin[match.start()], origin[match.end() - 1] + 1))
     return tuple(tokens), spans
 

@@ -1,0 +1,114 @@
+"""Benchmark of the rules engine: parse+expand documents/s, and the directory's load time.
+
+Run: .venv/bin/python bench/expand.py [--seconds 3]
+Figures are per CPU-second of this process (see `rate`). Prints, beside each figure, a
+baseline measured in the same run on the same machine:
+- for documents/s, the floor cost of touching the text (NFC + splitting lines), so the
+  figure can be read against what the machine does for free;
+- for the directory, PyYAML's C loader alone on the same files (the floor of any YAML load).
+Goals (issue 2): >= 1,000 seed documents/s on one core; the directory loaded in < 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from rules import default_ruleset, expand, load_directory, read_document
+from rules.defaults import DEFAULT_DIRECTORY
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+BROADCAST = """Số: 1/TB-UBND
+Khánh Hòa, ngày {day} tháng {month} năm {year}
+THÔNG BÁO
+Về việc thử nghiệm
+Nội dung thông báo.
+Nơi nhận:
+- Các sở, ban, ngành (VBĐT);
+- UBND các xã, phường, thị trấn (VBĐT);
+- Lưu: VT.
+"""
+
+
+def rate(work: Callable[[], int], seconds: float) -> float:
+    """Items per CPU-second of `work` (which returns how many items it did), over `seconds`.
+
+    CPU time of this process, not wall time: on a shared 2-core machine another process
+    steals wall time, not the CPU time this one actually spends."""
+    done = 0
+    start = time.process_time()
+    while (elapsed := time.process_time() - start) < seconds:
+        done += work()
+    return done / elapsed
+
+
+def best_ms(work: Callable[[], object], repeat: int = 7) -> float:
+    """The best CPU time of `work` over `repeat` runs, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        work()
+        times.append(time.process_time() - start)
+    return min(times) * 1000
+
+
+def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    seconds = parser.parse_args().seconds
+
+    files = sorted(DEFAULT_DIRECTORY.glob("*.yaml"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    yaml_ms = best_ms(lambda: [yaml.load(f.read_text("utf-8"), Loader=loader) for f in files])
+    load_ms = best_ms(lambda: load_directory(DEFAULT_DIRECTORY))
+    directory = load_directory(DEFAULT_DIRECTORY)
+    rules = default_ruleset()
+    fresh = [load_directory(DEFAULT_DIRECTORY) for _ in range(7)]
+    index_ms = best_ms(lambda: expand(read_document(""), fresh.pop(), rules))
+
+    seeds = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    day = dt.date(2023, 3, 1)
+
+    def touch() -> int:
+        for text in seeds:
+            unicodedata.normalize("NFC", text).splitlines()
+        return len(seeds)
+
+    def seed_docs() -> int:
+        for text in seeds:
+            expand(read_document(text), directory, rules, day, "kh.ubnd-tinh")
+        return len(seeds)
+
+    expand(read_document(seeds[0]), directory, rules, day)  # build the name index once
+    floor = rate(touch, seconds)
+    seed_rate = rate(seed_docs, seconds)
+    print(f"directory: {len(directory.agencies)} agencies in {len(files)} files")
+    print(f"  load+validate   {load_ms:8.1f} ms   (baseline: YAML C loader alone {yaml_ms:.1f} ms;"
+          f" goal < 200 ms)")
+    print(f"  name index      {index_ms:8.1f} ms   (built once per directory and rule set)")
+    print(f"seeds ({len(seeds)} documents), parse+expand on one core:")
+    print(f"  {seed_rate:10.0f} documents/s   (baseline NFC+split {floor:,.0f}/s;"
+          f" ratio {seed_rate / floor:.4f}; goal >= 1,000/s)")
+    for year, month in ((2024, 5), (2026, 3)):
+        text = BROADCAST.format(day=1, month=month, year=year)
+        result = expand(read_document(text), directory, rules, sender="kh.ubnd-tinh")
+        count = len(result.recipients)
+
+        def broadcast(text: str = text) -> int:
+            expand(read_document(text), directory, rules, sender="kh.ubnd-tinh")
+            return 1
+
+        docs = rate(broadcast, seconds)
+        print(f"broadcast to every commune as of {year}-{month:02d} ({count} recipients):")
+        print(f"  {docs:10.0f} documents/s = {docs * count:,.0f} recipients/s")
+
+
+if __name__ == "__main__":
+    main()
