@@ -127,14 +127,18 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
     if rule.action == "as_article":
         return _as_article(segment, text, ctx)
     chosen = select(rule, ctx.ruleset, ctx.directory, ctx.as_of, ctx.sender, previous)
+    category = rule.category
+    if rule.select and rule.select.scope == "children_of_previous" and previous is not None:
+        # "TT. Tỉnh ủy và các Ban": the boards belong to the category of their body.
+        category = _KIND_CATEGORY.get(previous.kind, "named")
     if not chosen.agencies:
-        return Part("unresolved", rule.category, rule.id, f"'{text}' {chosen.empty_reason}")
+        return Part("unresolved", category, rule.id, f"'{text}' {chosen.empty_reason}")
     why = f"'{text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
     per_agency = {
         agency_id: f"{why} (included because policy flag '{flag}' is on)"
         for agency_id, flag in chosen.by_flag.items()
     }
-    return Part("recipients", rule.category, rule.id, why, list(chosen.agencies), per_agency)
+    return Part("recipients", category, rule.id, why, list(chosen.agencies), per_agency)
 
 
 def _as_above(rule: Rule, ctx: LineContext) -> Part:

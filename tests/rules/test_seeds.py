@@ -27,8 +27,8 @@ def test_seed_004_every_line_accounted_for(khanh_hoa: Directory, rules: RuleSet)
     result = expand(read_document(seed_text("004")), khanh_hoa, rules, sender="kh.ubnd-tinh")
     assert result.as_of == dt.date(2023, 2, 28)
     assert outcomes(result) == [
-        ("noi_nhan", "recipients", ["leaders", "boards"]),
-        ("noi_nhan", "recipients", ["leaders", "boards"]),
+        ("noi_nhan", "recipients", ["leaders", "tinh_uy"]),
+        ("noi_nhan", "recipients", ["leaders", "hdnd_tinh"]),
         ("noi_nhan", "excluded", ["leaders"]),
         ("noi_nhan", "recipients", ["mttq", "doan_the"]),
         ("noi_nhan", "recipients", ["so_ban_nganh"]),
