@@ -153,7 +153,7 @@ def expand(
     sender: str | None = None,
 ) -> Expansion:
     """Expand the recipient lines of `document` (see the module docstring)."""
-    segmenter = _segmenter(directory, ruleset)
+    segmenter = segmenter_for(directory, ruleset)
     names = segmenter.names
     day, day_source = _as_of(document, as_of)
     sender_agency, sender_source = _sender(document, directory, names, ruleset, sender)
@@ -194,7 +194,7 @@ def expand(
     )
 
 
-def _segmenter(directory: Directory, ruleset: RuleSet) -> Segmenter:
+def segmenter_for(directory: Directory, ruleset: RuleSet) -> Segmenter:
     """The segmenter (and name index) of this directory under this rule set, built once.
 
     Keyed by the rule set's rules and abbreviations, which `RuleSet.with_policy` shares: a

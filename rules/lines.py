@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from rules.directory import Agency, Directory
 from rules.document import Document
 from rules.ruleset import Rule, RuleSet
-from rules.segments import Leftover, NameSegment, RuleSegment, Segmenter, SenderSegment
+from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
 from rules.selection import select
+from rules.text import Span, Tokens
 
 # Named bodies whose kind is itself a category of the JSON contract.
 _KIND_CATEGORY = {
@@ -76,16 +77,19 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     parts: list[Part] = []
     previous: Agency | None = None
     for segment in segments:
-        # Quote the clerk's own words where the segment was cut from this line's tokens.
-        start, end = segment.span
-        text = (
-            bare[spans[start][0] : spans[end - 1][1]] if segment.tokens is tokens else segment.text
-        )
-        part = _resolve_segment(segment, text, ctx, previous)
+        part = _resolve_segment(segment, quote(segment, bare, tokens, spans), ctx, previous)
         parts.append(part)
         if isinstance(segment, NameSegment) and len(part.agencies) == 1:
             previous = part.agencies[0]
     return parts
+
+
+def quote(segment: Segment, bare: str, tokens: Tokens, spans: list[Span]) -> str:
+    """The clerk's own words for a segment cut from `tokens` (else its folded words)."""
+    if segment.tokens is not tokens:
+        return segment.text
+    start, end = segment.span
+    return bare[spans[start][0] : spans[end - 1][1]]
 
 
 def _resolve_segment(

@@ -89,3 +89,52 @@ def _why_empty(rule: Rule, scoped: list[Agency], as_of: dt.date) -> str:
     else:
         why = f"has no members in the directory on {as_of}"
     return f"{why} ({rule.when_empty})" if rule.when_empty else why
+
+
+def why_not_selected(
+    rule: Rule,
+    ruleset: RuleSet,
+    directory: Directory,
+    agency: Agency,
+    as_of: dt.date,
+    sender: Agency | None,
+    previous: Agency | None,
+) -> str | None:
+    """What keeps `agency` out of what `rule` selects (None: the rule would select it).
+
+    Checked in the order a clerk would ask: is it of the category at all (or only under a
+    policy flag that is off), is it in the scope, does it exist on that date."""
+    selector = rule.select or Selector()
+    if selector.kinds and agency.kind not in selector.kinds:
+        for addition in rule.also:
+            if agency.kind in addition.kinds:
+                if not ruleset.flag(addition.flag):
+                    return (
+                        f"its kind '{agency.kind}' counts under rule '{rule.id}' only while "
+                        f"policy flag '{addition.flag}' is on, and it is off in rules "
+                        f"{ruleset.id} {ruleset.version}"
+                    )
+                break
+        else:
+            return f"its kind '{agency.kind}' is not among {sorted(selector.kinds)}"
+    if selector.tags and not selector.tags & set(agency.tags):
+        return f"it has none of the tags {sorted(selector.tags)}"
+    if selector.level is not None and agency.level != selector.level:
+        return f"its level is '{agency.level}', the rule selects level '{selector.level}'"
+    scoped, problem = _scoped([agency], selector, directory, sender, previous)
+    if problem:
+        return f"the rule {problem}"
+    if not scoped:
+        return f"it lies outside the rule's scope '{selector.scope}' for this sender"
+    if sender is not None and agency.id == sender.id:
+        return "it is the sender itself"
+    if not agency.valid_on(as_of):
+        return _dates(agency, as_of)
+    return None
+
+
+def _dates(agency: Agency, as_of: dt.date) -> str:
+    if agency.valid_to is not None and agency.valid_to < as_of:
+        heir = f" (successor: {agency.successor})" if agency.successor else ""
+        return f"it ended on {agency.valid_to}, before the document's date {as_of}{heir}"
+    return f"it exists only from {agency.valid_from}, after the document's date {as_of}"
