@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/docroute serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check rules router consumers tests bench
+	$(VENV)/bin/ruff check rules router consumers audit tests bench
 	$(VENV)/bin/mypy
 
 test: $(STAMP) lint
