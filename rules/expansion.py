@@ -285,19 +285,19 @@ def _union(
     recipients: dict[str, Recipient] = {}
     for line, parts in zip(lines, parts_by_line, strict=True):
         for part in parts:
+            # One Reason per distinct text: a broadcast line shares it among its agencies.
+            shared: dict[str, Reason] = {}
             for agency in part.agencies:
                 recipient = recipients.get(agency.id)
                 if recipient is None:
                     recipient = Recipient(agency.id, agency.name, agency.kind, [])
                     recipients[agency.id] = recipient
-                recipient.reasons.append(
-                    Reason(
-                        line=line.number,
-                        rule=part.rule,
-                        rules_version=ruleset.version,
-                        category=part.category,
-                        text=part.why(agency),
-                        notes=line.notes,
+                text = part.why(agency)
+                reason = shared.get(text)
+                if reason is None:
+                    reason = Reason(
+                        line.number, part.rule, ruleset.version, part.category, text, line.notes
                     )
-                )
+                    shared[text] = reason
+                recipient.reasons.append(reason)
     return list(recipients.values())

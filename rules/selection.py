@@ -37,7 +37,9 @@ def select(
                 flag_of_kind.setdefault(kind, addition.flag)
     kinds |= set(flag_of_kind)
     pool = directory.of_kinds(kinds) if kinds else list(directory)
-    candidates = [a for a in pool if _fits(a, selector, kinds)]
+    if selector.tags or selector.level is not None:
+        pool = [a for a in pool if _fits(a, selector, kinds)]
+    candidates = pool
     scoped, scope_problem = _scoped(candidates, selector, directory, sender, previous)
     if scope_problem:
         return Selection((), {}, scope_problem)

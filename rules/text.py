@@ -80,6 +80,7 @@ class Abbreviations:
             if key:
                 self._table[key] = raw_tokens(long)
         self._longest = max((len(k) for k in self._table), default=0)
+        self._firsts = frozenset(k[0] for k in self._table)
 
     def expand(self, tokens: Sequence[str]) -> Tokens:
         """Return `tokens` with every abbreviation replaced by its long form."""
@@ -93,17 +94,22 @@ class Abbreviations:
         out_spans: list[Span] = []
         i = 0
         while i < len(tokens):
-            for size in range(min(self._longest, len(tokens) - i), 0, -1):
-                long = self._table.get(tuple(tokens[i : i + size]))
-                if long is not None:
-                    out.extend(long)
-                    out_spans.extend([(spans[i][0], spans[i + size - 1][1])] * len(long))
-                    i += size
-                    break
-            else:
-                out.append(tokens[i])
-                out_spans.append(spans[i])
-                i += 1
+            if tokens[i] in self._firsts:  # most words start no abbreviation
+                for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                    long = self._table.get(tuple(tokens[i : i + size]))
+                    if long is not None:
+                        out.extend(long)
+                        out_spans.extend([(spans[i][0], spans[i + size - 1][1])] * len(long))
+                        i += size
+                        break
+                else:
+                    out.append(tokens[i])
+                    out_spans.append(spans[i])
+                    i += 1
+                continue
+            out.append(tokens[i])
+            out_spans.append(spans[i])
+            i += 1
         return tuple(out), out_spans
 
 
