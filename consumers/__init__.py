@@ -1,1 +1,1 @@
-"""Delivery consumers: take one planned delivery off the queue and hand it to the agency's channel."""
+"""Delivery consumers: hand each planned delivery to its agency by inbox, webhook or e-mail."""

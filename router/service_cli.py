@@ -2,9 +2,183 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
 import typer
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.database import create_engine, session_factory, transaction
+from router.deliveries import delivery_view, history_of, retry_delivery
+from router.errors import ClerkError
+from router.logs import configure_logging
+from router.migrate import migrate
+from router.models import ChannelKind, Delivery, Role
+from router.settings import Settings, get_settings
+
+worker_app = typer.Typer(help="Run one stage of the pipeline (PostgreSQL + RabbitMQ).")
+tokens_app = typer.Typer(help="API tokens.")
+agencies_app = typer.Typer(help="How agencies receive documents.")
+deliveries_app = typer.Typer(help="Inspect and re-drive deliveries.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the service's commands to the `docroute` app (filled in by the service work)."""
-    del app
+    """Add the service's commands to the `docroute` app."""
+    app.command("serve")(serve)
+    app.add_typer(worker_app, name="worker")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(agencies_app, name="agencies")
+    app.add_typer(deliveries_app, name="deliveries")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[bool, typer.Option(
+        help="Also run the router and delivery consumers (--no-workers: API and relay only)."
+    )] = True,
+) -> None:
+    """Run the API, the relay, the router and the delivery consumers in one process."""
+    settings = get_settings()
+    asyncio.run(_serve(settings, host or settings.host, port or settings.port, workers))
+
+
+async def _serve(settings: Settings, host: str, port: int, workers: bool) -> None:
+    import uvicorn
+
+    from router.api.app import create_app
+    from router.service import Service
+
+    configure_logging(settings)
+    service = Service(settings)
+    await service.start(router=workers, delivery=workers)
+    config = uvicorn.Config(create_app(service), host=host, port=port, log_config=None,
+                            lifespan="off", access_log=False)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await service.stop()
+
+
+@worker_app.command("router")
+def worker_router() -> None:
+    """Consume documents: expand recipients and plan deliveries (runs a relay too)."""
+    asyncio.run(_work(router=True))
+
+
+@worker_app.command("delivery")
+def worker_delivery() -> None:
+    """Consume deliveries: send them through each agency's channel."""
+    asyncio.run(_work(router=False))
+
+
+async def _work(*, router: bool) -> None:
+    from router.service import Service
+
+    settings = get_settings()
+    configure_logging(settings)
+    service = Service(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    # Delivery workers write no outbox rows, so only the router's process relays.
+    await service.start(relay=router, router=router, delivery=not router)
+    try:
+        await stop.wait()
+    finally:
+        await service.stop()
+
+
+@asynccontextmanager
+async def _admin_session() -> AsyncIterator[AsyncSession]:
+    engine = create_engine(get_settings().database_url)
+    try:
+        await migrate(engine)
+        async with transaction(session_factory(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def _run(action: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    async def go() -> Any:
+        async with _admin_session() as session:
+            return await action(session)
+
+    try:
+        return asyncio.run(go())
+    except ClerkError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from error
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    role: Annotated[Role, typer.Option(help="sender, agency, auditor or admin.")],
+    agency: Annotated[str | None, typer.Option(help="Directory id of the agency.")] = None,
+) -> None:
+    """Issue a bearer token and print it (only its hash is kept: it cannot be shown again)."""
+    from router.tokens import issue_token
+
+    typer.echo(_run(lambda session: issue_token(session, role, agency)))
+
+
+@agencies_app.command("set-channel")
+def agencies_set_channel(
+    agency_id: str,
+    kind: Annotated[ChannelKind, typer.Argument(help="inbox, webhook or email.")],
+    target: Annotated[str | None, typer.Argument(help="The URL or e-mail address.")] = None,
+) -> None:
+    """Choose how an agency receives documents: `webhook URL`, `email ADDRESS` or `inbox`."""
+    from router.channels import set_channel
+
+    row = _run(lambda session: set_channel(session, agency_id, kind, target))
+    typer.echo(f"{row.agency_id}: {row.kind} {row.target or ''}".rstrip())
+
+
+@deliveries_app.command("list")
+def deliveries_list(document: Annotated[str, typer.Option(help="Document id.")]) -> None:
+    """Print the document's deliveries with their state, receipt and history, as JSON."""
+
+    async def action(session: AsyncSession) -> list[dict[str, Any]]:
+        query = select(Delivery).where(Delivery.document_id == document)
+        rows = list((await session.exec(query.order_by(col(Delivery.agency_id)))).all())
+        history = await history_of(session, [d.id for d in rows])
+        return [delivery_view(d, history[d.id]) for d in rows]
+
+    typer.echo(json.dumps(_run(action), ensure_ascii=False, indent=2))
+
+
+@deliveries_app.command("dead-letters")
+def deliveries_dead_letters() -> None:
+    """Print the messages parked in RabbitMQ's dead-letter queues (they stay there).
+
+    Each line is a queue and a message body; `docroute deliveries retry ID` re-drives a
+    delivery from the database. (The in-process queue's dead letters live in its process.)
+    """
+    from router.broker import QUEUES
+    from router.broker.factory import make_broker
+
+    async def peek() -> list[tuple[str, bytes]]:
+        broker = make_broker(get_settings())
+        await broker.start()
+        try:
+            return [(queue, body) for queue in QUEUES for body in await broker.dead_letters(queue)]
+        finally:
+            await broker.close()
+
+    for queue, body in asyncio.run(peek()):
+        typer.echo(f"{queue}\t{body.decode(errors='replace')}")
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(delivery_id: str) -> None:
+    """Send a failed delivery again (it goes back to pending and through the outbox)."""
+    row = _run(lambda session: retry_delivery(session, delivery_id, actor="cli"))
+    typer.echo(f"{row.id}: queued again for {row.agency_id}")

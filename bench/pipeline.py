@@ -1,0 +1,299 @@
+"""Benchmark: N documents × M recipients through RabbitMQ + PostgreSQL to a local webhook sink.
+
+Usage: .venv/bin/python bench/pipeline.py [--documents 200] [--recipients 50] [--delivery-workers 2]
+
+Needs PostgreSQL (trust auth) and RabbitMQ on 127.0.0.1, as the tests do. The API and the
+relay run in this process, with the webhook sink; the router and the delivery workers run as
+`docroute worker` processes, as in production. It prints end-to-end deliveries per second,
+p50/p99 from submit to "delivered" (the sink receiving the POST), and the raw aio-pika ceiling
+measured in the same run: persistent publishes with confirms plus consumes with manual acks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+import httpx
+from sqlmodel import col, select
+
+import rules
+from router.channels import set_channel
+from router.database import transaction
+from router.logs import configure_logging
+from router.models import ChannelKind, Delivery, Role
+from router.service import Service
+from router.settings import Settings
+from router.tokens import issue_token
+
+PG_ADMIN = os.environ.get("DOCROUTE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("DOCROUTE_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+DOCROUTE = str(Path(sys.executable).with_name("docroute"))
+SENDER = "kh.ubnd-tinh"
+DAY = datetime.date(2024, 6, 3)
+KINDS = ("so", "ban", "dvsn", "nganh_doc", "doan_the", "bao_chi", "mttq", "ubnd_huyen")
+
+
+class Sink:
+    """A minimal HTTP/1.1 keep-alive server: records when each Idempotency-Key arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.posts = 0
+        self.port = 0
+
+    async def start(self) -> None:
+        """Listen on a free local port."""
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=1024)
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                headers = {}
+                for line in head.decode("latin-1").split("\r\n")[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                await reader.readexactly(int(headers.get("content-length", "0")))
+                self.posts += 1
+                self.arrivals.setdefault(headers.get("idempotency-key", ""), time.perf_counter())
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def bench_document(recipients: int) -> tuple[str, set[str]]:
+    """A dated document whose Nơi nhận names agencies one per line, until `recipients`."""
+    directory, ruleset = rules.default_directory(), rules.default_ruleset()
+    head = f"Số: 1/TB-UBND\n\nKhánh Hòa, ngày {DAY.day} tháng {DAY.month} năm {DAY.year}\n\n"
+    lines: list[str] = []
+    found: set[str] = set()
+    candidates = [a for a in directory if a.kind in KINDS and a.valid_on(DAY)]
+    for agency in candidates:
+        trial = [*lines, f"- {agency.name};"]
+        text = head + "THÔNG BÁO\n\nNội dung.\n\nNơi nhận:\n" + "\n".join(trial) + "\n- Lưu: VT.\n"
+        expansion = rules.expand(rules.read_document(text), directory, ruleset, sender=SENDER)
+        ids = {recipient.id for recipient in expansion.recipients}
+        if len(ids) > len(found):
+            lines, found = trial, ids
+        if len(found) >= recipients:
+            break
+    body = "THÔNG BÁO\n\nNội dung.\n\nNơi nhận:\n" + "\n".join(lines) + "\n- Lưu: VT.\n"
+    return head + body, found
+
+
+async def raw_ceiling(count: int) -> float:
+    """Messages/s for persistent publishes with confirms and consumes with manual acks."""
+    connection = await aio_pika.connect_robust(AMQP_URL)
+    publisher = await connection.channel(publisher_confirms=True)
+    consumer = await connection.channel()
+    await consumer.set_qos(prefetch_count=300)
+    name = f"docroute-bench-raw-{uuid.uuid4().hex[:8]}"
+    queue = await consumer.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+    done = asyncio.Event()
+    acked = 0
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        nonlocal acked
+        await message.ack()
+        acked += 1
+        if acked == count:
+            done.set()
+
+    await queue.consume(on_message)
+    body = b"x" * 300
+    started = time.perf_counter()
+    for first in range(0, count, 500):  # a window of confirms in flight, as the relay does
+        await asyncio.gather(*(
+            publisher.default_exchange.publish(
+                aio_pika.Message(body, message_id=str(n),
+                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                routing_key=name, mandatory=True,
+            )
+            for n in range(first, min(first + 500, count))
+        ))
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    await queue.delete(if_unused=False, if_empty=False)
+    await connection.close()
+    return count / elapsed
+
+
+async def _pg(statement: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _workers(settings: Settings, delivery_workers: int) -> list[subprocess.Popen[bytes]]:
+    env = {**os.environ, "DOCROUTE_DATABASE_URL": settings.database_url,
+           "DOCROUTE_AMQP_URL": settings.amqp_url or "",
+           "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix, "DOCROUTE_LOG_LEVEL": "WARNING"}
+    # DOCROUTE_BENCH_PROFILE=DIR writes a cProfile of each worker there, to find hot spots.
+    profile = os.environ.get("DOCROUTE_BENCH_PROFILE")
+    commands = []
+    for n, stage in enumerate(_stages(delivery_workers)):
+        prefix = [sys.executable, "-m", "cProfile", "-o", f"{profile}/{stage}{n}.prof"]
+        commands.append([*(prefix if profile else []), DOCROUTE, "worker", stage])
+    return [subprocess.Popen(command, env=env) for command in commands]
+
+
+def _stages(delivery_workers: int) -> list[str]:
+    return ["router"] + ["delivery"] * delivery_workers
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _wait_for(sink: Sink, keys: int) -> None:
+    while len(sink.arrivals) < keys:
+        await asyncio.sleep(0.01)
+
+
+async def _submit(client: httpx.AsyncClient, headers: dict[str, str], text: str,
+                  number: int) -> tuple[str, float]:
+    started = time.perf_counter()
+    body = {"text": text, "number": f"{number}/TB-BENCH"}
+    answer = await client.post("/v1/documents", json=body, headers=headers)
+    answer.raise_for_status()
+    return answer.json()["id"], started
+
+
+@dataclass
+class Stream:
+    """What one timed run produced: when it began and ended, and when each document went in."""
+
+    begun: float
+    ended: float
+    submitted: dict[str, float]
+    cpu: dict[str, float]
+
+
+async def _bench_settings() -> Settings:
+    database = f"docroute_bench_{uuid.uuid4().hex[:8]}"
+    await _pg(f'CREATE DATABASE "{database}"')
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return Settings(database_url=f"{base}/{database}", amqp_url=AMQP_URL,
+                    queue_prefix=f"docroute-bench-{uuid.uuid4().hex[:6]}", log_level="WARNING")
+
+
+async def _sender_token(service: Service, agencies: set[str], sink: Sink) -> dict[str, str]:
+    async with transaction(service.sessions) as session:
+        for agency in agencies:
+            url = f"http://127.0.0.1:{sink.port}/{agency}"
+            await set_channel(session, agency, ChannelKind.WEBHOOK, url)
+        token = await issue_token(session, Role.SENDER, SENDER)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _stream(service: Service, sink: Sink, text: str, agencies: set[str],
+                  documents: int, delivery_workers: int) -> Stream:
+    """Start the workers, warm up with one document, then time `documents` more."""
+    from router.api.app import create_app  # after main() has fixed the import path
+
+    headers = await _sender_token(service, agencies, sink)
+    workers = _workers(service.settings, delivery_workers)
+    try:
+        transport = httpx.ASGITransport(app=create_app(service))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            await _submit(client, headers, text, 0)  # warm-up: workers connected, caches hot
+            await _wait_for(sink, len(agencies))
+            begun = time.perf_counter()
+            submitted = await asyncio.gather(*(
+                _submit(client, headers, text, n) for n in range(1, documents + 1)
+            ))
+            await _wait_for(sink, (documents + 1) * len(agencies))
+        stages = _stages(delivery_workers)
+        cpu = {f"{stage}#{n}": _cpu_seconds(worker.pid)
+               for n, (stage, worker) in enumerate(zip(stages, workers, strict=True))}
+        cpu["api+relay+sink"] = time.process_time()
+        return Stream(begun, max(sink.arrivals.values()), dict(submitted), cpu)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+
+
+async def _latencies(service: Service, sink: Sink, stream: Stream) -> list[float]:
+    """Seconds from each document's submit to each of its deliveries reaching the sink."""
+    async with service.sessions() as session:
+        rows = (await session.exec(select(Delivery.id, Delivery.document_id).where(
+            col(Delivery.document_id).in_(list(stream.submitted))))).all()
+    return sorted(sink.arrivals[d] - stream.submitted[doc] for d, doc in rows)
+
+
+async def run(documents: int, recipients: int, delivery_workers: int) -> dict[str, Any]:
+    """Run the pipeline benchmark and the raw ceiling; return the figures."""
+    text, agencies = bench_document(recipients)
+    settings = await _bench_settings()
+    configure_logging(settings)
+    sink = Sink()
+    await sink.start()
+    service = Service(settings)
+    await service.start(relay=True, router=False, delivery=False)
+    try:
+        stream = await _stream(service, sink, text, agencies, documents, delivery_workers)
+        latencies = await _latencies(service, sink, stream)
+        ceiling = await raw_ceiling(max(10_000, documents * len(agencies) // 2))
+    finally:
+        await service.broker.delete_queues()  # type: ignore[attr-defined]  # RabbitBroker here
+        await service.stop()
+        database = settings.database_url.rsplit("/", 1)[1]
+        await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    rate = documents * len(agencies) / (stream.ended - stream.begun)
+    return {
+        "documents": documents, "recipients": len(agencies),
+        "deliveries": documents * len(agencies),
+        "resent_posts": sink.posts - len(sink.arrivals), "deliveries_per_s": rate,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "raw_ceiling_msgs_per_s": ceiling, "ratio": rate / ceiling, "cpu_seconds": stream.cpu,
+    }
+
+
+def main() -> None:
+    """Parse the arguments, run, print the figures."""
+    # Run as a script, bench/ comes first on the import path, where bench/audit.py would
+    # shadow the audit package that the API mounts.
+    here = str(Path(__file__).resolve().parent)
+    sys.path[:] = [entry for entry in sys.path if str(Path(entry or ".").resolve()) != here]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=200)
+    parser.add_argument("--recipients", type=int, default=50)
+    parser.add_argument("--delivery-workers", type=int, default=2)
+    options = parser.parse_args()
+    figures = asyncio.run(run(options.documents, options.recipients, options.delivery_workers))
+    print(f"{figures['documents']} documents × {figures['recipients']} recipients = "
+          f"{figures['deliveries']} deliveries (resent POSTs: {figures['resent_posts']})")
+    print(f"end to end:        {figures['deliveries_per_s']:8.0f} deliveries/s")
+    print(f"submit→delivered:  p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms")
+    print(f"raw aio-pika:      {figures['raw_ceiling_msgs_per_s']:8.0f} msgs/s "
+          "(persistent publish with confirms + consume with ack, same run)")
+    print(f"ratio:             {figures['ratio']:.2f}")
+    cpu = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in figures["cpu_seconds"].items())
+    print(f"CPU by process:    {cpu}")
+
+
+if __name__ == "__main__":
+    main()

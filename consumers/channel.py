@@ -1,0 +1,42 @@
+"""What every delivery channel does: try to hand one document to one agency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from router.models import Delivery, Document
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of one delivery attempt: delivered, or failed for good with the reason."""
+
+    delivered: bool
+    note: str
+
+
+class Channel(Protocol):
+    """Sends a document to an agency; retries transient faults itself, within bounds."""
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        """Deliver and say how it ended; raise only on a fault worth a redelivery."""
+
+
+def document_payload(delivery: Delivery, document: Document) -> dict[str, Any]:
+    """What an agency receives: the delivery id, why it is a recipient, and the document."""
+    return {
+        "delivery_id": delivery.id,
+        "agency_id": delivery.agency_id,
+        "reasons": delivery.reasons,
+        "document": {
+            "id": document.id,
+            "number": document.number,
+            "date": document.date.isoformat() if document.date else None,
+            "issuer": document.issuer,
+            "subject": document.subject,
+            "urgency": document.urgency,
+            "sender": document.sender,
+            "text": document.text,
+        },
+    }

@@ -1,0 +1,70 @@
+"""The e-mail channel: the document by SMTP, with a signed link the agency clicks to confirm."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from email.message import EmailMessage
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from consumers.channel import Outcome
+from router.models import Delivery, Document
+from router.signing import confirm_signature
+
+
+class EmailChannel:
+    """Sends one mail per delivery; its Message-ID is the delivery id, for the same reason as
+    a webhook's Idempotency-Key."""
+
+    def __init__(
+        self, host: str, port: int, sender: str, public_url: str, secret: str,
+        *, attempts: int = 5, backoff_seconds: float = 0.5,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.public_url = public_url.rstrip("/")
+        self.secret = secret
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+
+    def confirm_link(self, delivery: Delivery) -> str:
+        """The link that records status 01 (arrived) for this delivery."""
+        signature = confirm_signature(self.secret, delivery.id)
+        return f"{self.public_url}/v1/deliveries/{delivery.id}/confirm?sig={signature}"
+
+    def compose(self, delivery: Delivery, document: Document, address: str) -> EmailMessage:
+        """The mail: subject from the document, its text, and the confirm link."""
+        mail = EmailMessage()
+        mail["From"], mail["To"] = self.sender, address
+        mail["Subject"] = f"Văn bản {document.number or document.id}: {document.subject or ''}"
+        mail["Message-ID"] = f"<{delivery.id}@docroute>"
+        mail.set_content(
+            f"{delivery.agency_name} nhận văn bản này.\n"
+            f"Xác nhận đã nhận (confirm receipt): {self.confirm_link(delivery)}\n\n"
+            f"{document.text}"
+        )
+        return mail
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        """Hand the mail to the SMTP server; a refused address fails at once."""
+        if not target:
+            return Outcome(False, "the agency's e-mail channel has no address")
+        mail = self.compose(delivery, document, target)
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.attempts),
+                wait=wait_exponential(multiplier=self.backoff_seconds, max=30),
+                retry=retry_if_exception_type((OSError, smtplib.SMTPServerDisconnected)),
+                reraise=True,
+            ):
+                with attempt:
+                    await asyncio.to_thread(self._deliver, mail)
+        except smtplib.SMTPRecipientsRefused as error:
+            return Outcome(False, f"the mail server refused {target}: {error.recipients}")
+        except (smtplib.SMTPException, OSError) as error:
+            return Outcome(False, f"e-mail gave up after {self.attempts} attempts: {error!r}")
+        return Outcome(True, f"mailed to {target}")
+
+    def _deliver(self, mail: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
+            smtp.send_message(mail)

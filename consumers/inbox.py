@@ -1,0 +1,15 @@
+"""The inbox channel: the agency pulls its documents through GET /v1/inbox."""
+
+from __future__ import annotations
+
+from consumers.channel import Outcome
+from router.models import Delivery, Document
+
+
+class InboxChannel:
+    """Delivering to an inbox is making the delivery visible there; nothing leaves the service."""
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        """Always delivered: the inbox is the service's own table."""
+        del delivery, document, target
+        return Outcome(True, "available in the agency's inbox")

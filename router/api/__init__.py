@@ -1,0 +1,1 @@
+"""The HTTP API: intake of documents, agencies' inboxes and receipts, health."""

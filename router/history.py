@@ -1,0 +1,78 @@
+"""The append-only, hash-chained history of deliveries.
+
+Every change of a delivery's state or receipt is a new row. Each row carries its position
+(`seq`), the hash of the row before it and its own hash over position, content and that
+previous hash; the delivery keeps the count and the last hash as an anchor. Editing,
+inserting, reordering or deleting a row then shows (`docroute audit verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.models import Delivery, DeliveryEvent
+from router.models.clock import utcnow
+
+GENESIS = "0" * 64
+
+
+def moment(value: dt.datetime) -> str:
+    """A timestamp as hashed: UTC with microseconds, whether the database returned it naive
+    (SQLite) or aware (PostgreSQL)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_content(event: DeliveryEvent) -> dict[str, Any]:
+    """The fields of a history row that its hash covers."""
+    return {
+        "delivery_id": event.delivery_id, "kind": event.kind, "value": event.value,
+        "note": event.note, "actor": event.actor, "at": moment(event.at),
+    }
+
+
+def digest(seq: int, content: dict[str, Any], prev_hash: str) -> str:
+    """The hash of a row: position, canonical JSON content, previous hash."""
+    body = json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(f"{seq}\n{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def next_event(
+    delivery_id: str, count: int, last_hash: str | None, kind: str, value: str,
+    note: str | None = None, actor: str | None = None,
+) -> DeliveryEvent:
+    """The row that follows a history of `count` rows ending in `last_hash`."""
+    event = DeliveryEvent(
+        delivery_id=delivery_id, kind=kind, value=str(value), note=note, actor=actor,
+        at=utcnow(), seq=count + 1, prev_hash=last_hash or GENESIS,
+    )
+    event.hash = digest(event.seq, event_content(event), event.prev_hash)
+    return event
+
+
+def append_event(
+    session: AsyncSession,
+    delivery: Delivery,
+    kind: str,
+    value: str,
+    note: str | None = None,
+    actor: str | None = None,
+) -> DeliveryEvent:
+    """Add one history row in the caller's transaction, chained to the delivery's last one.
+
+    The caller holds the delivery's row (locked on PostgreSQL, or inside SQLite's single
+    writer), so two appends can never take the same position.
+    """
+    event = next_event(delivery.id, delivery.event_count, delivery.last_hash, kind, value,
+                       note, actor)
+    delivery.event_count, delivery.last_hash = event.seq, event.hash
+    session.add(event)
+    session.add(delivery)
+    return event

@@ -1,0 +1,36 @@
+"""Applies the Alembic migrations: the schema comes from them, at every start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+# Any constant works; all docroute processes must agree on it.
+_MIGRATION_LOCK = 7_316_402
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration of the repository (alembic.ini beside the packages)."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the database to the newest schema; safe when several processes start at once."""
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The API and the workers start together; only one of them may migrate at a time.
+            await connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+        await connection.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

@@ -1,0 +1,81 @@
+"""Deliveries (one per document and agency) and their append-only status history."""
+
+import datetime
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from router.models.clock import utcnow
+
+
+class DeliveryState(enum.StrEnum):
+    """How far the service got in handing the document to the agency."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Delivery(SQLModel, table=True):
+    """The document on its way to one agency; the unique pair forbids a second copy."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("document_id", "agency_id", name="uq_delivery_document_agency"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    document_id: str = Field(foreign_key="document.id", index=True, max_length=36)
+    agency_id: str = Field(index=True, max_length=100)
+    agency_name: str = Field(max_length=300)
+    state: str = Field(default=DeliveryState.PENDING, max_length=20)
+    # The last QCVN 102 status code the agency reported (01..06), if any.
+    receipt: str | None = Field(default=None, max_length=2)
+    channel: str | None = Field(default=None, max_length=20)
+    failure: str | None = Field(default=None, sa_column=Column(Text))
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # `,cat1,cat2,`: the rule categories that made the agency a recipient (one LIKE filters).
+    categories: str = Field(default="", max_length=500)
+    # When the agency must have confirmed, and when to escalate (set by the deadline policy).
+    due_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    escalate_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    confirmed_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    # The replay run that added this delivery after a rule change, if any.
+    backfill_of: str | None = Field(default=None, max_length=36)
+    # Anchor of the hash-chained history: a deleted newest event cannot go unnoticed.
+    event_count: int = Field(default=0)
+    last_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class DeliveryEvent(SQLModel, table=True):
+    """One change of a delivery's state or receipt; rows are only ever appended."""
+
+    __tablename__ = "delivery_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(foreign_key="delivery.id", index=True, max_length=36)
+    kind: str = Field(max_length=20)  # "state" or "receipt"
+    value: str = Field(max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    actor: str | None = Field(default=None, max_length=100)
+    # Position in the delivery's history, and the hash chain (see router.history).
+    seq: int = Field(default=0)
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+    at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

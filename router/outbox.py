@@ -1,0 +1,45 @@
+"""Writing to the outbox, and claiming message ids: both inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.models import OutboxMessage, ProcessedMessage
+from router.models.clock import utcnow
+
+
+def add_message(session: AsyncSession, queue: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Add a message to publish once the surrounding transaction commits."""
+    message = OutboxMessage(message_id=str(uuid.uuid4()), queue=queue, payload=payload)
+    session.add(message)
+    return message
+
+
+async def claim_messages(session: AsyncSession, consumer: str, message_ids: list[str]) -> None:
+    """Record a batch of handled message ids in one statement (ids already there are kept)."""
+    if not message_ids:
+        return
+    at = utcnow()
+    rows = [{"consumer": consumer, "message_id": m, "at": at} for m in set(message_ids)]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.exec(insert(ProcessedMessage).values(rows).on_conflict_do_nothing())
+
+
+async def claim_message(session: AsyncSession, consumer: str, message_id: str) -> bool:
+    """Record that the consumer handles this message; False if it was already handled.
+
+    On PostgreSQL a concurrent claim of the same id waits for the first transaction and then
+    finds the row, so two redeliveries never both take effect.
+    """
+    values = {"consumer": consumer, "message_id": message_id, "at": utcnow()}
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ProcessedMessage).values(**values).on_conflict_do_nothing()
+    result = await session.exec(statement)
+    return bool(result.rowcount)

@@ -1,0 +1,120 @@
+"""The router consumer: expands a document's recipients and plans one delivery per agency.
+
+Per message, in one transaction: claim the message id, expand the recipients as of the
+document's date, write the deliveries with their reasons, their history rows and their outbox
+rows. Then ack. A redelivered message finds its id claimed (or the document routed) and is
+acked without a second plan.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router import recipients
+from router.broker import DELIVERIES, Envelope
+from router.database import SessionFactory, transaction
+from router.faults import ROUTER_AFTER_COMMIT, crash_point
+from router.history import append_event
+from router.models import Delivery, DeliveryState, Document
+from router.models.clock import utcnow
+from router.outbox import add_message, claim_message
+
+log = structlog.get_logger(__name__)
+CONSUMER = "router"
+
+
+class Router:
+    """Consumes the documents queue."""
+
+    def __init__(self, sessions: SessionFactory, on_commit: Callable[[], None] | None = None):
+        self.sessions = sessions
+        self.on_commit = on_commit or (lambda: None)
+
+    async def handle(self, batch: list[Envelope]) -> None:
+        """Route each document of the batch in its own transaction."""
+        for envelope in batch:
+            await self.route(envelope)
+
+    async def route(self, envelope: Envelope) -> None:
+        """Plan the deliveries of one document, commit, then ack."""
+        bound = log.bind(message_id=envelope.message_id)
+        document_id = _document_id(envelope.body)
+        if document_id is None:
+            bound.error("malformed_message", body=envelope.body[:200].decode(errors="replace"))
+            await envelope.reject(requeue=False)
+            return
+        bound = bound.bind(document_id=document_id)
+        async with transaction(self.sessions) as session:
+            if not await claim_message(session, CONSUMER, envelope.message_id):
+                outcome = "duplicate_message"
+            else:
+                outcome = await self._plan(session, document_id)
+        crash_point(ROUTER_AFTER_COMMIT)
+        if outcome == "missing_document":
+            bound.error("document_not_found")
+            await envelope.reject(requeue=False)
+            return
+        await envelope.ack()
+        bound.info("document_routed", outcome=outcome)
+        self.on_commit()
+
+    async def _plan(self, session: AsyncSession, document_id: str) -> str:
+        # FOR UPDATE: two messages for one document (a republish and a recovery) plan once.
+        document = await session.get(Document, document_id, with_for_update=True)
+        if document is None:
+            return "missing_document"
+        if document.routed_at is not None:
+            return "already_routed"
+        parsed = recipients.read(document.text)
+        # Without a date line the rules engine dates the document from its text.
+        expansion = recipients.expand(parsed, document.sender, document.date)
+        view = expansion.to_json()
+        document.expansion = view
+        document.rules_version = str(view.get("rules_version") or "")
+        document.routed_at = utcnow()
+        session.add(document)
+        for recipient in view.get("recipients", []):
+            _plan_delivery(session, document, recipient, str(view.get("as_of")))
+        return f"planned {len(view.get('recipients', []))} deliveries"
+
+
+def _plan_delivery(
+    session: AsyncSession, document: Document, recipient: dict[str, Any], as_of: str
+) -> None:
+    delivery = Delivery(
+        id=str(uuid.uuid4()),
+        document_id=document.id,
+        agency_id=recipient["id"],
+        agency_name=recipient.get("name") or recipient["id"],
+        state=DeliveryState.PENDING,
+        reasons=recipient.get("reasons", []),
+        categories=categories_of(recipient.get("reasons", [])),
+    )
+    session.add(delivery)
+    append_event(
+        session, delivery, "state", DeliveryState.PENDING,
+        note=f"planned by rules {document.rules_version} as of {as_of}",
+        actor=CONSUMER,
+    )
+    add_message(session, DELIVERIES, {"delivery_id": delivery.id})
+
+
+def categories_of(reasons: list[dict[str, Any]]) -> str:
+    """`,a,b,`: the categories of the reasons, so that a category filter is one LIKE."""
+    found = sorted({str(r.get("category")) for r in reasons if r.get("category")})
+    return "," + ",".join(found) + "," if found else ""
+
+
+def _document_id(body: bytes) -> str | None:
+    try:
+        payload = json.loads(body)
+        value = payload["document_id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return value if isinstance(value, str) else None

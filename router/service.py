@@ -1,0 +1,91 @@
+"""The running service: database, broker, relay and consumers, in one process or split."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+
+import httpx
+import structlog
+
+from consumers.channel import Channel
+from consumers.delivery import DeliveryWorker
+from consumers.email import EmailChannel
+from consumers.inbox import InboxChannel
+from consumers.webhook import WebhookChannel
+from router.broker import DELIVERIES, DOCUMENTS, Broker
+from router.broker.factory import make_broker
+from router.database import create_engine, session_factory
+from router.migrate import migrate
+from router.recovery import redrive_unfinished
+from router.relay import Relay
+from router.routing import Router
+from router.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class Service:
+    """Everything one docroute process runs; `start` chooses which parts."""
+
+    def __init__(
+        self, settings: Settings, *, broker: Broker | None = None,
+        channels: Mapping[str, Channel] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(engine=self.engine)
+        self.broker = broker or make_broker(settings)
+        self.relay = Relay(
+            self.sessions, self.broker, settings.relay_batch, settings.relay_idle_seconds,
+            skip_locked=settings.on_postgres,
+        )
+        self.http = httpx.AsyncClient(
+            follow_redirects=False, limits=httpx.Limits(max_connections=64)
+        )
+        self.channels = channels or self._default_channels()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _default_channels(self) -> dict[str, Channel]:
+        s = self.settings
+        return {
+            "inbox": InboxChannel(),
+            "webhook": WebhookChannel(
+                self.http, s.signing_secret, attempts=s.webhook_attempts,
+                backoff_seconds=s.webhook_backoff_seconds, timeout=s.webhook_timeout,
+            ),
+            "email": EmailChannel(
+                s.smtp_host, s.smtp_port, s.mail_from, s.public_url, s.signing_secret,
+                attempts=s.webhook_attempts, backoff_seconds=s.webhook_backoff_seconds,
+            ),
+        }
+
+    async def start(
+        self, *, relay: bool = True, router: bool = True, delivery: bool = True
+    ) -> None:
+        """Migrate, connect, then start the chosen parts."""
+        await migrate(self.engine)
+        await self.broker.start()
+        if self.settings.embedded_queue:
+            await redrive_unfinished(self.sessions)
+        if relay:
+            self._tasks.append(asyncio.create_task(self.relay.run()))
+        if router:
+            await self.broker.consume(DOCUMENTS, Router(self.sessions, self.relay.nudge).handle)
+        if delivery:
+            worker = DeliveryWorker(self.sessions, self.channels)
+            await self.broker.consume(DELIVERIES, worker.handle)
+        log.info("service_started", relay=relay, router=router, delivery=delivery,
+                 broker=type(self.broker).__name__, database=self.engine.dialect.name)
+
+    async def stop(self) -> None:
+        """Stop consuming and publishing, then close connections."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.broker.close()
+        with contextlib.suppress(Exception):
+            await self.http.aclose()
+        await self.engine.dispose()

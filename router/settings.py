@@ -1,0 +1,68 @@
+"""The service's settings, read once from `DOCROUTE_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the service keeps its data, which broker it uses, and how it talks to agencies.
+
+    The defaults run everything embedded: a SQLite file and an in-process queue.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DOCROUTE_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/docroute.sqlite3"
+    # Unset means the in-process queue; set it to run on RabbitMQ.
+    amqp_url: str | None = None
+    # Every queue and exchange name starts with this, so test runs never share queues.
+    queue_prefix: str = "docroute"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Base of the confirm links put in e-mails.
+    public_url: str = "http://127.0.0.1:8000"
+    # Key of the HMAC that signs webhook bodies and confirm links.
+    signing_secret: str = "docroute-development-secret"
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    # RabbitMQ 3.10 quorum queues have no default limit: a poison message would loop forever.
+    delivery_limit: int = 5
+    prefetch: int = 200
+    batch_size: int = 100
+    consumer_tasks: int = 4
+    publish_timeout: float = 10.0
+    relay_batch: int = 500
+    relay_idle_seconds: float = 0.05
+
+    webhook_timeout: float = 10.0
+    webhook_attempts: int = 5
+    webhook_backoff_seconds: float = 0.5
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    mail_from: str = "docroute@localhost"
+
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    # Fault tests only: the name of a crash point where the process SIGKILLs itself.
+    crash_at: str | None = None
+
+    @property
+    def embedded_queue(self) -> bool:
+        """True when no broker URL is set and the in-process queue is used."""
+        return not self.amqp_url
+
+    @property
+    def on_postgres(self) -> bool:
+        """True when the database is PostgreSQL (row locks with SKIP LOCKED are available)."""
+        return self.database_url.startswith("postgresql")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

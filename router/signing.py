@@ -1,0 +1,21 @@
+"""HMAC-SHA256 signatures: on webhook bodies, and on the confirm links put in e-mails."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def sign(secret: str, data: bytes) -> str:
+    """The hex HMAC-SHA256 of the data under the secret."""
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, data: bytes, signature: str) -> bool:
+    """True when the signature is the data's; compared in constant time."""
+    return hmac.compare_digest(sign(secret, data), signature)
+
+
+def confirm_signature(secret: str, delivery_id: str) -> str:
+    """The signature of a delivery's confirm link."""
+    return sign(secret, f"confirm:{delivery_id}".encode())

@@ -1,0 +1,324 @@
+"""Fixtures of the service tests: both stacks, a running service, an API client, a webhook sink.
+
+Two stacks, and every test marked with the `stack` fixture runs on both:
+- "embedded": a SQLite file and the in-process queue;
+- "real": a fresh PostgreSQL database and RabbitMQ queues with a prefix of this run only.
+A stack that cannot be reached makes the test fail: nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import select
+
+from router.api.app import create_app
+from router.broker.rabbit import RabbitBroker
+from router.database import create_engine, transaction
+from router.migrate import migrate
+from router.models import Delivery, DeliveryState, Document, Role
+from router.service import Service
+from router.settings import Settings
+from router.signing import verify
+from router.tokens import issue_token
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+PG_ADMIN = os.environ.get("DOCROUTE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("DOCROUTE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+SECRET = "test-signing-secret"
+RUN = uuid.uuid4().hex[:8]
+
+
+def seed(prefix: str) -> str:
+    """The text of the seed document whose file name starts with the prefix."""
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+async def _pg_admin(*statements: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated database that each test's database is copied from (fast, and migrations run
+    once per session)."""
+    name = f"docroute_test_{RUN}_template"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+
+    async def migrate_template() -> None:
+        engine = create_engine(_pg_url(name))
+        await migrate(engine)
+        await engine.dispose()
+
+    try:
+        asyncio.run(migrate_template())
+        yield name
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    name = f"docroute_test_{RUN}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def fast_settings(**values: Any) -> Settings:
+    """Settings with short backoffs, so retry paths finish quickly in tests."""
+    defaults: dict[str, Any] = {
+        "signing_secret": SECRET, "webhook_backoff_seconds": 0.01, "webhook_attempts": 4,
+        "webhook_timeout": 5.0, "relay_idle_seconds": 0.02, "log_format": "console",
+        "delivery_limit": 5,
+    }
+    return Settings(**{**defaults, **values})
+
+
+@pytest.fixture(params=["embedded", "real"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for SQLite + in-process queue, or PostgreSQL + RabbitMQ."""
+    if request.param == "embedded":
+        return fast_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/docroute.sqlite3")
+    return fast_settings(
+        database_url=request.getfixturevalue("pg_url"), amqp_url=AMQP_URL,
+        queue_prefix=f"docroute-test-{RUN}-{uuid.uuid4().hex[:6]}",
+    )
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Settings:
+    """Settings for SQLite + the in-process queue only."""
+    return fast_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/docroute.sqlite3")
+
+
+@pytest.fixture
+def real(pg_url: str) -> Settings:
+    """Settings for PostgreSQL + RabbitMQ only."""
+    return fast_settings(database_url=pg_url, amqp_url=AMQP_URL,
+                         queue_prefix=f"docroute-test-{RUN}-{uuid.uuid4().hex[:6]}")
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, **parts: bool) -> AsyncIterator[Service]:
+    """A started service; on RabbitMQ its queues are deleted afterwards."""
+    service = Service(settings)
+    await service.start(**parts)
+    try:
+        yield service
+    finally:
+        if isinstance(service.broker, RabbitBroker):
+            with contextlib.suppress(Exception):
+                await service.broker.delete_queues()
+        await service.stop()
+
+
+@pytest.fixture
+async def service(stack: Settings) -> AsyncIterator[Service]:
+    """The whole pipeline running in this process on the chosen stack."""
+    async with running(stack) as started:
+        yield started
+
+
+@pytest.fixture
+async def client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the service's API in process."""
+    transport = httpx.ASGITransport(app=create_app(service))
+    async with httpx.AsyncClient(transport=transport, base_url="http://docroute") as http:
+        yield http
+
+
+async def token(service: Service, role: Role, agency: str | None = None) -> dict[str, str]:
+    """Authorization headers with a freshly issued token."""
+    async with transaction(service.sessions) as session:
+        issued = await issue_token(session, role, agency)
+    return {"Authorization": f"Bearer {issued}"}
+
+
+async def wait_settled(service: Service, document_id: str, limit: float = 90) -> list[Delivery]:
+    """The document's deliveries once it is routed and none is pending; fails past the limit.
+
+    The limit only stops a hung pipeline from hanging the suite; no test asserts on time.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while True:
+        async with service.sessions() as session:
+            document = await session.get(Document, document_id)
+            rows = list((await session.exec(
+                select(Delivery).where(Delivery.document_id == document_id)
+            )).all())
+        if document is not None and document.routed_at is not None and all(
+            row.state != DeliveryState.PENDING for row in rows
+        ):
+            return rows
+        if loop.time() > deadline:
+            pending = [row.agency_id for row in rows if row.state == DeliveryState.PENDING]
+            raise AssertionError(f"document {document_id} not settled; pending: {pending}")
+        await asyncio.sleep(0.05)
+
+
+async def until(check: Callable[[], Any], what: str, limit: float = 60) -> None:
+    """Wait until `check()` (maybe async) is true; past the limit fail, naming what was awaited.
+
+    A guard against a hung suite, not a timing assertion: the limit is far above the need.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"still waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def eventually() -> Any:
+    """`await eventually(check, "what")` waits for a condition, failing loudly if it never holds."""
+    return until
+
+
+@pytest.fixture
+def tokens() -> Any:
+    """`await tokens(service, role, agency)` gives Authorization headers."""
+    return token
+
+
+@pytest.fixture
+def settled() -> Any:
+    """`await settled(service, document_id)` waits for the pipeline to finish a document."""
+    return wait_settled
+
+
+@pytest.fixture
+async def embedded_service(embedded: Settings) -> AsyncIterator[Service]:
+    """The whole pipeline on SQLite and the in-process queue only."""
+    async with running(embedded) as started:
+        yield started
+
+
+@pytest.fixture
+async def embedded_client(embedded_service: Service) -> AsyncIterator[httpx.AsyncClient]:
+    """An API client on the embedded service."""
+    transport = httpx.ASGITransport(app=create_app(embedded_service))
+    async with httpx.AsyncClient(transport=transport, base_url="http://docroute") as http:
+        yield http
+
+
+@pytest.fixture
+async def sender_headers(embedded_service: Service) -> dict[str, str]:
+    """Headers of a sender token of UBND tỉnh on the embedded service."""
+    return await token(embedded_service, Role.SENDER, "kh.ubnd-tinh")
+
+
+@pytest.fixture
+def run_service() -> Any:
+    """`async with run_service(settings, **parts) as service:` runs a service in this loop."""
+    return running
+
+
+@pytest.fixture
+def api_client() -> Any:
+    """`api_client(service)` is an httpx client on the service's API (close it after use)."""
+
+    def make(service: Service) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=create_app(service))
+        return httpx.AsyncClient(transport=transport, base_url="http://docroute")
+
+    return make
+
+
+@pytest.fixture
+def seed_text() -> Any:
+    """`seed_text("004")` is the text of that seed document."""
+    return seed
+
+
+@dataclass
+class Sink:
+    """A local agency webhook server that records what it received, by idempotency key."""
+
+    url: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    fail_first: int = 0  # answer 503 to this many requests first
+    refuse: set[str] = field(default_factory=set)  # agencies answered with 400
+    bad_signatures: int = 0
+
+    def keys_by_agency(self) -> dict[str, set[str]]:
+        """The distinct idempotency keys each agency received."""
+        keys: dict[str, set[str]] = {}
+        for item in self.received:
+            keys.setdefault(item["agency"], set()).add(item["key"])
+        return keys
+
+    def app(self) -> FastAPI:
+        """The sink's HTTP app."""
+        app = FastAPI()
+
+        @app.post("/hook/{agency}")
+        async def hook(agency: str, request: Request) -> JSONResponse:
+            body = await request.body()
+            signature = request.headers.get("x-docroute-signature", "").removeprefix("sha256=")
+            if not verify(SECRET, body, signature):
+                self.bad_signatures += 1
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return JSONResponse({"error": "try later"}, status_code=503)
+            if agency in self.refuse:
+                return JSONResponse({"error": "unknown recipient"}, status_code=400)
+            payload = json.loads(body)
+            self.received.append({
+                "agency": agency, "key": request.headers.get("idempotency-key"),
+                "delivery_id": payload["delivery_id"], "document_id": payload["document"]["id"],
+            })
+            return JSONResponse({"ok": True})
+
+        return app
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[Sink]:
+    """A webhook sink served by uvicorn on a free local port, in this event loop."""
+    recorder = Sink()
+    config = uvicorn.Config(recorder.app(), host="127.0.0.1", port=0, log_level="warning",
+                            lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await until(lambda: server.started, "the webhook sink to start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    recorder.url = f"http://127.0.0.1:{port}/hook"
+    yield recorder
+    server.should_exit = True
+    await task

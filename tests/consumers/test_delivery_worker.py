@@ -1,0 +1,107 @@
+"""Delivery workers: webhooks that fail, recover, refuse; failures parked and re-driven."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from router.broker import DELIVERIES
+from router.channels import set_channel
+from router.database import transaction
+from router.models import ChannelKind, DeliveryState, Role
+from router.service import Service
+from router.settings import Settings
+
+BOARD = "kh.ban-qlda-phat-trien-tinh"
+AGENCY = "kh.so-noi-vu"  # the one recipient of seed 000
+DOCROUTE = str(Path(sys.executable).with_name("docroute"))
+
+
+async def _submit_seed_000(
+    service: Service, client: httpx.AsyncClient, sink: Any, tokens: Any, seed_text: Any
+) -> str:
+    async with transaction(service.sessions) as session:
+        await set_channel(session, AGENCY, ChannelKind.WEBHOOK, f"{sink.url}/{AGENCY}")
+    headers = await tokens(service, Role.SENDER, BOARD)
+    answer = await client.post("/v1/documents", json={"text": seed_text("000")}, headers=headers)
+    assert answer.status_code == 202
+    return str(answer.json()["id"])
+
+
+async def _cli(settings: Settings, *args: str) -> str:
+    env = {
+        **os.environ, "DOCROUTE_DATABASE_URL": settings.database_url,
+        "DOCROUTE_AMQP_URL": settings.amqp_url or "",
+        "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix,
+    }
+    process = await asyncio.create_subprocess_exec(
+        DOCROUTE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_webhook_that_fails_then_recovers_gets_exactly_one_copy(
+    service: Service, client: httpx.AsyncClient, sink: Any, tokens: Any, settled: Any,
+    seed_text: Any,
+) -> None:
+    """Three 503s then 200: the delivery is delivered and the agency holds one key."""
+    sink.fail_first = 3
+    document_id = await _submit_seed_000(service, client, sink, tokens, seed_text)
+    [row] = await settled(service, document_id)
+    assert row.state == DeliveryState.DELIVERED
+    assert sink.keys_by_agency() == {AGENCY: {row.id}}
+
+
+async def test_refused_delivery_fails_is_parked_and_is_redriven_by_the_cli(
+    service: Service, client: httpx.AsyncClient, sink: Any, tokens: Any, settled: Any,
+    seed_text: Any, eventually: Any,
+) -> None:
+    """A 400 makes the delivery failed with the reason (visible to auditors) and parks the
+    message in the dead-letter queue; `docroute deliveries retry` then delivers it."""
+    sink.refuse.add(AGENCY)
+    document_id = await _submit_seed_000(service, client, sink, tokens, seed_text)
+    [row] = await settled(service, document_id)
+    assert row.state == DeliveryState.FAILED
+    auditor = await tokens(service, Role.AUDITOR)
+    view = (await client.get(f"/v1/documents/{document_id}", headers=auditor)).json()
+    assert view["summary"]["failed"] == [AGENCY]
+    assert "HTTP 400" in view["deliveries"][0]["failure"]
+    # RabbitMQ dead-letters asynchronously.
+    await eventually(lambda: service.broker.dead_letters(DELIVERIES), "the dead letter")
+    parked = await service.broker.dead_letters(DELIVERIES)
+    assert [json.loads(body) for body in parked] == [{"delivery_id": row.id}]
+
+    if service.settings.amqp_url:  # the in-process queue's dead letters live in this process
+        shown = await _cli(service.settings, "deliveries", "dead-letters")
+        assert shown.splitlines() == [f'deliveries\t{{"delivery_id": "{row.id}"}}']
+
+    sink.refuse.clear()
+    assert row.id in await _cli(service.settings, "deliveries", "retry", row.id)
+    [again] = await settled(service, document_id)
+    assert again.state == DeliveryState.DELIVERED
+    assert sink.keys_by_agency() == {AGENCY: {row.id}}
+    listed = json.loads(await _cli(service.settings, "deliveries", "list", "--document",
+                                   document_id))
+    states = [e["value"] for e in listed[0]["history"] if e["kind"] == "state"]
+    assert states == ["pending", "failed", "pending", "delivered"]
+
+
+async def test_webhook_that_never_recovers_fails_after_the_retries(
+    service: Service, client: httpx.AsyncClient, sink: Any, tokens: Any, settled: Any,
+    seed_text: Any,
+) -> None:
+    """Always 503: the delivery ends failed, saying the retries ran out, and nothing arrived."""
+    sink.fail_first = 10_000
+    document_id = await _submit_seed_000(service, client, sink, tokens, seed_text)
+    [row] = await settled(service, document_id)
+    assert row.state == DeliveryState.FAILED
+    assert "gave up after 4 attempts" in (row.failure or "")
+    assert sink.received == []
