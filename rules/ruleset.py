@@ -111,16 +111,23 @@ def load_ruleset(path: str | Path) -> RuleSet:
     """Load and validate a rule-set file; raises `RuleSetError` naming each problem."""
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleSetError([f"{file}: cannot read: {exc}"]) from exc
+    return ruleset_from_text(text, str(file))
+
+
+def ruleset_from_text(text: str, name: str) -> RuleSet:
+    """A rule set from YAML text (`name` stands for the file in error messages)."""
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
-        raise RuleSetError([f"{file}:{line}: not valid YAML: {exc}"]) from exc
+        raise RuleSetError([f"{name}:{line}: not valid YAML: {exc}"]) from exc
     if not isinstance(data, dict) or not isinstance(data.get("ruleset"), dict):
-        raise RuleSetError([f"{file}: expected a 'ruleset:' header with id and version"])
-    return _build(data, str(file))
+        raise RuleSetError([f"{name}: expected a 'ruleset:' header with id and version"])
+    return _build(data, name)
 
 
 def _build(data: dict[str, Any], file: str) -> RuleSet:

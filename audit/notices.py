@@ -1,0 +1,106 @@
+"""Reminder and escalation notices, sent through the receiving agency's own channel.
+
+A notice carries its own idempotency key (`reminder:<delivery id>`), so an agency that got it
+once keeps one copy even when a crash makes docroute send it again. An inbox agency needs no
+push: the notice is in its delivery's history, which its inbox shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+
+from router.models import AgencyChannel, ChannelKind, Delivery, Document
+from router.signing import sign
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One reminder or escalation about one delivery, for one agency."""
+
+    kind: str  # "reminder" | "escalation"
+    delivery: Delivery
+    document: Document
+    to_agency: str
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of this notice."""
+        return f"{self.kind}:{self.delivery.id}"
+
+    def payload(self) -> dict[str, Any]:
+        """What the agency receives."""
+        return {
+            "type": self.kind,
+            "delivery_id": self.delivery.id,
+            "agency_id": self.delivery.agency_id,
+            "to_agency": self.to_agency,
+            "due_at": self.delivery.due_at.isoformat() if self.delivery.due_at else None,
+            "document": {
+                "id": self.document.id,
+                "number": self.document.number,
+                "subject": self.document.subject,
+                "urgency": self.document.urgency,
+            },
+        }
+
+    def subject(self) -> str:
+        """The mail subject, in the clerk's language."""
+        number = self.document.number or self.document.id
+        if self.kind == "escalation":
+            return f"[Quá hạn] {self.delivery.agency_name} chưa xác nhận văn bản {number}"
+        return f"[Nhắc] Xác nhận đã nhận văn bản {number}"
+
+
+class NoticeSender:
+    """Sends notices by webhook or e-mail; raises on a failure worth retrying later."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, secret: str, smtp_host: str, smtp_port: int, mail_from: str
+    ) -> None:
+        self.client = client
+        self.secret = secret
+        self.smtp = (smtp_host, smtp_port)
+        self.mail_from = mail_from
+
+    async def send(self, notice: Notice, channel: AgencyChannel) -> str:
+        """Send `notice` through `channel`; the note to record in the history."""
+        if channel.kind == ChannelKind.WEBHOOK and channel.target:
+            return await self._post(notice, channel.target)
+        if channel.kind == ChannelKind.EMAIL and channel.target:
+            await asyncio.to_thread(self._mail, notice, channel.target)
+            return f"{notice.kind} mailed to {channel.target}"
+        return f"{notice.kind} shown in the inbox of {notice.to_agency}"
+
+    async def _post(self, notice: Notice, url: str) -> str:
+        body = json.dumps(notice.payload(), ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Idempotency-Key": notice.key,
+            "X-Docroute-Signature": "sha256=" + sign(self.secret, body),
+        }
+        answer = await self.client.post(url, content=body, headers=headers, timeout=10.0)
+        if answer.status_code >= 400:
+            raise NoticeError(f"{url} answered {answer.status_code}")
+        return f"{notice.kind} posted to {url} ({answer.status_code})"
+
+    def _mail(self, notice: Notice, address: str) -> None:
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = self.mail_from, address, notice.subject()
+        mail["Message-ID"] = f"<{notice.kind}.{notice.delivery.id}@docroute>"
+        mail.set_content(json.dumps(notice.payload(), ensure_ascii=False, indent=2))
+        try:
+            with smtplib.SMTP(*self.smtp, timeout=30) as smtp:
+                smtp.send_message(mail)
+        except (smtplib.SMTPException, OSError) as error:
+            raise NoticeError(f"mail to {address} failed: {error}") from error
+
+
+class NoticeError(Exception):
+    """A notice could not be sent this time; it stays pending and is tried again."""

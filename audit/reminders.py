@@ -1,0 +1,168 @@
+"""Reminders that are really sent: at the receipt deadline an unconfirmed delivery is notified
+again through its agency's channel; after the second deadline it escalates to a supervisor.
+
+Two steps, each its own transaction, so a restart loses nothing and sends nothing twice:
+`plan` inserts one `Reminder` row per delivery and kind (the primary key refuses a second) with
+a history event; `send_pending` sends the rows not yet sent and marks them sent. A crash after
+sending and before marking resends under the same idempotency key, which the agency dedups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from audit.models import Reminder
+from audit.notices import Notice, NoticeError, NoticeSender
+from router.channels import channels_of
+from router.database import SessionFactory, transaction
+from router.history import append_event
+from router.models import Delivery, DeliveryState, Document
+from router.receipts import ReceiptStatus
+
+log = structlog.get_logger(__name__)
+ACTOR = "audit"
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    """What one pass did."""
+
+    reminders_planned: int = 0
+    escalations_planned: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+def _unconfirmed() -> ColumnElement[bool]:
+    return and_(
+        col(Delivery.state) == DeliveryState.DELIVERED,
+        col(Delivery.confirmed_at).is_(None),
+        or_(col(Delivery.receipt).is_(None), col(Delivery.receipt) != ReceiptStatus.REJECTED),
+    )
+
+
+def _not_yet(kind: str) -> ColumnElement[bool]:
+    return ~exists().where(
+        col(Reminder.delivery_id) == col(Delivery.id), col(Reminder.kind) == kind
+    )
+
+
+async def plan(session: AsyncSession, now: dt.datetime, supervisor: str | None) -> tuple[int, int]:
+    """Plan the reminders and escalations that are due at `now` (in the caller's transaction).
+
+    Escalations go to `supervisor`, or to the document's sender when none is configured."""
+    due = (
+        select(Delivery)
+        .where(_unconfirmed(), col(Delivery.due_at) <= now, _not_yet("reminder"))
+        .limit(BATCH)
+    )
+    reminders = (await session.exec(due)).all()
+    for delivery in reminders:
+        session.add(
+            Reminder(
+                delivery_id=delivery.id,
+                kind="reminder",
+                target_agency=delivery.agency_id,
+                created_at=now,
+            )
+        )
+        append_event(
+            session,
+            delivery.id,
+            "reminder",
+            "planned",
+            note=f"no receipt by {delivery.due_at}",
+            actor=ACTOR,
+        )
+    late = (
+        select(Delivery, Document)
+        .join(Document, col(Document.id) == col(Delivery.document_id))
+        .where(_unconfirmed(), col(Delivery.escalate_at) <= now, _not_yet("escalation"))
+        .limit(BATCH)
+    )
+    escalations = (await session.exec(late)).all()
+    for delivery, document in escalations:
+        target = supervisor or document.sender or delivery.agency_id
+        session.add(
+            Reminder(
+                delivery_id=delivery.id, kind="escalation", target_agency=target, created_at=now
+            )
+        )
+        append_event(
+            session,
+            delivery.id,
+            "escalation",
+            "planned",
+            note=f"no receipt by {delivery.escalate_at}; escalated to {target}",
+            actor=ACTOR,
+        )
+    return len(reminders), len(escalations)
+
+
+async def send_pending(
+    sessions: SessionFactory, sender: NoticeSender, now: dt.datetime
+) -> tuple[int, int]:
+    """Send every planned notice not yet sent; (sent, failed)."""
+    async with sessions() as session:
+        pending = (
+            await session.exec(
+                select(Reminder, Delivery, Document)
+                .join(Delivery, col(Delivery.id) == col(Reminder.delivery_id))
+                .join(Document, col(Document.id) == col(Delivery.document_id))
+                .where(col(Reminder.sent_at).is_(None))
+                .order_by(col(Reminder.created_at))
+                .limit(BATCH)
+            )
+        ).all()
+        channels = await channels_of(session, {r.target_agency for r, _, _ in pending})
+    results: list[tuple[Reminder, str | None, str | None]] = []
+    for reminder, delivery, document in pending:
+        notice = Notice(reminder.kind, delivery, document, reminder.target_agency)
+        try:
+            note = await sender.send(notice, channels[reminder.target_agency])
+            results.append((reminder, note, None))
+        except NoticeError as error:
+            results.append((reminder, None, str(error)))
+    async with transaction(sessions) as session:
+        for reminder, note, error in results:
+            _settle(session, reminder, note, error, now)
+    failed = sum(1 for _, _, error in results if error)
+    return len(results) - failed, failed
+
+
+def _settle(
+    session: AsyncSession,
+    reminder: Reminder,
+    note: str | None,
+    error: str | None,
+    now: dt.datetime,
+) -> None:
+    reminder.attempts += 1
+    if error is None:
+        reminder.sent_at = now
+        append_event(session, reminder.delivery_id, reminder.kind, "sent", note=note, actor=ACTOR)
+    else:
+        reminder.last_error = error[:500]
+        log.warning(
+            "notice_failed", delivery_id=reminder.delivery_id, kind=reminder.kind, error=error
+        )
+    session.add(reminder)
+
+
+async def run_once(
+    sessions: SessionFactory, sender: NoticeSender, now: dt.datetime, supervisor: str | None
+) -> ReminderRun:
+    """Plan what is due, then send what is pending."""
+    async with transaction(sessions) as session:
+        planned = await plan(session, now, supervisor)
+    sent, failed = await send_pending(sessions, sender, now)
+    if any(planned) or sent or failed:
+        log.info("reminders", planned=planned, sent=sent, failed=failed)
+    return ReminderRun(planned[0], planned[1], sent, failed)

@@ -1,0 +1,261 @@
+"""Reports for auditors: missed, late and unconfirmed deliveries; per-agency scorecards; and,
+for one document, who was expected, who was dispatched to, and who confirmed.
+
+Each query is one SQL statement over indexed columns (`delivery.due_at`, `delivery.state`,
+`delivery.agency_id`), so it stays fast on a large history (bench/audit.py measures it).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router.models import Delivery, DeliveryState, Document
+from router.receipts import ReceiptStatus
+
+
+class Finding(enum.StrEnum):
+    """What went wrong with a delivery."""
+
+    NOT_DELIVERED = "not_delivered"  # failed, or still pending past its deadline
+    UNCONFIRMED = "unconfirmed"  # delivered, no receipt by the deadline
+    REJECTED = "rejected"  # the agency answered 02
+    LATE = "late"  # confirmed, after the deadline
+
+
+@dataclass(frozen=True)
+class MissedQuery:
+    """Filters of the missed-delivery report."""
+
+    now: dt.datetime
+    findings: frozenset[Finding] = frozenset(Finding)
+    agency: str | None = None
+    agency_ids: frozenset[str] | None = None  # e.g. every agency of a kind
+    category: str | None = None
+    sender: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class MissedRow:
+    """One delivery that went wrong."""
+
+    finding: str
+    delivery_id: str
+    document_id: str
+    document_number: str | None
+    document_date: str | None
+    sender: str | None
+    agency_id: str
+    agency_name: str
+    categories: str
+    state: str
+    receipt: str | None
+    due_at: str | None
+    confirmed_at: str | None
+
+
+@dataclass
+class Score:
+    """One agency's record: deliveries it got, confirmed in time or late, and the missing ones."""
+
+    agency_id: str
+    agency_name: str
+    received: int = 0
+    confirmed_on_time: int = 0
+    confirmed_late: int = 0
+    rejected: int = 0
+    missing: int = 0
+
+
+CONFIRMING = [s.value for s in ReceiptStatus if s != ReceiptStatus.REJECTED]
+
+
+def finding_condition(finding: Finding, now: dt.datetime) -> ColumnElement[bool]:
+    """The SQL condition of one finding."""
+    due = col(Delivery.due_at)
+    if finding is Finding.NOT_DELIVERED:
+        return or_(
+            col(Delivery.state) == DeliveryState.FAILED,
+            and_(col(Delivery.state) == DeliveryState.PENDING, due <= now),
+        )
+    if finding is Finding.UNCONFIRMED:
+        return and_(
+            col(Delivery.state) == DeliveryState.DELIVERED,
+            col(Delivery.confirmed_at).is_(None),
+            or_(col(Delivery.receipt).is_(None), col(Delivery.receipt) != ReceiptStatus.REJECTED),
+            due <= now,
+        )
+    if finding is Finding.REJECTED:
+        return col(Delivery.receipt) == ReceiptStatus.REJECTED
+    return and_(col(Delivery.confirmed_at).is_not(None), col(Delivery.confirmed_at) > due)
+
+
+def classify(delivery: Delivery, now: dt.datetime) -> Finding | None:
+    """The finding for one loaded delivery (the same rules as the SQL)."""
+    due = delivery.due_at
+    if delivery.state == DeliveryState.FAILED or (
+        delivery.state == DeliveryState.PENDING and due is not None and due <= now
+    ):
+        return Finding.NOT_DELIVERED
+    if delivery.receipt == ReceiptStatus.REJECTED:
+        return Finding.REJECTED
+    if delivery.confirmed_at is not None:
+        return Finding.LATE if due is not None and delivery.confirmed_at > due else None
+    if delivery.state == DeliveryState.DELIVERED and due is not None and due <= now:
+        return Finding.UNCONFIRMED
+    return None
+
+
+async def missed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
+    """Deliveries with a finding, newest documents first."""
+    findings = sorted(query.findings)
+    kind = case(*[(finding_condition(f, query.now), f.value) for f in findings], else_=None).label(
+        "finding"
+    )
+    statement = (
+        select(Delivery, Document, kind)
+        .join(Document, col(Document.id) == col(Delivery.document_id))
+        .where(or_(*[finding_condition(f, query.now) for f in findings]), *_filters(query))
+        .order_by(col(Delivery.due_at).desc(), col(Delivery.id))
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    rows = (await session.exec(statement)).all()
+    return [_row(delivery, document, str(found)) for delivery, document, found in rows]
+
+
+def _filters(query: MissedQuery) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if query.agency:
+        out.append(col(Delivery.agency_id) == query.agency)
+    if query.agency_ids is not None:
+        out.append(col(Delivery.agency_id).in_(sorted(query.agency_ids)))
+    if query.category:
+        out.append(col(Delivery.categories).contains(f",{query.category},"))
+    if query.sender:
+        out.append(col(Document.sender) == query.sender)
+    if query.since:
+        out.append(col(Document.date) >= query.since)
+    if query.until:
+        out.append(col(Document.date) <= query.until)
+    return out
+
+
+def _row(delivery: Delivery, document: Document, finding: str) -> MissedRow:
+    return MissedRow(
+        finding=finding,
+        delivery_id=delivery.id,
+        document_id=document.id,
+        document_number=document.number,
+        document_date=document.date.isoformat() if document.date else None,
+        sender=document.sender,
+        agency_id=delivery.agency_id,
+        agency_name=delivery.agency_name,
+        categories=delivery.categories.strip(","),
+        state=delivery.state,
+        receipt=delivery.receipt,
+        due_at=delivery.due_at.isoformat() if delivery.due_at else None,
+        confirmed_at=delivery.confirmed_at.isoformat() if delivery.confirmed_at else None,
+    )
+
+
+def to_csv(rows: Iterable[MissedRow | Score]) -> str:
+    """Rows as CSV with a header (UTF-8 text; spreadsheets open it as is)."""
+    items = [asdict(r) for r in rows]
+    out = io.StringIO()
+    if items:
+        writer = csv.DictWriter(out, fieldnames=list(items[0]))
+        writer.writeheader()
+        writer.writerows(items)
+    return out.getvalue()
+
+
+async def scorecard(
+    session: AsyncSession, now: dt.datetime, agency_ids: Iterable[str] | None = None
+) -> list[Score]:
+    """Per agency: received, confirmed on time, late, rejected, missing (one grouped query)."""
+    confirmed = col(Delivery.confirmed_at)
+    due = col(Delivery.due_at)
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    statement = (
+        select(
+            col(Delivery.agency_id),
+            func.max(col(Delivery.agency_name)),
+            count(col(Delivery.state) == DeliveryState.DELIVERED),
+            count(and_(confirmed.is_not(None), confirmed <= due)),
+            count(and_(confirmed.is_not(None), confirmed > due)),
+            count(col(Delivery.receipt) == ReceiptStatus.REJECTED),
+            count(
+                or_(
+                    finding_condition(Finding.NOT_DELIVERED, now),
+                    finding_condition(Finding.UNCONFIRMED, now),
+                )
+            ),
+        )
+        .group_by(col(Delivery.agency_id))
+        .order_by(col(Delivery.agency_id))
+    )
+    if agency_ids is not None:
+        statement = statement.where(col(Delivery.agency_id).in_(sorted(agency_ids)))
+    rows = (await session.exec(statement)).all()
+    return [
+        Score(a, n, int(r or 0), int(o or 0), int(la or 0), int(re or 0), int(m or 0))
+        for a, n, r, o, la, re, m in rows
+    ]
+
+
+@dataclass
+class DocumentAudit:
+    """For one document: expected recipients, dispatched deliveries, confirmations."""
+
+    document_id: str
+    rules_version: str | None
+    expected: list[str] = field(default_factory=list)
+    dispatched: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    expected_not_dispatched: list[str] = field(default_factory=list)
+    dispatched_not_expected: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)
+    unresolved_lines: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON."""
+        return asdict(self)
+
+
+async def document_audit(session: AsyncSession, document: Document) -> DocumentAudit:
+    """Expected vs dispatched vs confirmed for one document."""
+    view = document.expansion or {}
+    expected = [r["id"] for r in view.get("recipients", [])]
+    rows = (
+        await session.exec(select(Delivery).where(col(Delivery.document_id) == document.id))
+    ).all()
+    dispatched = sorted(d.agency_id for d in rows)
+    confirmed = sorted(d.agency_id for d in rows if d.confirmed_at is not None)
+    return DocumentAudit(
+        document_id=document.id,
+        rules_version=document.rules_version,
+        expected=sorted(expected),
+        dispatched=dispatched,
+        confirmed=confirmed,
+        expected_not_dispatched=sorted(set(expected) - set(dispatched)),
+        dispatched_not_expected=sorted(set(dispatched) - set(expected)),
+        unconfirmed=sorted(set(dispatched) - set(confirmed)),
+        unresolved_lines=[ln for ln in view.get("lines", []) if ln.get("outcome") == "unresolved"],
+    )

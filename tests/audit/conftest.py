@@ -1,0 +1,63 @@
+"""Fixtures of the audit tests: a migrated database on each stack, and rows made directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from router.database import SessionFactory, create_engine, session_factory, transaction
+from router.history import append_event
+from router.migrate import migrate
+from router.models import Delivery, DeliveryState, Document
+from router.settings import Settings
+
+NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def sessions(stack: Settings) -> AsyncIterator[SessionFactory]:
+    """Sessions on a migrated database of the stack (SQLite file or fresh PostgreSQL)."""
+    engine = create_engine(stack.database_url)
+    await migrate(engine)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def add_document(
+    sessions: SessionFactory, *, sender: str = "kh.ubnd-tinh", date: dt.date | None = None,
+    text: str = "Nơi nhận:\n- Các sở, ban, ngành;\n", number: str | None = None,
+    expansion: dict[str, Any] | None = None,
+) -> Document:
+    """A routed document stored directly."""
+    document = Document(
+        id=str(uuid.uuid4()), text=text, sender=sender, date=date or dt.date(2026, 3, 2),
+        number=number, routed_at=NOW - dt.timedelta(days=8), expansion=expansion,
+        rules_version="test",
+    )
+    async with transaction(sessions) as session:
+        session.add(document)
+    return document
+
+
+async def add_delivery(
+    sessions: SessionFactory, document: Document, agency: str, *,
+    state: str = DeliveryState.DELIVERED, receipt: str | None = None,
+    due_at: dt.datetime | None = None, escalate_at: dt.datetime | None = None,
+    confirmed_at: dt.datetime | None = None, categories: str = ",so_ban_nganh,",
+) -> Delivery:
+    """A delivery stored directly, with its first history event."""
+    delivery = Delivery(
+        id=str(uuid.uuid4()), document_id=document.id, agency_id=agency, agency_name=agency,
+        state=state, receipt=receipt, due_at=due_at or NOW - dt.timedelta(hours=1),
+        escalate_at=escalate_at, confirmed_at=confirmed_at, categories=categories,
+    )
+    async with transaction(sessions) as session:
+        session.add(delivery)
+        append_event(session, delivery, "state", state, actor="test")
+    return delivery

@@ -1,0 +1,66 @@
+"""The stored history is hash-chained: `verify` names an edited, inserted or deleted event."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from audit.verify import verify_histories
+from router.database import SessionFactory, transaction
+from router.history import append_event
+from router.models import Delivery
+from tests.audit.conftest import add_delivery, add_document
+
+
+async def _delivery_with_history(sessions: SessionFactory) -> Delivery:
+    doc = await add_document(sessions)
+    delivery = await add_delivery(sessions, doc, "kh.so-noi-vu")
+    async with transaction(sessions) as session:
+        row = await session.get(Delivery, delivery.id)
+        assert row is not None
+        append_event(session, row, "receipt", "01", actor="kh.so-noi-vu")
+        append_event(session, row, "receipt", "03", actor="kh.so-noi-vu")
+    return delivery
+
+
+async def test_untouched_histories_verify(sessions: SessionFactory) -> None:
+    """Histories written by the service verify with no break."""
+    await _delivery_with_history(sessions)
+    async with sessions() as session:
+        checked, breaks = await verify_histories(session)
+    assert (checked, breaks) == (1, [])
+
+
+async def test_edited_event_is_named(sessions: SessionFactory) -> None:
+    """An UPDATE of a stored status is found and named."""
+    delivery = await _delivery_with_history(sessions)
+    async with transaction(sessions) as session:
+        await session.exec(text(  # type: ignore[call-overload]
+            "UPDATE delivery_event SET value = '02' WHERE delivery_id = :d AND value = '03'"
+        ).bindparams(d=delivery.id))
+    async with sessions() as session:
+        _, breaks = await verify_histories(session)
+    assert [(b.delivery_id, b.brk.seq, b.brk.kind) for b in breaks] == [(delivery.id, 3, "edited")]
+
+
+async def test_deleted_event_is_named(sessions: SessionFactory) -> None:
+    """A DELETE of a middle event is found at the event after the gap."""
+    delivery = await _delivery_with_history(sessions)
+    async with transaction(sessions) as session:
+        await session.exec(text(  # type: ignore[call-overload]
+            "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 2"
+        ).bindparams(d=delivery.id))
+    async with sessions() as session:
+        _, breaks = await verify_histories(session)
+    assert [(b.brk.seq, b.brk.kind) for b in breaks] == [(3, "deleted")]
+
+
+async def test_deleted_last_event_is_caught_by_the_anchor(sessions: SessionFactory) -> None:
+    """Deleting the newest event leaves a whole chain; the delivery's anchor catches it."""
+    delivery = await _delivery_with_history(sessions)
+    async with transaction(sessions) as session:
+        await session.exec(text(  # type: ignore[call-overload]
+            "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 3"
+        ).bindparams(d=delivery.id))
+    async with sessions() as session:
+        _, breaks = await verify_histories(session)
+    assert [b.brk.kind for b in breaks] == ["truncated"]

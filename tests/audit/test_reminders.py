@@ -1,0 +1,99 @@
+"""Reminders and escalations are really sent, once each, and survive a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+from sqlmodel import col, select
+
+from audit.models import Reminder
+from audit.notices import NoticeSender
+from audit.reminders import run_once
+from router.channels import set_channel
+from router.database import SessionFactory, create_engine, session_factory, transaction
+from router.models import ChannelKind, DeliveryEvent
+from router.settings import Settings
+from tests.audit.conftest import NOW, add_delivery, add_document
+from tests.conftest import SECRET
+
+HOUR = dt.timedelta(hours=1)
+
+
+def notices(client: httpx.AsyncClient) -> NoticeSender:
+    """A notice sender signing like the service does."""
+    return NoticeSender(client, SECRET, "127.0.0.1", 1, "docroute@localhost")
+
+
+async def _hooks(sessions: SessionFactory, url: str, *agencies: str) -> None:
+    async with transaction(sessions) as session:
+        for agency in agencies:
+            await set_channel(session, agency, ChannelKind.WEBHOOK, f"{url}/{agency}")
+
+
+async def test_due_delivery_is_reminded_once_through_its_channel(
+    sessions: SessionFactory, sink: Any
+) -> None:
+    """An unconfirmed delivery past its deadline gets one reminder at its webhook, recorded in
+    its history; a second pass sends nothing."""
+    doc = await add_document(sessions)
+    late = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - HOUR)
+    await add_delivery(sessions, doc, "kh.so-y-te", due_at=NOW + HOUR)  # not yet due
+    await add_delivery(sessions, doc, "kh.so-tu-phap", due_at=NOW - HOUR, receipt="03",
+                       confirmed_at=NOW - 2 * HOUR)  # confirmed
+    await _hooks(sessions, sink.url, "kh.so-noi-vu", "kh.so-y-te", "kh.so-tu-phap")
+    async with httpx.AsyncClient() as client:
+        first = await run_once(sessions, notices(client), NOW, None)
+        second = await run_once(sessions, notices(client), NOW + HOUR, None)
+    assert (first.reminders_planned, first.sent, first.failed) == (1, 1, 0)
+    assert (second.reminders_planned, second.sent) == (0, 0)
+    assert sink.received == [{"agency": "kh.so-noi-vu", "key": f"reminder:{late.id}",
+                              "delivery_id": late.id, "document_id": doc.id}]
+    async with sessions() as session:
+        events = (await session.exec(select(DeliveryEvent).where(
+            col(DeliveryEvent.delivery_id) == late.id, col(DeliveryEvent.kind) == "reminder"
+        ))).all()
+    assert [e.value for e in events] == ["planned", "sent"]
+
+
+async def test_escalation_goes_to_the_supervisor(sessions: SessionFactory, sink: Any) -> None:
+    """Past the second deadline the supervisor agency is told, once."""
+    doc = await add_document(sessions)
+    late = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - 9 * HOUR,
+                              escalate_at=NOW - HOUR)
+    await _hooks(sessions, sink.url, "kh.so-noi-vu", "kh.vp-ubnd")
+    async with httpx.AsyncClient() as client:
+        run = await run_once(sessions, notices(client), NOW, "kh.vp-ubnd")
+        again = await run_once(sessions, notices(client), NOW, "kh.vp-ubnd")
+    assert (run.reminders_planned, run.escalations_planned, run.sent) == (1, 1, 2)
+    assert again.sent == 0
+    keys = sink.keys_by_agency()
+    assert keys == {"kh.so-noi-vu": {f"reminder:{late.id}"},
+                    "kh.vp-ubnd": {f"escalation:{late.id}"}}
+
+
+async def test_unsent_notice_survives_a_restart(
+    stack: Settings, sessions: SessionFactory, sink: Any
+) -> None:
+    """A notice planned while the agency's server was down is sent by the next process, once."""
+    doc = await add_document(sessions)
+    late = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - HOUR)
+    await _hooks(sessions, sink.url, "kh.so-noi-vu")
+    sink.fail_first = 1
+    async with httpx.AsyncClient() as client:
+        first = await run_once(sessions, notices(client), NOW, None)
+    assert (first.sent, first.failed) == (0, 1)
+    engine = create_engine(stack.database_url)  # a new process: a new engine, same database
+    try:
+        restarted = session_factory(engine)
+        async with httpx.AsyncClient() as client:
+            second = await run_once(restarted, notices(client), NOW + HOUR, None)
+            third = await run_once(restarted, notices(client), NOW + 2 * HOUR, None)
+        async with restarted() as session:
+            row = await session.get(Reminder, (late.id, "reminder"))
+    finally:
+        await engine.dispose()
+    assert (second.reminders_planned, second.sent, third.sent) == (0, 1, 0)
+    assert row is not None and row.attempts == 2 and row.sent_at is not None
+    assert [r["key"] for r in sink.received] == [f"reminder:{late.id}"]

@@ -1,0 +1,114 @@
+"""Missed-delivery reports, scorecards and one document's audit, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from audit import reports
+from audit.reports import Finding, MissedQuery
+from router.database import SessionFactory
+from router.models import DeliveryState
+from tests.audit.conftest import NOW, add_delivery, add_document
+
+HOUR = dt.timedelta(hours=1)
+
+
+async def _four_kinds(sessions: SessionFactory) -> dict[str, str]:
+    """One delivery of each finding, one fine, one not yet due: agency -> delivery id."""
+    doc = await add_document(sessions, number="7/TB-UBND")
+    rows = {
+        "kh.so-y-te": await add_delivery(sessions, doc, "kh.so-y-te", state=DeliveryState.FAILED),
+        "kh.so-noi-vu": await add_delivery(sessions, doc, "kh.so-noi-vu"),
+        "kh.so-tu-phap": await add_delivery(sessions, doc, "kh.so-tu-phap", receipt="02"),
+        "kh.so-tai-chinh": await add_delivery(
+            sessions, doc, "kh.so-tai-chinh", receipt="03", confirmed_at=NOW
+        ),
+        "kh.so-xay-dung": await add_delivery(
+            sessions, doc, "kh.so-xay-dung", receipt="03", confirmed_at=NOW - 2 * HOUR
+        ),
+        "kh.so-cong-thuong": await add_delivery(
+            sessions, doc, "kh.so-cong-thuong", due_at=NOW + HOUR
+        ),
+        "kh.ban-qlda-phat-trien-tinh": await add_delivery(
+            sessions, doc, "kh.ban-qlda-phat-trien-tinh", categories=",dvsn,so_ban_nganh,"
+        ),
+    }
+    return {agency: row.id for agency, row in rows.items()}
+
+
+async def test_each_finding_is_reported_once(sessions: SessionFactory) -> None:
+    """Failed, unconfirmed past due, rejected and late each show with their finding; a
+    delivery confirmed in time or not yet due does not."""
+    ids = await _four_kinds(sessions)
+    async with sessions() as session:
+        rows = await reports.missed(session, MissedQuery(now=NOW))
+    found = {row.agency_id: row.finding for row in rows}
+    assert found == {
+        "kh.so-y-te": Finding.NOT_DELIVERED,
+        "kh.so-noi-vu": Finding.UNCONFIRMED,
+        "kh.so-tu-phap": Finding.REJECTED,
+        "kh.so-tai-chinh": Finding.LATE,
+        "kh.ban-qlda-phat-trien-tinh": Finding.UNCONFIRMED,
+    }
+    assert {row.delivery_id for row in rows} == {ids[a] for a in found}
+    assert all(row.document_number == "7/TB-UBND" for row in rows)
+
+
+async def test_filters_narrow_the_report(sessions: SessionFactory) -> None:
+    """State, agency, agency kind, category and date range each narrow the rows."""
+    await _four_kinds(sessions)
+    async with sessions() as session:
+        late = await reports.missed(session, MissedQuery(now=NOW, findings=frozenset({Finding.LATE})))
+        one = await reports.missed(session, MissedQuery(now=NOW, agency="kh.so-noi-vu"))
+        dvsn = await reports.missed(
+            session, MissedQuery(now=NOW, agency_ids=frozenset({"kh.ban-qlda-phat-trien-tinh"}))
+        )
+        category = await reports.missed(session, MissedQuery(now=NOW, category="dvsn"))
+        later = await reports.missed(session, MissedQuery(now=NOW, since=dt.date(2026, 4, 1)))
+    assert [r.agency_id for r in late] == ["kh.so-tai-chinh"]
+    assert [r.agency_id for r in one] == ["kh.so-noi-vu"]
+    assert [r.agency_id for r in dvsn] == ["kh.ban-qlda-phat-trien-tinh"]
+    assert [r.agency_id for r in category] == ["kh.ban-qlda-phat-trien-tinh"]
+    assert later == []
+
+
+async def test_csv_export_has_a_header_and_a_row_each(sessions: SessionFactory) -> None:
+    """The CSV export opens as a table with one row per finding."""
+    await _four_kinds(sessions)
+    async with sessions() as session:
+        rows = await reports.missed(session, MissedQuery(now=NOW))
+    table = list(csv.DictReader(io.StringIO(reports.to_csv(rows))))
+    assert len(table) == 5
+    assert {"finding", "agency_id", "due_at", "confirmed_at"} <= set(table[0])
+
+
+async def test_scorecard_counts_per_agency(sessions: SessionFactory) -> None:
+    """The scorecard counts received, on time, late, rejected and missing per agency."""
+    ids = await _four_kinds(sessions)
+    doc = await add_document(sessions)
+    await add_delivery(sessions, doc, "kh.so-tai-chinh", receipt="03", confirmed_at=NOW - 3 * HOUR)
+    async with sessions() as session:
+        cards = {s.agency_id: s for s in await reports.scorecard(session, NOW)}
+    assert len(cards) == len(ids)
+    finance = cards["kh.so-tai-chinh"]
+    assert (finance.received, finance.confirmed_on_time, finance.confirmed_late) == (2, 1, 1)
+    assert cards["kh.so-y-te"].missing == 1 and cards["kh.so-y-te"].received == 0
+    assert cards["kh.so-tu-phap"].rejected == 1
+    assert cards["kh.so-noi-vu"].missing == 1
+
+
+async def test_document_audit_compares_expected_dispatched_confirmed(
+    sessions: SessionFactory,
+) -> None:
+    """One document: the expected agency never dispatched to shows, and who did not confirm."""
+    expansion = {"recipients": [{"id": "kh.so-y-te"}, {"id": "kh.so-noi-vu"}],
+                 "lines": [{"outcome": "unresolved", "text": "- Báo XYZ;"}]}
+    doc = await add_document(sessions, expansion=expansion)
+    await add_delivery(sessions, doc, "kh.so-noi-vu", receipt="03", confirmed_at=NOW)
+    async with sessions() as session:
+        audit = await reports.document_audit(session, doc)
+    assert audit.expected_not_dispatched == ["kh.so-y-te"]
+    assert audit.confirmed == ["kh.so-noi-vu"] and audit.unconfirmed == []
+    assert audit.unresolved_lines == [{"outcome": "unresolved", "text": "- Báo XYZ;"}]
