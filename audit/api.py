@@ -39,12 +39,12 @@ def _findings(value: str | None) -> frozenset[reports.Finding]:
         raise ClerkError(422, "bad_state", f"state must be among: {allowed}") from None
 
 
-def _kind_ids(kind: str | None) -> frozenset[str] | None:
+def _kind_ids(kind: str | None, directory: rules.Directory) -> frozenset[str] | None:
     if kind is None:
         return None
     if kind not in rules.directory.KINDS:
         raise ClerkError(422, "bad_kind", f"kind must be one of {sorted(rules.directory.KINDS)}")
-    return frozenset(a.id for a in rules.default_directory() if a.kind == kind)
+    return frozenset(a.id for a in directory if a.kind == kind)
 
 
 def _csv_or_json(
@@ -62,6 +62,7 @@ def _csv_or_json(
 async def missed(
     caller: CallerDep,
     session: SessionDep,
+    service: ServiceDep,
     agency: str | None = None,
     kind: str | None = None,
     category: str | None = None,
@@ -80,7 +81,7 @@ async def missed(
         now=utcnow(),
         findings=_findings(state),
         agency=agency,
-        agency_ids=_kind_ids(kind),
+        agency_ids=_kind_ids(kind, service.routing.directory),
         category=category,
         sender=sender,
         since=since,
@@ -93,11 +94,15 @@ async def missed(
 
 @api.get("/v1/audit/scorecard", response_model=None)
 async def scorecard(
-    caller: CallerDep, session: SessionDep, kind: str | None = None, format: str = "json"
+    caller: CallerDep,
+    session: SessionDep,
+    service: ServiceDep,
+    kind: str | None = None,
+    format: str = "json",
 ) -> Response | list[dict[str, Any]]:
     """Per agency: received, confirmed on time, confirmed late, rejected, missing."""
     require(caller, *AUDITORS)
-    rows = await reports.scorecard(session, utcnow(), _kind_ids(kind))
+    rows = await reports.scorecard(session, utcnow(), _kind_ids(kind, service.routing.directory))
     return _csv_or_json(rows, format == "csv", "scorecard")
 
 
@@ -117,9 +122,11 @@ async def document_audit(
     return (await reports.document_audit(session, await _document(session, document_id))).to_json()
 
 
-async def _explanation(session: SessionDep, document_id: str, agency: str) -> dict[str, Any]:
+async def _explanation(
+    session: SessionDep, service: ServiceDep, document_id: str, agency: str
+) -> dict[str, Any]:
     document = await _document(session, document_id)
-    directory, ruleset = rules.default_directory(), rules.default_ruleset()
+    directory, ruleset = service.routing.directory, service.routing.ruleset
     stored_as_of = (document.expansion or {}).get("as_of")
     as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
     sender = document.sender if directory.get(document.sender or "") else None
@@ -140,11 +147,11 @@ async def _explanation(session: SessionDep, document_id: str, agency: str) -> di
 
 @api.get("/v1/documents/{document_id}/recipients/{agency}/why")
 async def why(
-    caller: CallerDep, session: SessionDep, document_id: str, agency: str
+    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str
 ) -> dict[str, Any]:
     """The lines, rules, rule-set version and directory entry that made `agency` a recipient."""
     require(caller, *AUDITORS, Role.SENDER)
-    answer = await _explanation(session, document_id, agency)
+    answer = await _explanation(session, service, document_id, agency)
     if not answer["received"] and answer["delivery"] is None:
         raise ClerkError(
             404,
@@ -156,12 +163,12 @@ async def why(
 
 @api.get("/v1/documents/{document_id}/recipients/{agency}/why-not")
 async def why_not(
-    caller: CallerDep, session: SessionDep, document_id: str, agency: str
+    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str
 ) -> dict[str, Any]:
     """For an agency that is not a recipient: its categories, the lines that came close, and
     what kept it out (a policy flag, its validity dates, the scope)."""
     require(caller, *AUDITORS, Role.SENDER)
-    return await _explanation(session, document_id, agency)
+    return await _explanation(session, service, document_id, agency)
 
 
 class ReplayRequest(BaseModel):

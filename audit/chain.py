@@ -8,13 +8,11 @@ Deleting the newest events leaves a shorter chain that is still whole; the owner
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-GENESIS = "0" * 64
+from router.history import GENESIS, digest
 
 
 @dataclass(frozen=True)
@@ -39,14 +37,6 @@ class ChainBreak:
 
     def __str__(self) -> str:
         return f"event {self.event_id} (#{self.seq}): {self.kind}: {self.detail}"
-
-
-def digest(seq: int, content: Mapping[str, Any], prev_hash: str) -> str:
-    """The hash of an event: position, canonical JSON content, previous hash."""
-    body = json.dumps(
-        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256(f"{seq}\n{prev_hash}\n{body}".encode()).hexdigest()
 
 
 def link(seq: int, content: Mapping[str, Any], previous: str | None) -> tuple[str, str]:
@@ -109,26 +99,34 @@ def verify(
 def _against_anchor(
     events: Sequence[ChainedEvent], anchor: tuple[int, str] | None
 ) -> list[ChainBreak]:
+    """Compare the chain's end with what its owner recorded (breaks inside are found above)."""
     if anchor is None:
         return []
     count, last_hash = anchor
     last = events[-1] if events else None
-    if len(events) < count or (
-        last is not None and last.hash != last_hash and len(events) == count
-    ):
-        where = last.id if last else "-"
+    if last is not None and last.hash == last_hash:
+        return []
+    end = last.seq if last else 0
+    where = (last.id, end) if last else ("-", 0)
+    if end < count:
         return [
             ChainBreak(
-                where,
-                last.seq if last else 0,
+                *where,
                 "truncated",
-                f"the owner records {count} events ending in {last_hash[:12]}…, "
-                f"the history holds {len(events)}",
+                f"the owner records {count} events ending in {last_hash[:12]}…; "
+                f"the history ends at #{end}",
             )
         ]
-    if len(events) > count:
-        extra = events[count]
+    if end > count:
         return [
-            ChainBreak(extra.id, extra.seq, "inserted", f"the owner records only {count} events")
+            ChainBreak(
+                *where,
+                "inserted",
+                f"the owner records {count} events; the history goes on to #{end}",
+            )
         ]
-    return []
+    return [
+        ChainBreak(
+            *where, "edited", "the last event's hash differs from the one its owner recorded"
+        )
+    ]

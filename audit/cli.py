@@ -25,8 +25,9 @@ from router.models import Document
 from router.models.clock import utcnow
 from router.settings import get_settings
 
-audit_app = typer.Typer(help="Audit: missed deliveries, why / why not, replay, history check.",
-                        no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Audit: missed deliveries, why / why not, replay, history check.", no_args_is_help=True
+)
 T = TypeVar("T")
 
 
@@ -78,7 +79,9 @@ def missed_command(
     sender: Annotated[str | None, typer.Option()] = None,
     since: Annotated[str | None, typer.Option(help="document date from, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="document date to, YYYY-MM-DD")] = None,
-    state: Annotated[str | None, typer.Option(help="not_delivered,unconfirmed,rejected,late")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="not_delivered,unconfirmed,rejected,late")
+    ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON")] = False,
     limit: Annotated[int, typer.Option()] = 1000,
 ) -> None:
@@ -91,9 +94,15 @@ def missed_command(
     if kind is not None:
         ids = frozenset(a.id for a in rules.default_directory() if a.kind == kind)
     query = reports.MissedQuery(
-        now=utcnow(), findings=findings or frozenset(reports.Finding), agency=agency,
-        agency_ids=ids, category=category, sender=sender, since=_date(since, "--since"),
-        until=_date(until, "--until"), limit=limit,
+        now=utcnow(),
+        findings=findings or frozenset(reports.Finding),
+        agency=agency,
+        agency_ids=ids,
+        category=category,
+        sender=sender,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        limit=limit,
     )
 
     async def run(sessions: SessionFactory) -> list[reports.MissedRow]:
@@ -174,8 +183,13 @@ def remind_command() -> None:
 
     async def run(sessions: SessionFactory) -> Any:
         async with httpx.AsyncClient() as client:
-            sender = NoticeSender(client, settings.signing_secret, settings.smtp_host,
-                                  settings.smtp_port, settings.mail_from)
+            sender = NoticeSender(
+                client,
+                settings.signing_secret,
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.mail_from,
+            )
             return await run_once(sessions, sender, utcnow(), audit.supervisor)
 
     typer.echo(json.dumps(vars(_with_sessions(run))))

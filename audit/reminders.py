@@ -9,6 +9,7 @@ sending and before marking resends under the same idempotency key, which the age
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from router.channels import channels_of
 from router.database import SessionFactory, transaction
 from router.history import append_event
 from router.models import Delivery, DeliveryState, Document
+from router.models.clock import utcnow
 from router.receipts import ReceiptStatus
 
 log = structlog.get_logger(__name__)
@@ -58,52 +60,55 @@ async def plan(session: AsyncSession, now: dt.datetime, supervisor: str | None) 
     """Plan the reminders and escalations that are due at `now` (in the caller's transaction).
 
     Escalations go to `supervisor`, or to the document's sender when none is configured."""
+    # Rows locked (PostgreSQL; SQLite has one writer anyway): an event appended here must not
+    # race a receipt reported at the same moment for the same position in the history.
     due = (
         select(Delivery)
         .where(_unconfirmed(), col(Delivery.due_at) <= now, _not_yet("reminder"))
         .limit(BATCH)
+        .with_for_update(skip_locked=True)
     )
     reminders = (await session.exec(due)).all()
     for delivery in reminders:
-        session.add(
-            Reminder(
-                delivery_id=delivery.id,
-                kind="reminder",
-                target_agency=delivery.agency_id,
-                created_at=now,
-            )
-        )
-        append_event(
+        _plan_one(
             session,
-            delivery.id,
+            delivery,
             "reminder",
-            "planned",
-            note=f"no receipt by {delivery.due_at}",
-            actor=ACTOR,
+            delivery.agency_id,
+            now,
+            f"no receipt by {delivery.due_at}",
         )
     late = (
         select(Delivery, Document)
         .join(Document, col(Document.id) == col(Delivery.document_id))
         .where(_unconfirmed(), col(Delivery.escalate_at) <= now, _not_yet("escalation"))
         .limit(BATCH)
+        .with_for_update(of=Delivery, skip_locked=True)
     )
     escalations = (await session.exec(late)).all()
     for delivery, document in escalations:
         target = supervisor or document.sender or delivery.agency_id
-        session.add(
-            Reminder(
-                delivery_id=delivery.id, kind="escalation", target_agency=target, created_at=now
-            )
-        )
-        append_event(
+        _plan_one(
             session,
-            delivery.id,
+            delivery,
             "escalation",
-            "planned",
-            note=f"no receipt by {delivery.escalate_at}; escalated to {target}",
-            actor=ACTOR,
+            target,
+            now,
+            f"no receipt by {delivery.escalate_at}; escalated to {target}",
         )
     return len(reminders), len(escalations)
+
+
+def _plan_one(
+    session: AsyncSession,
+    delivery: Delivery,
+    kind: str,
+    target: str,
+    now: dt.datetime,
+    note: str,
+) -> None:
+    session.add(Reminder(delivery_id=delivery.id, kind=kind, target_agency=target, created_at=now))
+    append_event(session, delivery, kind, "planned", note=note, actor=ACTOR)
 
 
 async def send_pending(
@@ -126,32 +131,35 @@ async def send_pending(
     for reminder, delivery, document in pending:
         notice = Notice(reminder.kind, delivery, document, reminder.target_agency)
         try:
-            note = await sender.send(notice, channels[reminder.target_agency])
-            results.append((reminder, note, None))
-        except NoticeError as error:
-            results.append((reminder, None, str(error)))
+            sent_note = await sender.send(notice, channels[reminder.target_agency])
+            results.append((reminder, sent_note, None))
+        except NoticeError as failure:
+            results.append((reminder, None, str(failure)))
     async with transaction(sessions) as session:
-        for reminder, note, error in results:
-            _settle(session, reminder, note, error, now)
-    failed = sum(1 for _, _, error in results if error)
+        for reminder, note, problem in results:
+            await _settle(session, reminder, note, problem, now)
+    failed = sum(1 for _, _, problem in results if problem)
     return len(results) - failed, failed
 
 
-def _settle(
+async def _settle(
     session: AsyncSession,
     reminder: Reminder,
     note: str | None,
-    error: str | None,
+    problem: str | None,
     now: dt.datetime,
 ) -> None:
     reminder.attempts += 1
-    if error is None:
+    if problem is None:
         reminder.sent_at = now
-        append_event(session, reminder.delivery_id, reminder.kind, "sent", note=note, actor=ACTOR)
+        # Locked: the next position of the history must not be taken twice.
+        delivery = await session.get(Delivery, reminder.delivery_id, with_for_update=True)
+        if delivery is not None:
+            append_event(session, delivery, reminder.kind, "sent", note=note, actor=ACTOR)
     else:
-        reminder.last_error = error[:500]
+        reminder.last_error = problem[:500]
         log.warning(
-            "notice_failed", delivery_id=reminder.delivery_id, kind=reminder.kind, error=error
+            "notice_failed", delivery_id=reminder.delivery_id, kind=reminder.kind, error=problem
         )
     session.add(reminder)
 
@@ -166,3 +174,15 @@ async def run_once(
     if any(planned) or sent or failed:
         log.info("reminders", planned=planned, sent=sent, failed=failed)
     return ReminderRun(planned[0], planned[1], sent, failed)
+
+
+async def remind_forever(
+    sessions: SessionFactory, sender: NoticeSender, every: float, supervisor: str | None
+) -> None:
+    """Run a pass every `every` seconds until cancelled; a failed pass is logged and retried."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_once(sessions, sender, utcnow(), supervisor)
+        except Exception:  # the loop must outlive a database hiccup; the next pass retries
+            log.exception("reminder_pass_failed")

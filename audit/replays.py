@@ -21,11 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import rules
 from audit.models import ReplayRun
-from router.broker import DELIVERIES
 from router.database import SessionFactory, transaction
-from router.history import append_event
-from router.models import Delivery, DeliveryState, Document
-from router.outbox import add_message
+from router.models import Delivery, Document
+from router.routing import plan_delivery
 from rules.explain import explain
 
 log = structlog.get_logger(__name__)
@@ -177,33 +175,15 @@ async def _backfill(
     for change in changes:
         document = by_id[change["document_id"]]
         for added in change["added"]:
-            delivery = Delivery(
-                id=str(uuid.uuid4()),
-                document_id=document.id,
-                agency_id=added["id"],
-                agency_name=added.get("name") or added["id"],
-                state=DeliveryState.PENDING,
-                reasons=added.get("reasons", []),
-                backfill_of=run.id,
-                categories=_categories(added.get("reasons", [])),
-            )
-            session.add(delivery)
-            append_event(
+            plan_delivery(
                 session,
-                delivery.id,
-                "state",
-                DeliveryState.PENDING,
-                note=f"backfill of replay {run.id} (rules {run.rules_version})",
+                document,
+                added,
+                f"backfill of replay {run.id} (rules {run.rules_version})",
                 actor=ACTOR,
+                backfill_of=run.id,
             )
-            add_message(session, DELIVERIES, {"delivery_id": delivery.id})
             created += 1
     run.backfilled_at = run.created_at
     session.add(run)
     return created
-
-
-def _categories(reasons: list[dict[str, Any]]) -> str:
-    """`,a,b,` so that a category filter is one LIKE."""
-    found = sorted({str(r.get("category")) for r in reasons if r.get("category")})
-    return "," + ",".join(found) + "," if found else ""

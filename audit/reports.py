@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -133,7 +134,8 @@ async def missed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
         .limit(query.limit)
         .offset(query.offset)
     )
-    rows = (await session.exec(statement)).all()
+    # sqlmodel types exec() for its own select only; the statement is a plain Select.
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
     return [_row(delivery, document, str(found)) for delivery, document, found in rows]
 
 
@@ -193,8 +195,9 @@ async def scorecard(
     def count(condition: ColumnElement[bool]) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
+    # sqlalchemy's select: sqlmodel's typed one stops at four columns.
     statement = (
-        select(
+        sa_select(
             col(Delivery.agency_id),
             func.max(col(Delivery.agency_name)),
             count(col(Delivery.state) == DeliveryState.DELIVERED),
@@ -213,11 +216,9 @@ async def scorecard(
     )
     if agency_ids is not None:
         statement = statement.where(col(Delivery.agency_id).in_(sorted(agency_ids)))
-    rows = (await session.exec(statement)).all()
-    return [
-        Score(a, n, int(r or 0), int(o or 0), int(la or 0), int(re or 0), int(m or 0))
-        for a, n, r, o, la, re, m in rows
-    ]
+    # sqlmodel types exec() for its own select only; the statement is a plain Select.
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [Score(str(row[0]), str(row[1]), *(int(v or 0) for v in row[2:])) for row in rows]
 
 
 @dataclass

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit.chain import ChainBreak, ChainedEvent, verify
+from router.history import event_content
 from router.models import Delivery, DeliveryEvent
-
-
-def moment(value: dt.datetime) -> str:
-    """A timestamp as hashed: UTC, microseconds, whatever the database hands back (SQLite
-    returns naive values, PostgreSQL aware ones)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def event_content(event: DeliveryEvent) -> dict[str, Any]:
-    """The fields of a history row that its hash covers."""
-    return {
-        "delivery_id": event.delivery_id,
-        "kind": event.kind,
-        "value": event.value,
-        "note": event.note,
-        "actor": event.actor,
-        "at": moment(event.at),
-    }
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,13 @@ table. Goal (issue 4): the missed report answers in under a second.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
+# `audit` package: leave the folder out before importing the project.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import asyncio
 import datetime as dt

@@ -274,10 +274,6 @@ async def run(documents: int, recipients: int, delivery_workers: int) -> dict[st
 
 def main() -> None:
     """Parse the arguments, run, print the figures."""
-    # Run as a script, bench/ comes first on the import path, where bench/audit.py would
-    # shadow the audit package that the API mounts.
-    here = str(Path(__file__).resolve().parent)
-    sys.path[:] = [entry for entry in sys.path if str(Path(entry or ".").resolve()) != here]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=200)
     parser.add_argument("--recipients", type=int, default=50)

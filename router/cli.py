@@ -1,19 +1,22 @@
-"""The `docroute` command: one Typer app that gathers the rules engine's and the service's commands."""
+"""The `docroute` command: one Typer app with the rules engine's, the service's and the audit's
+commands."""
 
 from __future__ import annotations
 
 import typer
 
-from router import service_cli
-from rules import cli as rules_cli
+from audit.cli import register as register_audit
+from router.service_cli import register as register_service
+from rules.cli import register as register_rules
 
 app = typer.Typer(
     name="docroute",
     help="Route official documents to the agencies their Nơi nhận block names.",
     no_args_is_help=True,
 )
-rules_cli.register(app)
-service_cli.register(app)
+register_rules(app)
+register_service(app)
+register_audit(app)
 
 
 def main() -> None:

@@ -33,10 +33,15 @@ async def history_of(session: AsyncSession, delivery_ids: list[str]) -> dict[str
     )
     grouped: dict[str, list[Any]] = {d: [] for d in delivery_ids}
     for event in (await session.exec(query)).all():
-        grouped[event.delivery_id].append({
-            "at": event.at.isoformat(), "kind": event.kind, "value": event.value,
-            "note": event.note, "actor": event.actor,
-        })
+        grouped[event.delivery_id].append(
+            {
+                "at": event.at.isoformat(),
+                "kind": event.kind,
+                "value": event.value,
+                "note": event.note,
+                "actor": event.actor,
+            }
+        )
     return grouped
 
 
@@ -61,13 +66,17 @@ def delivery_view(delivery: Delivery, history: list[Any] | None = None) -> dict[
 
 
 async def report_receipt(
-    session: AsyncSession, delivery: Delivery, status: ReceiptStatus, reason: str | None,
+    session: AsyncSession,
+    delivery: Delivery,
+    status: ReceiptStatus,
+    reason: str | None,
     actor: str,
 ) -> bool:
     """Record the agency's status if the transition is allowed; False if nothing changed."""
     if delivery.state != DeliveryState.DELIVERED:
         raise ClerkError(
-            409, "not_delivered",
+            409,
+            "not_delivered",
             f"This delivery is {delivery.state}; a status can be reported once it is delivered.",
         )
     if not check_transition(delivery.receipt, status, reason):
@@ -87,9 +96,12 @@ async def retry_delivery(session: AsyncSession, delivery_id: str, actor: str) ->
         raise ClerkError(409, "already_delivered", f"Delivery {delivery_id} is already delivered.")
     if delivery.state == DeliveryState.FAILED:
         delivery.state, delivery.failure, delivery.updated_at = (
-            DeliveryState.PENDING, None, utcnow(),
+            DeliveryState.PENDING,
+            None,
+            utcnow(),
         )
-        append_event(session, delivery, "state", DeliveryState.PENDING,
-                     note="retry requested", actor=actor)
+        append_event(
+            session, delivery, "state", DeliveryState.PENDING, note="retry requested", actor=actor
+        )
     add_message(session, DELIVERIES, {"delivery_id": delivery.id})
     return delivery

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,12 +32,16 @@ def moment(value: dt.datetime) -> str:
 def event_content(event: DeliveryEvent) -> dict[str, Any]:
     """The fields of a history row that its hash covers."""
     return {
-        "delivery_id": event.delivery_id, "kind": event.kind, "value": event.value,
-        "note": event.note, "actor": event.actor, "at": moment(event.at),
+        "delivery_id": event.delivery_id,
+        "kind": event.kind,
+        "value": event.value,
+        "note": event.note,
+        "actor": event.actor,
+        "at": moment(event.at),
     }
 
 
-def digest(seq: int, content: dict[str, Any], prev_hash: str) -> str:
+def digest(seq: int, content: Mapping[str, Any], prev_hash: str) -> str:
     """The hash of a row: position, canonical JSON content, previous hash."""
     body = json.dumps(
         content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
@@ -45,13 +50,24 @@ def digest(seq: int, content: dict[str, Any], prev_hash: str) -> str:
 
 
 def next_event(
-    delivery_id: str, count: int, last_hash: str | None, kind: str, value: str,
-    note: str | None = None, actor: str | None = None,
+    delivery_id: str,
+    count: int,
+    last_hash: str | None,
+    kind: str,
+    value: str,
+    note: str | None = None,
+    actor: str | None = None,
 ) -> DeliveryEvent:
     """The row that follows a history of `count` rows ending in `last_hash`."""
     event = DeliveryEvent(
-        delivery_id=delivery_id, kind=kind, value=str(value), note=note, actor=actor,
-        at=utcnow(), seq=count + 1, prev_hash=last_hash or GENESIS,
+        delivery_id=delivery_id,
+        kind=kind,
+        value=str(value),
+        note=note,
+        actor=actor,
+        at=utcnow(),
+        seq=count + 1,
+        prev_hash=last_hash or GENESIS,
     )
     event.hash = digest(event.seq, event_content(event), event.prev_hash)
     return event
@@ -70,8 +86,9 @@ def append_event(
     The caller holds the delivery's row (locked on PostgreSQL, or inside SQLite's single
     writer), so two appends can never take the same position.
     """
-    event = next_event(delivery.id, delivery.event_count, delivery.last_hash, kind, value,
-                       note, actor)
+    event = next_event(
+        delivery.id, delivery.event_count, delivery.last_hash, kind, value, note, actor
+    )
     delivery.event_count, delivery.last_hash = event.seq, event.hash
     session.add(event)
     session.add(delivery)

@@ -16,7 +16,8 @@ def decode_text(data: bytes, what: str = "The text") -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ClerkError(
-            422, "invalid_utf8",
+            422,
+            "invalid_utf8",
             f"{what} is not valid UTF-8 (bad byte at position {error.start}); "
             "save it as UTF-8 and submit it again.",
         ) from error
@@ -32,7 +33,8 @@ def extract_text(filename: str, data: bytes) -> str:
     if suffix == ".pdf":
         return _pdf_text(filename, data)
     raise ClerkError(
-        415, "unsupported_file",
+        415,
+        "unsupported_file",
         f"Cannot read {filename!r}: upload a .txt, .docx or .pdf file.",
     )
 

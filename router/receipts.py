@@ -50,7 +50,8 @@ def check_transition(current: str | None, new: ReceiptStatus, reason: str | None
             raise ClerkError(422, "reason_required", "Status 02 (rejected) needs a reason.")
         if current not in (None, ReceiptStatus.ARRIVED):
             raise ClerkError(
-                409, "too_late_to_reject",
+                409,
+                "too_late_to_reject",
                 f"The delivery is already {_label(current)}; it can no longer be rejected.",
             )
         return True
@@ -58,7 +59,8 @@ def check_transition(current: str | None, new: ReceiptStatus, reason: str | None
         return False  # the same report sent twice is not an error
     if _RANK[new.value] < _RANK[current]:
         raise ClerkError(
-            409, "status_backwards",
+            409,
+            "status_backwards",
             f"The delivery is already {current} ({_label(current)}); status "
             f"{new.value} ({LABELS[new]}) would go backwards.",
         )

@@ -21,12 +21,12 @@ log = structlog.get_logger(__name__)
 async def redrive_unfinished(sessions: SessionFactory) -> int:
     """Queue a message for every unrouted document and pending delivery; return how many."""
     async with transaction(sessions) as session:
-        unrouted = (await session.exec(
-            select(Document.id).where(col(Document.routed_at).is_(None))
-        )).all()
-        pending = (await session.exec(
-            select(Delivery.id).where(Delivery.state == DeliveryState.PENDING)
-        )).all()
+        unrouted = (
+            await session.exec(select(Document.id).where(col(Document.routed_at).is_(None)))
+        ).all()
+        pending = (
+            await session.exec(select(Delivery.id).where(Delivery.state == DeliveryState.PENDING))
+        ).all()
         for document_id in unrouted:
             add_message(session, DOCUMENTS, {"document_id": document_id})
         for delivery_id in pending:

@@ -22,8 +22,13 @@ class Relay:
     """Moves outbox rows to the broker; a crash at any point means a republish, never a loss."""
 
     def __init__(
-        self, sessions: SessionFactory, broker: Broker, batch: int, idle_seconds: float,
-        *, skip_locked: bool,
+        self,
+        sessions: SessionFactory,
+        broker: Broker,
+        batch: int,
+        idle_seconds: float,
+        *,
+        skip_locked: bool,
     ) -> None:
         self.sessions = sessions
         self.broker = broker

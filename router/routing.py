@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from audit.settings import get_audit_settings
 from router import recipients
 from router.broker import DELIVERIES, Envelope
 from router.database import SessionFactory, transaction
@@ -32,9 +33,15 @@ CONSUMER = "router"
 class Router:
     """Consumes the documents queue."""
 
-    def __init__(self, sessions: SessionFactory, on_commit: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        on_commit: Callable[[], None] | None = None,
+        routing: recipients.RoutingRules | None = None,
+    ) -> None:
         self.sessions = sessions
         self.on_commit = on_commit or (lambda: None)
+        self.routing = routing or recipients.shipped()
 
     async def handle(self, batch: list[Envelope]) -> None:
         """Route each document of the batch in its own transaction."""
@@ -73,20 +80,31 @@ class Router:
             return "already_routed"
         parsed = recipients.read(document.text)
         # Without a date line the rules engine dates the document from its text.
-        expansion = recipients.expand(parsed, document.sender, document.date)
+        expansion = self.routing.expand(parsed, document.sender, document.date)
         view = expansion.to_json()
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()
         session.add(document)
         for recipient in view.get("recipients", []):
-            _plan_delivery(session, document, recipient, str(view.get("as_of")))
+            note = f"planned by rules {document.rules_version} as of {view.get('as_of')}"
+            plan_delivery(session, document, recipient, note)
         return f"planned {len(view.get('recipients', []))} deliveries"
 
 
-def _plan_delivery(
-    session: AsyncSession, document: Document, recipient: dict[str, Any], as_of: str
-) -> None:
+def plan_delivery(
+    session: AsyncSession,
+    document: Document,
+    recipient: dict[str, Any],
+    note: str,
+    *,
+    actor: str = CONSUMER,
+    backfill_of: str | None = None,
+) -> Delivery:
+    """One delivery with its reasons, receipt deadlines, first history row and outbox row."""
+    planned = utcnow()
+    audit = get_audit_settings()
+    due = audit.policy.receipt_deadline(planned, document.urgency, audit.calendar)
     delivery = Delivery(
         id=str(uuid.uuid4()),
         document_id=document.id,
@@ -95,14 +113,15 @@ def _plan_delivery(
         state=DeliveryState.PENDING,
         reasons=recipient.get("reasons", []),
         categories=categories_of(recipient.get("reasons", [])),
+        due_at=due,
+        escalate_at=audit.policy.escalation_deadline(due, audit.calendar),
+        backfill_of=backfill_of,
+        created_at=planned,
     )
     session.add(delivery)
-    append_event(
-        session, delivery, "state", DeliveryState.PENDING,
-        note=f"planned by rules {document.rules_version} as of {as_of}",
-        actor=CONSUMER,
-    )
+    append_event(session, delivery, "state", DeliveryState.PENDING, note=note, actor=actor)
     add_message(session, DELIVERIES, {"delivery_id": delivery.id})
+    return delivery
 
 
 def categories_of(reasons: list[dict[str, Any]]) -> str:

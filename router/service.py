@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from typing import Any
 
 import httpx
 import structlog
 
+from audit.notices import NoticeSender
+from audit.reminders import remind_forever
+from audit.settings import get_audit_settings
 from consumers.channel import Channel
 from consumers.delivery import DeliveryWorker
 from consumers.email import EmailChannel
@@ -18,6 +22,7 @@ from router.broker import DELIVERIES, DOCUMENTS, Broker
 from router.broker.factory import make_broker
 from router.database import create_engine, session_factory
 from router.migrate import migrate
+from router.recipients import RoutingRules
 from router.recovery import redrive_unfinished
 from router.relay import Relay
 from router.routing import Router
@@ -30,15 +35,22 @@ class Service:
     """Everything one docroute process runs; `start` chooses which parts."""
 
     def __init__(
-        self, settings: Settings, *, broker: Broker | None = None,
+        self,
+        settings: Settings,
+        *,
+        broker: Broker | None = None,
         channels: Mapping[str, Channel] | None = None,
     ) -> None:
         self.settings = settings
+        self.routing = RoutingRules.load(settings.directory_path, settings.rules_path)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(engine=self.engine)
         self.broker = broker or make_broker(settings)
         self.relay = Relay(
-            self.sessions, self.broker, settings.relay_batch, settings.relay_idle_seconds,
+            self.sessions,
+            self.broker,
+            settings.relay_batch,
+            settings.relay_idle_seconds,
             skip_locked=settings.on_postgres,
         )
         self.http = httpx.AsyncClient(
@@ -52,12 +64,20 @@ class Service:
         return {
             "inbox": InboxChannel(),
             "webhook": WebhookChannel(
-                self.http, s.signing_secret, attempts=s.webhook_attempts,
-                backoff_seconds=s.webhook_backoff_seconds, timeout=s.webhook_timeout,
+                self.http,
+                s.signing_secret,
+                attempts=s.webhook_attempts,
+                backoff_seconds=s.webhook_backoff_seconds,
+                timeout=s.webhook_timeout,
             ),
             "email": EmailChannel(
-                s.smtp_host, s.smtp_port, s.mail_from, s.public_url, s.signing_secret,
-                attempts=s.webhook_attempts, backoff_seconds=s.webhook_backoff_seconds,
+                s.smtp_host,
+                s.smtp_port,
+                s.mail_from,
+                s.public_url,
+                s.signing_secret,
+                attempts=s.webhook_attempts,
+                backoff_seconds=s.webhook_backoff_seconds,
             ),
         }
 
@@ -71,13 +91,27 @@ class Service:
             await redrive_unfinished(self.sessions)
         if relay:
             self._tasks.append(asyncio.create_task(self.relay.run()))
+            self._tasks.append(asyncio.create_task(self._reminders()))
         if router:
-            await self.broker.consume(DOCUMENTS, Router(self.sessions, self.relay.nudge).handle)
+            router_consumer = Router(self.sessions, self.relay.nudge, self.routing)
+            await self.broker.consume(DOCUMENTS, router_consumer.handle)
         if delivery:
             worker = DeliveryWorker(self.sessions, self.channels)
             await self.broker.consume(DELIVERIES, worker.handle)
-        log.info("service_started", relay=relay, router=router, delivery=delivery,
-                 broker=type(self.broker).__name__, database=self.engine.dialect.name)
+        log.info(
+            "service_started",
+            relay=relay,
+            router=router,
+            delivery=delivery,
+            broker=type(self.broker).__name__,
+            database=self.engine.dialect.name,
+        )
+
+    def _reminders(self) -> Coroutine[Any, Any, None]:
+        """The audit's reminder loop: notices at each receipt deadline, escalations after."""
+        audit, s = get_audit_settings(), self.settings
+        sender = NoticeSender(self.http, s.signing_secret, s.smtp_host, s.smtp_port, s.mail_from)
+        return remind_forever(self.sessions, sender, audit.remind_every_seconds, audit.supervisor)
 
     async def stop(self) -> None:
         """Stop consuming and publishing, then close connections."""

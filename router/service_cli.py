@@ -39,9 +39,12 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-    workers: Annotated[bool, typer.Option(
-        help="Also run the router and delivery consumers (--no-workers: API and relay only)."
-    )] = True,
+    workers: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the router and delivery consumers (--no-workers: API and relay only)."
+        ),
+    ] = True,
 ) -> None:
     """Run the API, the relay, the router and the delivery consumers in one process."""
     settings = get_settings()
@@ -57,8 +60,9 @@ async def _serve(settings: Settings, host: str, port: int, workers: bool) -> Non
     configure_logging(settings)
     service = Service(settings)
     await service.start(router=workers, delivery=workers)
-    config = uvicorn.Config(create_app(service), host=host, port=port, log_config=None,
-                            lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        create_app(service), host=host, port=port, log_config=None, lifespan="off", access_log=False
+    )
     try:
         await uvicorn.Server(config).serve()
     finally:

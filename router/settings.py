@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,10 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "docroute@localhost"
+
+    # A province's own directory (file or folder) and rule set; unset: the shipped ones.
+    directory_path: Path | None = None
+    rules_path: Path | None = None
 
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"

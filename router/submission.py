@@ -30,18 +30,21 @@ class Submission(BaseModel):
     date: datetime.date | None = Field(default=None, description="Date, if the text lacks it.")
 
 
-def read_checked(submission: Submission) -> rules.Document:
+def read_checked(
+    submission: Submission, routing: recipients.RoutingRules | None = None
+) -> rules.Document:
     """The parsed document, or a 422 when it has no text or no recipient block."""
     if not submission.text.strip():
         raise ClerkError(422, "empty_text", "The document has no text; paste or upload it.")
     parsed = recipients.read(submission.text)
     if not parsed.kinh_gui and not parsed.noi_nhan:
         raise ClerkError(
-            422, "no_recipients",
+            422,
+            "no_recipients",
             "No 'Nơi nhận:' or 'Kính gửi:' block was found, so nobody can receive this "
             "document; check that the recipient block is included.",
         )
-    if submission.sender and not recipients.agency_known(submission.sender):
+    if submission.sender and not (routing or recipients.shipped()).agency_known(submission.sender):
         raise ClerkError(
             422, "unknown_sender", f"Sender {submission.sender!r} is not in the directory."
         )
@@ -55,10 +58,18 @@ def new_document(submission: Submission, key: str | None, caller: int | None) ->
     date = submission.date or parsed.date
     issuer = parsed.issuer_code or parsed.issuer or submission.sender
     return Document(
-        id=str(uuid.uuid4()), idempotency_key=key, submitted_by=caller, text=submission.text,
-        number=number, doc_type=parsed.doc_type, issuer=parsed.issuer,
-        issuer_code=parsed.issuer_code, date=date, urgency=parsed.urgency,
-        subject=parsed.subject, sender=submission.sender,
+        id=str(uuid.uuid4()),
+        idempotency_key=key,
+        submitted_by=caller,
+        text=submission.text,
+        number=number,
+        doc_type=parsed.doc_type,
+        issuer=parsed.issuer,
+        issuer_code=parsed.issuer_code,
+        date=date,
+        urgency=parsed.urgency,
+        subject=parsed.subject,
+        sender=submission.sender,
         # Only a numbered, dated document can be recognised when it comes back.
         issuer_key=issuer if number and date else None,
     )
@@ -82,10 +93,14 @@ async def find_existing(sessions: SessionFactory, document: Document) -> Documen
 
 
 async def submit(
-    sessions: SessionFactory, submission: Submission, key: str | None, caller: int | None
+    sessions: SessionFactory,
+    submission: Submission,
+    key: str | None,
+    caller: int | None,
+    routing: recipients.RoutingRules | None = None,
 ) -> tuple[Document, bool]:
     """Store the document and its outbox row; return (document, created)."""
-    read_checked(submission)
+    read_checked(submission, routing)
     document = new_document(submission, key, caller)
     if existing := await find_existing(sessions, document):
         return existing, False

@@ -23,8 +23,9 @@ class StatusReport(BaseModel):
     """A QCVN 102 status reported by the receiving agency."""
 
     code: str = Field(description="01 arrived, 02 rejected, 03 accepted, 04-06 progress")
-    reason: str | None = Field(default=None, max_length=2000,
-                               description="Required with 02 (rejected).")
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Required with 02 (rejected)."
+    )
 
 
 def _own(caller: Caller, delivery: Delivery) -> None:
@@ -41,25 +42,26 @@ async def inbox(
     query = (
         select(Delivery, Document)
         .join(Document, col(Document.id) == col(Delivery.document_id))
-        .where(Delivery.agency_id == caller.agency_id,
-               Delivery.state == DeliveryState.DELIVERED)
+        .where(Delivery.agency_id == caller.agency_id, Delivery.state == DeliveryState.DELIVERED)
         .order_by(col(Delivery.created_at).desc())
         .limit(limit)
     )
     items = []
     for delivery, document in (await session.exec(query)).all():
         view = delivery_view(delivery)
-        view["document"] = {"id": document.id, "number": document.number,
-                            "date": document.date.isoformat() if document.date else None,
-                            "subject": document.subject, "text": document.text}
+        view["document"] = {
+            "id": document.id,
+            "number": document.number,
+            "date": document.date.isoformat() if document.date else None,
+            "subject": document.subject,
+            "text": document.text,
+        }
         items.append(view)
     return {"agency_id": caller.agency_id, "deliveries": items}
 
 
 @api.get("/v1/deliveries/{delivery_id}", summary="One delivery with its history")
-async def read_delivery(
-    delivery_id: str, caller: CallerDep, session: SessionDep
-) -> dict[str, Any]:
+async def read_delivery(delivery_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The delivery, if the caller may see it."""
     require(caller, Role.AGENCY, Role.AUDITOR)
     delivery = await get_delivery(session, delivery_id)
@@ -77,8 +79,9 @@ async def post_status(
     async with service.sessions() as session, session.begin():
         delivery = await get_delivery(session, delivery_id, lock=True)
         _own(caller, delivery)
-        changed = await report_receipt(session, delivery, status, report.reason,
-                                       actor=caller.agency_id or caller.role.value)
+        changed = await report_receipt(
+            session, delivery, status, report.reason, actor=caller.agency_id or caller.role.value
+        )
     return {**delivery_view(delivery), "changed": changed}
 
 
@@ -94,7 +97,16 @@ async def confirm(delivery_id: str, service: ServiceDep, sig: str = Query(...)) 
         delivery = await get_delivery(session, delivery_id, lock=True)
         changed = False
         if delivery.receipt is None:
-            changed = await report_receipt(session, delivery, ReceiptStatus.ARRIVED, None,
-                                           actor=f"{delivery.agency_id}:email-link")
-    return {"delivery_id": delivery_id, "receipt": delivery.receipt, "changed": changed,
-            "message": "Đã xác nhận nhận văn bản (receipt confirmed)."}
+            changed = await report_receipt(
+                session,
+                delivery,
+                ReceiptStatus.ARRIVED,
+                None,
+                actor=f"{delivery.agency_id}:email-link",
+            )
+    return {
+        "delivery_id": delivery_id,
+        "receipt": delivery.receipt,
+        "changed": changed,
+        "message": "Đã xác nhận nhận văn bản (receipt confirmed).",
+    }

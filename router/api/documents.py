@@ -23,14 +23,25 @@ from router.tokens import Caller
 api = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 _BODY_DOC: dict[str, Any] = {
-    "requestBody": {"content": {
-        "application/json": {"schema": Submission.model_json_schema()},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary",
-                     "description": "a .txt (UTF-8), .docx or .pdf file"},
-            "sender": {"type": "string"},
-        }, "required": ["file"]}},
-    }}
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": Submission.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a .txt (UTF-8), .docx or .pdf file",
+                        },
+                        "sender": {"type": "string"},
+                    },
+                    "required": ["file"],
+                }
+            },
+        }
+    }
 }
 
 
@@ -45,8 +56,11 @@ async def _read_submission(request: Request) -> Submission:
         sender = form.get("sender")
         return Submission(text=text, sender=sender if isinstance(sender, str) else None)
     if not content_type.startswith("application/json"):
-        raise ClerkError(415, "unsupported_media_type",
-                         "Send JSON ({\"text\": ...}) or a multipart upload with a 'file' field.")
+        raise ClerkError(
+            415,
+            "unsupported_media_type",
+            "Send JSON ({\"text\": ...}) or a multipart upload with a 'file' field.",
+        )
     raw = decode_text(await request.body(), "The request body")
     try:
         return Submission.model_validate_json(raw)
@@ -62,17 +76,25 @@ def _with_sender(submission: Submission, caller: Caller) -> Submission:
     # A sending office submits in its own name; only admins may name another sender.
     if caller.role == Role.SENDER and caller.agency_id:
         if submission.sender and submission.sender != caller.agency_id:
-            raise ClerkError(403, "wrong_sender",
-                             f"This token belongs to {caller.agency_id}; it cannot send as "
-                             f"{submission.sender}.")
+            raise ClerkError(
+                403,
+                "wrong_sender",
+                f"This token belongs to {caller.agency_id}; it cannot send as {submission.sender}.",
+            )
         return submission.model_copy(update={"sender": caller.agency_id})
     return submission
 
 
-@api.post("", status_code=202, openapi_extra=_BODY_DOC,
-          summary="Submit a document (202 + id), or preview its recipients with ?dry_run=true")
+@api.post(
+    "",
+    status_code=202,
+    openapi_extra=_BODY_DOC,
+    summary="Submit a document (202 + id), or preview its recipients with ?dry_run=true",
+)
 async def post_document(
-    request: Request, caller: CallerDep, service: ServiceDep,
+    request: Request,
+    caller: CallerDep,
+    service: ServiceDep,
     dry_run: bool = Query(False, description="Return who would receive it, send nothing."),
     idempotency_key: str | None = Header(None, max_length=200),
 ) -> JSONResponse:
@@ -80,16 +102,23 @@ async def post_document(
     require(caller, Role.SENDER)
     submission = _with_sender(await _read_submission(request), caller)
     if dry_run:
-        parsed = read_checked(submission)
-        expansion = recipients.expand(parsed, submission.sender, submission.date or parsed.date)
+        parsed = read_checked(submission, service.routing)
+        expansion = service.routing.expand(
+            parsed, submission.sender, submission.date or parsed.date
+        )
         return JSONResponse(recipients.preview(expansion))
-    document, created = await submit(service.sessions, submission, idempotency_key,
-                                     caller.token_id)
+    document, created = await submit(
+        service.sessions, submission, idempotency_key, caller.token_id, service.routing
+    )
     if created:
         service.relay.nudge()
-    body = {"id": document.id, "duplicate": not created, "number": document.number,
-            "date": document.date.isoformat() if document.date else None,
-            "url": f"/v1/documents/{document.id}"}
+    body = {
+        "id": document.id,
+        "duplicate": not created,
+        "number": document.number,
+        "date": document.date.isoformat() if document.date else None,
+        "url": f"/v1/documents/{document.id}",
+    }
     return JSONResponse(body, status_code=202 if created else 200)
 
 
@@ -100,8 +129,10 @@ async def get_document(document_id: str, caller: CallerDep, session: SessionDep)
     document = await session.get(Document, document_id)
     if document is None:
         raise ClerkError(404, "document_not_found", f"No document has id {document_id!r}.")
-    if caller.role == Role.SENDER and document.submitted_by != caller.token_id and (
-        caller.agency_id is None or caller.agency_id != document.sender
+    if (
+        caller.role == Role.SENDER
+        and document.submitted_by != caller.token_id
+        and (caller.agency_id is None or caller.agency_id != document.sender)
     ):
         raise ClerkError(403, "not_your_document", "This document was sent by another office.")
     query = select(Delivery).where(Delivery.document_id == document.id)
@@ -115,11 +146,17 @@ def _document_view(
 ) -> dict[str, Any]:
     expansion = document.expansion or {}
     return {
-        "id": document.id, "number": document.number, "doc_type": document.doc_type,
-        "issuer": document.issuer, "date": document.date.isoformat() if document.date else None,
-        "urgency": document.urgency, "subject": document.subject, "sender": document.sender,
+        "id": document.id,
+        "number": document.number,
+        "doc_type": document.doc_type,
+        "issuer": document.issuer,
+        "date": document.date.isoformat() if document.date else None,
+        "urgency": document.urgency,
+        "subject": document.subject,
+        "sender": document.sender,
         "created_at": document.created_at.isoformat(),
-        "routed": document.routed_at is not None, "rules_version": document.rules_version,
+        "routed": document.routed_at is not None,
+        "rules_version": document.rules_version,
         "unresolved": [
             ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
         ],

@@ -48,5 +48,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:
         reference = uuid.uuid4().hex[:12]
         log.exception("unexpected_error", reference=reference)
-        return _problem(500, "internal_error",
-                        f"Something went wrong on our side; quote reference {reference}.")
+        return _problem(
+            500, "internal_error", f"Something went wrong on our side; quote reference {reference}."
+        )

@@ -31,5 +31,6 @@ async def ready(service: ServiceDep) -> JSONResponse:
         checks["database"] = f"unreachable: {error.__class__.__name__}"
     checks["broker"] = "ok" if await service.broker.ready() else "unreachable"
     ok = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ok else "not ready", **checks},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503
+    )

@@ -44,12 +44,21 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         megabytes = self.max_bytes / (1024 * 1024)
-        body = json.dumps({
-            "code": "too_large",
-            "detail": f"The upload is larger than {megabytes:g} MB; split it or send the text "
-                      "of the document only.",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "code": "too_large",
+                "detail": f"The upload is larger than {megabytes:g} MB; split it or send the text "
+                "of the document only.",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

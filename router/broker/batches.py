@@ -12,9 +12,7 @@ from router.broker import BatchHandler, Envelope
 log = structlog.get_logger(__name__)
 
 
-async def feed(
-    inbox: asyncio.Queue[Envelope], handler: BatchHandler, batch_size: int
-) -> None:
+async def feed(inbox: asyncio.Queue[Envelope], handler: BatchHandler, batch_size: int) -> None:
     """Forever: wait for one message, take whatever else is already waiting, handle them.
 
     A handler that raises leaves its messages unacked; they are given back for redelivery,

@@ -74,6 +74,7 @@ class MemoryBroker:
 
     async def consume(self, queue: str, handler: BatchHandler) -> None:
         """Start the consumer tasks for the queue."""
+
         async def holding(batch: list[Envelope]) -> None:
             try:
                 await handler(batch)

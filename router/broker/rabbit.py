@@ -134,7 +134,9 @@ class RabbitBroker:
             # aio-pika's own timeout can miss a hang during reconnection (issues #636, #689).
             async with asyncio.timeout(self.publish_timeout + 1):
                 await self._publisher.default_exchange.publish(
-                    message, routing_key=self.name(queue), mandatory=True,
+                    message,
+                    routing_key=self.name(queue),
+                    mandatory=True,
                     timeout=self.publish_timeout,
                 )
         except Exception as error:

@@ -40,10 +40,10 @@ class Delivery(SQLModel, table=True):
     categories: str = Field(default="", max_length=500)
     # When the agency must have confirmed, and when to escalate (set by the deadline policy).
     due_at: datetime.datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True))
+        default=None, sa_column=Column(DateTime(timezone=True), index=True)
     )
     escalate_at: datetime.datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True))
+        default=None, sa_column=Column(DateTime(timezone=True), index=True)
     )
     confirmed_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
@@ -65,10 +65,11 @@ class DeliveryEvent(SQLModel, table=True):
     """One change of a delivery's state or receipt; rows are only ever appended."""
 
     __tablename__ = "delivery_event"
+    __table_args__ = (UniqueConstraint("delivery_id", "seq", name="uq_delivery_event_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(foreign_key="delivery.id", index=True, max_length=36)
-    kind: str = Field(max_length=20)  # "state" or "receipt"
+    kind: str = Field(max_length=20)  # "state", "receipt", "reminder" or "escalation"
     value: str = Field(max_length=20)
     note: str | None = Field(default=None, sa_column=Column(Text))
     actor: str | None = Field(default=None, max_length=100)
