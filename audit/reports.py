@@ -134,8 +134,7 @@ async def missed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
         .limit(query.limit)
         .offset(query.offset)
     )
-    # sqlmodel types exec() for its own select only; the statement is a plain Select.
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    rows = (await session.exec(statement)).all()
     return [_row(delivery, document, str(found)) for delivery, document, found in rows]
 
 
