@@ -30,14 +30,23 @@ async def sessions(stack: Settings) -> AsyncIterator[SessionFactory]:
 
 
 async def add_document(
-    sessions: SessionFactory, *, sender: str = "kh.ubnd-tinh", date: dt.date | None = None,
-    text: str = "Nơi nhận:\n- Các sở, ban, ngành;\n", number: str | None = None,
+    sessions: SessionFactory,
+    *,
+    sender: str = "kh.ubnd-tinh",
+    date: dt.date | None = None,
+    text: str = "Nơi nhận:\n- Các sở, ban, ngành;\n",
+    number: str | None = None,
     expansion: dict[str, Any] | None = None,
 ) -> Document:
     """A routed document stored directly."""
     document = Document(
-        id=str(uuid.uuid4()), text=text, sender=sender, date=date or dt.date(2026, 3, 2),
-        number=number, routed_at=NOW - dt.timedelta(days=8), expansion=expansion,
+        id=str(uuid.uuid4()),
+        text=text,
+        sender=sender,
+        date=date or dt.date(2026, 3, 2),
+        number=number,
+        routed_at=NOW - dt.timedelta(days=8),
+        expansion=expansion,
         rules_version="test",
     )
     async with transaction(sessions) as session:
@@ -46,16 +55,29 @@ async def add_document(
 
 
 async def add_delivery(
-    sessions: SessionFactory, document: Document, agency: str, *,
-    state: str = DeliveryState.DELIVERED, receipt: str | None = None,
-    due_at: dt.datetime | None = None, escalate_at: dt.datetime | None = None,
-    confirmed_at: dt.datetime | None = None, categories: str = ",so_ban_nganh,",
+    sessions: SessionFactory,
+    document: Document,
+    agency: str,
+    *,
+    state: str = DeliveryState.DELIVERED,
+    receipt: str | None = None,
+    due_at: dt.datetime | None = None,
+    escalate_at: dt.datetime | None = None,
+    confirmed_at: dt.datetime | None = None,
+    categories: str = ",so_ban_nganh,",
 ) -> Delivery:
     """A delivery stored directly, with its first history event."""
     delivery = Delivery(
-        id=str(uuid.uuid4()), document_id=document.id, agency_id=agency, agency_name=agency,
-        state=state, receipt=receipt, due_at=due_at or NOW - dt.timedelta(hours=1),
-        escalate_at=escalate_at, confirmed_at=confirmed_at, categories=categories,
+        id=str(uuid.uuid4()),
+        document_id=document.id,
+        agency_id=agency,
+        agency_name=agency,
+        state=state,
+        receipt=receipt,
+        due_at=due_at or NOW - dt.timedelta(hours=1),
+        escalate_at=escalate_at,
+        confirmed_at=confirmed_at,
+        categories=categories,
     )
     async with transaction(sessions) as session:
         session.add(delivery)

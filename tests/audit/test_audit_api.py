@@ -57,13 +57,18 @@ async def test_replay_with_bad_rules_is_refused(
     """A replay whose rules do not parse gets 422 naming the problem; an auditor cannot
     backfill."""
     auditor = await tokens(embedded_service, Role.AUDITOR)
-    bad = await embedded_client.post("/v1/audit/replays", headers=auditor,
-                                     json={"rules_yaml": "rules: [", "since": "2024-01-01"})
+    bad = await embedded_client.post(
+        "/v1/audit/replays", headers=auditor, json={"rules_yaml": "rules: [", "since": "2024-01-01"}
+    )
     assert bad.status_code == 422 and "not valid YAML" in bad.text
     refused = await embedded_client.post(
-        "/v1/audit/replays", headers=auditor,
-        json={"rules_yaml": "ruleset: {id: x, version: '1'}", "since": "2024-01-01",
-              "backfill": True},
+        "/v1/audit/replays",
+        headers=auditor,
+        json={
+            "rules_yaml": "ruleset: {id: x, version: '1'}",
+            "since": "2024-01-01",
+            "backfill": True,
+        },
     )
     assert refused.status_code == 403
 

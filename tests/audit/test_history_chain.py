@@ -34,9 +34,11 @@ async def test_edited_event_is_named(sessions: SessionFactory) -> None:
     """An UPDATE of a stored status is found and named."""
     delivery = await _delivery_with_history(sessions)
     async with transaction(sessions) as session:
-        await session.exec(text(  # type: ignore[call-overload]
-            "UPDATE delivery_event SET value = '02' WHERE delivery_id = :d AND value = '03'"
-        ).bindparams(d=delivery.id))
+        await session.exec(
+            text(  # type: ignore[call-overload]
+                "UPDATE delivery_event SET value = '02' WHERE delivery_id = :d AND value = '03'"
+            ).bindparams(d=delivery.id)
+        )
     async with sessions() as session:
         _, breaks = await verify_histories(session)
     assert [(b.delivery_id, b.brk.seq, b.brk.kind) for b in breaks] == [(delivery.id, 3, "edited")]
@@ -46,9 +48,11 @@ async def test_deleted_event_is_named(sessions: SessionFactory) -> None:
     """A DELETE of a middle event is found at the event after the gap."""
     delivery = await _delivery_with_history(sessions)
     async with transaction(sessions) as session:
-        await session.exec(text(  # type: ignore[call-overload]
-            "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 2"
-        ).bindparams(d=delivery.id))
+        await session.exec(
+            text(  # type: ignore[call-overload]
+                "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 2"
+            ).bindparams(d=delivery.id)
+        )
     async with sessions() as session:
         _, breaks = await verify_histories(session)
     assert [(b.brk.seq, b.brk.kind) for b in breaks] == [(3, "deleted")]
@@ -58,9 +62,11 @@ async def test_deleted_last_event_is_caught_by_the_anchor(sessions: SessionFacto
     """Deleting the newest event leaves a whole chain; the delivery's anchor catches it."""
     delivery = await _delivery_with_history(sessions)
     async with transaction(sessions) as session:
-        await session.exec(text(  # type: ignore[call-overload]
-            "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 3"
-        ).bindparams(d=delivery.id))
+        await session.exec(
+            text(  # type: ignore[call-overload]
+                "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 3"
+            ).bindparams(d=delivery.id)
+        )
     async with sessions() as session:
         _, breaks = await verify_histories(session)
     assert [b.brk.kind for b in breaks] == ["truncated"]

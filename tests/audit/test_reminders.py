@@ -40,28 +40,40 @@ async def test_due_delivery_is_reminded_once_through_its_channel(
     doc = await add_document(sessions)
     late = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - HOUR)
     await add_delivery(sessions, doc, "kh.so-y-te", due_at=NOW + HOUR)  # not yet due
-    await add_delivery(sessions, doc, "kh.so-tu-phap", due_at=NOW - HOUR, receipt="03",
-                       confirmed_at=NOW - 2 * HOUR)  # confirmed
+    await add_delivery(
+        sessions, doc, "kh.so-tu-phap", due_at=NOW - HOUR, receipt="03", confirmed_at=NOW - 2 * HOUR
+    )  # confirmed
     await _hooks(sessions, sink.url, "kh.so-noi-vu", "kh.so-y-te", "kh.so-tu-phap")
     async with httpx.AsyncClient() as client:
         first = await run_once(sessions, notices(client), NOW, None)
         second = await run_once(sessions, notices(client), NOW + HOUR / 2, None)
     assert (first.reminders_planned, first.sent, first.failed) == (1, 1, 0)
     assert (second.reminders_planned, second.sent) == (0, 0)
-    assert sink.received == [{"agency": "kh.so-noi-vu", "key": f"reminder:{late.id}",
-                              "delivery_id": late.id, "document_id": doc.id}]
+    assert sink.received == [
+        {
+            "agency": "kh.so-noi-vu",
+            "key": f"reminder:{late.id}",
+            "delivery_id": late.id,
+            "document_id": doc.id,
+        }
+    ]
     async with sessions() as session:
-        events = (await session.exec(select(DeliveryEvent).where(
-            col(DeliveryEvent.delivery_id) == late.id, col(DeliveryEvent.kind) == "reminder"
-        ))).all()
+        events = (
+            await session.exec(
+                select(DeliveryEvent).where(
+                    col(DeliveryEvent.delivery_id) == late.id, col(DeliveryEvent.kind) == "reminder"
+                )
+            )
+        ).all()
     assert [e.value for e in events] == ["planned", "sent"]
 
 
 async def test_escalation_goes_to_the_supervisor(sessions: SessionFactory, sink: Any) -> None:
     """Past the second deadline the supervisor agency is told, once."""
     doc = await add_document(sessions)
-    late = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - 9 * HOUR,
-                              escalate_at=NOW - HOUR)
+    late = await add_delivery(
+        sessions, doc, "kh.so-noi-vu", due_at=NOW - 9 * HOUR, escalate_at=NOW - HOUR
+    )
     await _hooks(sessions, sink.url, "kh.so-noi-vu", "kh.vp-ubnd")
     async with httpx.AsyncClient() as client:
         run = await run_once(sessions, notices(client), NOW, "kh.vp-ubnd")
@@ -69,8 +81,10 @@ async def test_escalation_goes_to_the_supervisor(sessions: SessionFactory, sink:
     assert (run.reminders_planned, run.escalations_planned, run.sent) == (1, 1, 2)
     assert again.sent == 0
     keys = sink.keys_by_agency()
-    assert keys == {"kh.so-noi-vu": {f"reminder:{late.id}"},
-                    "kh.vp-ubnd": {f"escalation:{late.id}"}}
+    assert keys == {
+        "kh.so-noi-vu": {f"reminder:{late.id}"},
+        "kh.vp-ubnd": {f"escalation:{late.id}"},
+    }
 
 
 async def test_unsent_notice_survives_a_restart(

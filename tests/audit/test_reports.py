@@ -60,7 +60,9 @@ async def test_filters_narrow_the_report(sessions: SessionFactory) -> None:
     """State, agency, agency kind, category and date range each narrow the rows."""
     await _four_kinds(sessions)
     async with sessions() as session:
-        late = await reports.missed(session, MissedQuery(now=NOW, findings=frozenset({Finding.LATE})))
+        late = await reports.missed(
+            session, MissedQuery(now=NOW, findings=frozenset({Finding.LATE}))
+        )
         one = await reports.missed(session, MissedQuery(now=NOW, agency="kh.so-noi-vu"))
         dvsn = await reports.missed(
             session, MissedQuery(now=NOW, agency_ids=frozenset({"kh.ban-qlda-phat-trien-tinh"}))
@@ -103,8 +105,10 @@ async def test_document_audit_compares_expected_dispatched_confirmed(
     sessions: SessionFactory,
 ) -> None:
     """One document: the expected agency never dispatched to shows, and who did not confirm."""
-    expansion = {"recipients": [{"id": "kh.so-y-te"}, {"id": "kh.so-noi-vu"}],
-                 "lines": [{"outcome": "unresolved", "text": "- Báo XYZ;"}]}
+    expansion = {
+        "recipients": [{"id": "kh.so-y-te"}, {"id": "kh.so-noi-vu"}],
+        "lines": [{"outcome": "unresolved", "text": "- Báo XYZ;"}],
+    }
     doc = await add_document(sessions, expansion=expansion)
     await add_delivery(sessions, doc, "kh.so-noi-vu", receipt="03", confirmed_at=NOW)
     async with sessions() as session:

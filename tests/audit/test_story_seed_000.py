@@ -17,10 +17,14 @@ from router.settings import Settings
 from rules.defaults import DEFAULT_RULES
 
 QLDA = "kh.ban-qlda-phat-trien-tinh"
-SBN = "Số: {n}/TB-UBND\nKhánh Hòa, ngày {d} tháng 5 năm 2024\nTHÔNG BÁO\nVề việc {n}\n\n" \
-      "Nội dung.\n\nNơi nhận:\n- Các sở, ban, ngành (VBĐT);\n- Lưu: VT.\n"
-NAMED = "Số: 90/TB-UBND\nKhánh Hòa, ngày 20 tháng 5 năm 2024\nTHÔNG BÁO\nVề việc khác\n\n" \
-        "Nội dung.\n\nNơi nhận:\n- Sở Nội vụ;\n- Lưu: VT.\n"
+SBN = (
+    "Số: {n}/TB-UBND\nKhánh Hòa, ngày {d} tháng 5 năm 2024\nTHÔNG BÁO\nVề việc {n}\n\n"
+    "Nội dung.\n\nNơi nhận:\n- Các sở, ban, ngành (VBĐT);\n- Lưu: VT.\n"
+)
+NAMED = (
+    "Số: 90/TB-UBND\nKhánh Hòa, ngày 20 tháng 5 năm 2024\nTHÔNG BÁO\nVề việc khác\n\n"
+    "Nội dung.\n\nNơi nhận:\n- Sở Nội vụ;\n- Lưu: VT.\n"
+)
 
 
 def strict_rules(tmp_path: Path) -> Path:
@@ -34,7 +38,11 @@ def strict_rules(tmp_path: Path) -> Path:
 
 
 async def test_seed_000_story(
-    stack: Settings, tmp_path: Path, run_service: Any, api_client: Any, tokens: Any,
+    stack: Settings,
+    tmp_path: Path,
+    run_service: Any,
+    api_client: Any,
+    tokens: Any,
     settled: Any,
 ) -> None:
     """Missed under the strict policy, explained, replayed, backfilled once."""
@@ -45,8 +53,9 @@ async def test_seed_000_story(
         sender = await tokens(service, Role.SENDER, "kh.ubnd-tinh")
         sbn_ids = []
         for n, d in ((11, 2), (12, 9)):
-            answer = await client.post("/v1/documents", json={"text": SBN.format(n=n, d=d)},
-                                       headers=sender)
+            answer = await client.post(
+                "/v1/documents", json={"text": SBN.format(n=n, d=d)}, headers=sender
+            )
             assert answer.status_code == 202, answer.text
             sbn_ids.append(answer.json()["id"])
         named = await client.post("/v1/documents", json={"text": NAMED}, headers=sender)
@@ -55,8 +64,9 @@ async def test_seed_000_story(
             assert QLDA not in {row.agency_id for row in rows}
 
         auditor = await tokens(service, Role.AUDITOR)
-        why_not = await client.get(f"/v1/documents/{sbn_ids[0]}/recipients/{QLDA}/why-not",
-                                   headers=auditor)
+        why_not = await client.get(
+            f"/v1/documents/{sbn_ids[0]}/recipients/{QLDA}/why-not", headers=auditor
+        )
         assert why_not.status_code == 200, why_not.text
         assert "dvsn_in_so_ban_nganh" in why_not.json()["summary"]
 
@@ -67,23 +77,24 @@ async def test_seed_000_story(
         for change in dry["changes"]:
             assert QLDA in {a["id"] for a in change["added"]} and change["removed"] == []
 
-        filled = (await client.post("/v1/audit/replays", json={**body, "backfill": True},
-                                    headers=admin)).json()
+        filled = (
+            await client.post("/v1/audit/replays", json={**body, "backfill": True}, headers=admin)
+        ).json()
         assert filled["backfilled"] == sum(len(c["added"]) for c in dry["changes"])
         for document_id in sbn_ids:
             rows = await settled(service, document_id)
             qlda = [row for row in rows if row.agency_id == QLDA]
             assert len(qlda) == 1 and qlda[0].backfill_of == filled["replay_id"]
 
-        again = (await client.post("/v1/audit/replays", json={**body, "backfill": True},
-                                   headers=admin)).json()
+        again = (
+            await client.post("/v1/audit/replays", json={**body, "backfill": True}, headers=admin)
+        ).json()
         assert (again["documents_changed"], again["backfilled"]) == (0, 0)
         async with service.sessions() as session:
-            count = len((await session.exec(
-                select(Delivery).where(col(Delivery.agency_id) == QLDA)
-            )).all())
+            count = len(
+                (await session.exec(select(Delivery).where(col(Delivery.agency_id) == QLDA))).all()
+            )
         assert count == 2
-        why = await client.get(f"/v1/documents/{sbn_ids[0]}/recipients/{QLDA}/why",
-                               headers=auditor)
+        why = await client.get(f"/v1/documents/{sbn_ids[0]}/recipients/{QLDA}/why", headers=auditor)
         assert why.status_code == 200 and why.json()["delivery"] is not None
         await client.aclose()
