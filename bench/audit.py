@@ -39,8 +39,10 @@ AGENCIES = [f"kh.agency-{i:03d}" for i in range(300)]
 
 def _rows(count: int, documents: list[str]) -> list[tuple[Any, ...]]:
     rng = random.Random(7)
+    # Distinct agencies per document: (document, agency) is unique.
+    pairs = [(d, a) for d in documents for a in rng.sample(AGENCIES, 100)][:count]
     out = []
-    for _ in range(count):
+    for document, agency in pairs:
         due = NOW + dt.timedelta(hours=rng.randint(-2000, 48))
         state = rng.choices(["delivered", "pending", "failed"], [90, 7, 3])[0]
         confirmed = None
@@ -49,7 +51,7 @@ def _rows(count: int, documents: list[str]) -> list[tuple[Any, ...]]:
             receipt = rng.choice(["01", "03", "03", "05", "02"])
             if receipt != "02":
                 confirmed = due + dt.timedelta(hours=rng.randint(-30, 6))
-        out.append((str(uuid.uuid4()), rng.choice(documents), rng.choice(AGENCIES), "Agency",
+        out.append((str(uuid.uuid4()), document, agency, "Agency",
                     state, receipt, "[]", NOW, NOW, due, due + dt.timedelta(hours=8), confirmed,
                     ",so_ban_nganh,", 0))
     return out
@@ -58,7 +60,7 @@ def _rows(count: int, documents: list[str]) -> list[tuple[Any, ...]]:
 async def _fill(url: str, count: int) -> None:
     connection = await asyncpg.connect(url)
     try:
-        documents = [str(uuid.uuid4()) for _ in range(count // 100 or 1)]
+        documents = [str(uuid.uuid4()) for _ in range(-(-count // 100))]
         await connection.copy_records_to_table(
             "document", columns=["id", "text", "sender", "date", "created_at"],
             records=[(d, "Nơi nhận: ...", "kh.ubnd-tinh", dt.date(2026, 3, 1), NOW)
