@@ -149,7 +149,9 @@ def replay_command(
     """Every past document whose recipients would differ under the new rules."""
     try:
         ruleset = rules.load_ruleset(rules_file)
-        found = rules.load_directory(directory) if directory else rules.default_directory()
+        # Without --directory, the one the service routes with (DOCROUTE_DIRECTORY_PATH).
+        path = directory or get_settings().directory_path
+        found = rules.load_directory(path) if path else rules.default_directory()
     except (rules.RuleSetError, rules.DirectoryError) as error:
         raise _fail("\n".join(error.problems)) from None
     day = _date(since, "--since")
