@@ -141,11 +141,23 @@ def _summary(agency: Agency, categories: list[str], verdicts: list[LineVerdict])
     )
 
 
+@dataclass(frozen=True)
+class _Question:
+    """Everything the line-by-line answer needs about one agency and one expansion."""
+
+    agency: Agency
+    directory: Directory
+    ruleset: RuleSet
+    expansion: Expansion
+    sender: Agency | None
+
+
 def _verdicts(
     expansion: Expansion, agency: Agency, directory: Directory, ruleset: RuleSet
 ) -> list[LineVerdict]:
     segmenter = segmenter_for(directory, ruleset)
     sender = directory.get(expansion.sender) if expansion.sender else None
+    question = _Question(agency, directory, ruleset, expansion, sender)
     out: list[LineVerdict] = []
     for line in expansion.lines:
         if line.outcome == "excluded" and "archive" in line.categories:
@@ -154,17 +166,8 @@ def _verdicts(
         tokens, spans = ruleset.spanned(bare)
         previous: Agency | None = None
         for segment in segmenter.segments(tokens):
-            verdict = _segment_verdict(
-                segment,
-                quote(segment, bare, tokens, spans),
-                line.reason,
-                agency,
-                directory,
-                ruleset,
-                expansion,
-                sender,
-                previous,
-            )
+            text = quote(segment, bare, tokens, spans)
+            verdict = _segment_verdict(segment, text, line.reason, question, previous)
             if verdict:
                 out.append(LineVerdict(line.number, line.text, verdict))
             if isinstance(segment, NameSegment) and len(segment.agency_ids) == 1:
@@ -173,25 +176,16 @@ def _verdicts(
 
 
 def _segment_verdict(
-    segment: Segment,
-    text: str,
-    line_reason: str,
-    agency: Agency,
-    directory: Directory,
-    ruleset: RuleSet,
-    expansion: Expansion,
-    sender: Agency | None,
-    previous: Agency | None,
+    segment: Segment, text: str, line_reason: str, question: _Question, previous: Agency | None
 ) -> str | None:
+    agency = question.agency
     if isinstance(segment, RuleSegment):
-        return _rule_verdict(
-            segment.rule, text, agency, directory, ruleset, expansion, sender, previous
-        )
+        return _rule_verdict(segment.rule, text, question, previous)
     if isinstance(segment, NameSegment) and agency.id in segment.agency_ids:
         return f"'{text}' names it, but the line was read as: {line_reason}"
     if isinstance(segment, NameSegment | Leftover):
         score = max(
-            fuzz.ratio(segment.text, " ".join(ruleset.tokens(n)))
+            fuzz.ratio(segment.text, " ".join(question.ruleset.tokens(n)))
             for n in (agency.name, *agency.aliases)
         )
         if score >= NEAR_NAME:
@@ -203,20 +197,21 @@ def _segment_verdict(
 
 
 def _rule_verdict(
-    rule: Rule,
-    text: str,
-    agency: Agency,
-    directory: Directory,
-    ruleset: RuleSet,
-    expansion: Expansion,
-    sender: Agency | None,
-    previous: Agency | None,
+    rule: Rule, text: str, question: _Question, previous: Agency | None
 ) -> str | None:
     if rule.action == "as_above":
         return f"'{text}' means the Kính gửi addressees, and Kính gửi does not name it"
     if rule.action != "select":
         return None
-    why = why_not_selected(rule, ruleset, directory, agency, expansion.as_of, sender, previous)
+    why = why_not_selected(
+        rule,
+        question.ruleset,
+        question.directory,
+        question.agency,
+        question.expansion.as_of,
+        question.sender,
+        previous,
+    )
     if why is None or (why.startswith("its kind") and "policy flag" not in why):
         return None  # not of this category at all: the line did not come close
     return f"'{text}' (rule '{rule.id}') did not select it: {why}"

@@ -22,6 +22,12 @@ async def _delivery_with_history(sessions: SessionFactory) -> Delivery:
     return delivery
 
 
+async def _tamper(sessions: SessionFactory, statement: str, delivery_id: str) -> None:
+    """Change the stored history behind the service's back."""
+    async with transaction(sessions) as session:
+        await session.exec(text(statement).bindparams(d=delivery_id))  # type: ignore[call-overload]
+
+
 async def test_untouched_histories_verify(sessions: SessionFactory) -> None:
     """Histories written by the service verify with no break."""
     await _delivery_with_history(sessions)
@@ -33,12 +39,11 @@ async def test_untouched_histories_verify(sessions: SessionFactory) -> None:
 async def test_edited_event_is_named(sessions: SessionFactory) -> None:
     """An UPDATE of a stored status is found and named."""
     delivery = await _delivery_with_history(sessions)
-    async with transaction(sessions) as session:
-        await session.exec(
-            text(  # type: ignore[call-overload]
-                "UPDATE delivery_event SET value = '02' WHERE delivery_id = :d AND value = '03'"
-            ).bindparams(d=delivery.id)
-        )
+    await _tamper(
+        sessions,
+        "UPDATE delivery_event SET value = '02' WHERE delivery_id = :d AND value = '03'",
+        delivery.id,
+    )
     async with sessions() as session:
         _, breaks = await verify_histories(session)
     assert [(b.delivery_id, b.brk.seq, b.brk.kind) for b in breaks] == [(delivery.id, 3, "edited")]
@@ -47,12 +52,9 @@ async def test_edited_event_is_named(sessions: SessionFactory) -> None:
 async def test_deleted_event_is_named(sessions: SessionFactory) -> None:
     """A DELETE of a middle event is found at the event after the gap."""
     delivery = await _delivery_with_history(sessions)
-    async with transaction(sessions) as session:
-        await session.exec(
-            text(  # type: ignore[call-overload]
-                "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 2"
-            ).bindparams(d=delivery.id)
-        )
+    await _tamper(
+        sessions, "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 2", delivery.id
+    )
     async with sessions() as session:
         _, breaks = await verify_histories(session)
     assert [(b.brk.seq, b.brk.kind) for b in breaks] == [(3, "deleted")]
@@ -61,12 +63,9 @@ async def test_deleted_event_is_named(sessions: SessionFactory) -> None:
 async def test_deleted_last_event_is_caught_by_the_anchor(sessions: SessionFactory) -> None:
     """Deleting the newest event leaves a whole chain; the delivery's anchor catches it."""
     delivery = await _delivery_with_history(sessions)
-    async with transaction(sessions) as session:
-        await session.exec(
-            text(  # type: ignore[call-overload]
-                "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 3"
-            ).bindparams(d=delivery.id)
-        )
+    await _tamper(
+        sessions, "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 3", delivery.id
+    )
     async with sessions() as session:
         _, breaks = await verify_histories(session)
     assert [b.brk.kind for b in breaks] == ["truncated"]
