@@ -11,6 +11,13 @@ measured in the same run: persistent publishes with confirms plus consumes with 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
+# `audit` package: leave the folder out before importing the project.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import asyncio
 import datetime
