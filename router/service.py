@@ -54,7 +54,8 @@ class Service:
             skip_locked=settings.on_postgres,
         )
         self.http = httpx.AsyncClient(
-            follow_redirects=False, limits=httpx.Limits(max_connections=64)
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=settings.webhook_concurrency),
         )
         self.channels = channels or self._default_channels()
         self._tasks: list[asyncio.Task[None]] = []
@@ -69,6 +70,7 @@ class Service:
                 attempts=s.webhook_attempts,
                 backoff_seconds=s.webhook_backoff_seconds,
                 timeout=s.webhook_timeout,
+                concurrency=s.webhook_concurrency,
             ),
             "email": EmailChannel(
                 s.smtp_host,

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     relay_idle_seconds: float = 0.05
 
     webhook_timeout: float = 10.0
+    # Requests in flight per worker. httpcore scans its whole pool for every request it
+    # assigns, so a small pool costs far less CPU than a large one (measured by
+    # bench/pipeline.py: the scan was most of a delivery worker's time at 64).
+    webhook_concurrency: int = 16
     webhook_attempts: int = 5
     webhook_backoff_seconds: float = 0.5
     smtp_host: str = "127.0.0.1"
