@@ -21,6 +21,7 @@ from router.deliveries import delivery_view
 from router.errors import ClerkError
 from router.models import Delivery, Document, Role
 from router.models.clock import utcnow
+from router.tokens import Caller
 from rules.explain import explain
 from rules.ruleset import RuleSetError, ruleset_from_text
 
@@ -123,9 +124,11 @@ async def document_audit(
 
 
 async def _explanation(
-    session: SessionDep, service: ServiceDep, document_id: str, agency: str
+    session: SessionDep, service: ServiceDep, caller: Caller, document_id: str, agency: str
 ) -> dict[str, Any]:
     document = await _document(session, document_id)
+    if caller.role == Role.SENDER and document.sender != caller.agency_id:
+        raise ClerkError(403, "forbidden", "A sending office can ask only about its own documents.")
     directory, ruleset = service.routing.directory, service.routing.ruleset
     stored_as_of = (document.expansion or {}).get("as_of")
     as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
@@ -151,7 +154,7 @@ async def why(
 ) -> dict[str, Any]:
     """The lines, rules, rule-set version and directory entry that made `agency` a recipient."""
     require(caller, *AUDITORS, Role.SENDER)
-    answer = await _explanation(session, service, document_id, agency)
+    answer = await _explanation(session, service, caller, document_id, agency)
     if not answer["received"] and answer["delivery"] is None:
         raise ClerkError(
             404,
@@ -168,7 +171,7 @@ async def why_not(
     """For an agency that is not a recipient: its categories, the lines that came close, and
     what kept it out (a policy flag, its validity dates, the scope)."""
     require(caller, *AUDITORS, Role.SENDER)
-    return await _explanation(session, service, document_id, agency)
+    return await _explanation(session, service, caller, document_id, agency)
 
 
 class ReplayRequest(BaseModel):

@@ -92,6 +92,8 @@ def missed_command(
         raise _fail(f"--state must be among {', '.join(reports.Finding)}") from None
     ids = None
     if kind is not None:
+        if kind not in rules.directory.KINDS:
+            raise _fail(f"--kind must be one of {', '.join(sorted(rules.directory.KINDS))}")
         ids = frozenset(a.id for a in rules.default_directory() if a.kind == kind)
     query = reports.MissedQuery(
         now=utcnow(),

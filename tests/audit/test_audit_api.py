@@ -82,3 +82,17 @@ async def test_verify_reports_an_intact_history(
     auditor = await tokens(embedded_service, Role.AUDITOR)
     answer = (await embedded_client.get("/v1/audit/verify", headers=auditor)).json()
     assert answer["intact"] is True and answer["deliveries_checked"] == 1
+
+
+async def test_sender_asks_why_only_about_its_own_documents(
+    embedded_service: Service, embedded_client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """A sending office gets why-not for its own document and 403 for another office's."""
+    own = await add_document(embedded_service.sessions, sender="kh.ubnd-tinh")
+    other = await add_document(embedded_service.sessions, sender="kh.so-noi-vu")
+    sender = await tokens(embedded_service, Role.SENDER, "kh.ubnd-tinh")
+    path = "/v1/documents/{}/recipients/kh.ban-qlda-phat-trien-tinh/why-not"
+    mine = await embedded_client.get(path.format(own.id), headers=sender)
+    theirs = await embedded_client.get(path.format(other.id), headers=sender)
+    assert mine.status_code == 200 and mine.json()["received"] is True
+    assert theirs.status_code == 403
