@@ -19,8 +19,8 @@ from audit.reminders import run_once
 from audit.replays import replay
 from audit.settings import get_audit_settings
 from audit.verify import verify_histories
-from router.database import SessionFactory, create_engine, session_factory
-from router.migrate import migrate
+from router.database import SessionFactory
+from router.migrate import migrated_sessions
 from router.models import Document
 from router.models.clock import utcnow
 from router.settings import get_settings
@@ -38,12 +38,8 @@ def register(app: typer.Typer) -> None:
 
 def _with_sessions(action: Callable[[SessionFactory], Awaitable[T]]) -> T:
     async def go() -> T:
-        engine = create_engine(get_settings().database_url)
-        try:
-            await migrate(engine)
-            return await action(session_factory(engine))
-        finally:
-            await engine.dispose()
+        async with migrated_sessions(get_settings().database_url) as sessions:
+            return await action(sessions)
 
     return asyncio.run(go())
 

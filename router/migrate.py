@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from router.database import SessionFactory, create_engine, session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 # Any constant works; all docroute processes must agree on it.
@@ -28,6 +32,18 @@ async def migrate(engine: AsyncEngine) -> None:
             # The API and the workers start together; only one of them may migrate at a time.
             await connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
         await connection.run_sync(_upgrade)
+
+
+@asynccontextmanager
+async def migrated_sessions(url: str) -> AsyncIterator[SessionFactory]:
+    """Sessions on the database at `url`, migrated first; the engine is closed afterwards
+    (for the CLI commands that open the database once)."""
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 def _upgrade(connection: Connection) -> None:

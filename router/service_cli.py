@@ -13,11 +13,11 @@ import typer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.database import create_engine, session_factory, transaction
+from router.database import transaction
 from router.deliveries import delivery_view, history_of, retry_delivery
 from router.errors import ClerkError
 from router.logs import configure_logging
-from router.migrate import migrate
+from router.migrate import migrated_sessions
 from router.models import ChannelKind, Delivery, Role
 from router.settings import Settings, get_settings
 
@@ -101,13 +101,10 @@ async def _work(*, router: bool) -> None:
 
 @asynccontextmanager
 async def _admin_session() -> AsyncIterator[AsyncSession]:
-    engine = create_engine(get_settings().database_url)
-    try:
-        await migrate(engine)
-        async with transaction(session_factory(engine)) as session:
-            yield session
-    finally:
-        await engine.dispose()
+    async with migrated_sessions(get_settings().database_url) as sessions, transaction(
+        sessions
+    ) as session:
+        yield session
 
 
 def _run(action: Callable[[AsyncSession], Awaitable[Any]]) -> Any:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from router.database import SessionFactory, create_engine, session_factory, transaction
+from router.database import SessionFactory, transaction
 from router.history import append_event
-from router.migrate import migrate
+from router.migrate import migrated_sessions
 from router.models import Delivery, DeliveryState, Document
 from router.settings import Settings
 
@@ -21,12 +21,8 @@ NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 async def sessions(stack: Settings) -> AsyncIterator[SessionFactory]:
     """Sessions on a migrated database of the stack (SQLite file or fresh PostgreSQL)."""
-    engine = create_engine(stack.database_url)
-    await migrate(engine)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
+    async with migrated_sessions(stack.database_url) as migrated:
+        yield migrated
 
 
 async def add_document(
