@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from router.models import AgencyChannel, ChannelKind, Delivery, Document
-from router.signing import sign
+from router.signing import signed_json
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,7 @@ class NoticeSender:
         return f"{notice.kind} shown in the inbox of {notice.to_agency}"
 
     async def _post(self, notice: Notice, url: str) -> str:
-        body = json.dumps(notice.payload(), ensure_ascii=False).encode()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "Idempotency-Key": notice.key,
-            "X-Docroute-Signature": "sha256=" + sign(self.secret, body),
-        }
+        body, headers = signed_json(self.secret, notice.payload(), notice.key)
         answer = await self.client.post(url, content=body, headers=headers, timeout=10.0)
         if answer.status_code >= 400:
             raise NoticeError(f"{url} answered {answer.status_code}")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.channel import Outcome, document_payload
 from router.models import Delivery, Document
-from router.signing import sign
+from router.signing import signed_json
 
 
 class _TransientError(Exception):
@@ -34,14 +33,8 @@ class WebhookChannel:
 
     def request_parts(self, delivery: Delivery, document: Document) -> tuple[bytes, dict[str, str]]:
         """The body and headers of the POST (the same on every attempt)."""
-        body = json.dumps(document_payload(delivery, document), ensure_ascii=False).encode()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            # The agency keeps one copy per key: a resend after a crash is not a second copy.
-            "Idempotency-Key": delivery.id,
-            "X-Docroute-Signature": "sha256=" + sign(self.secret, body),
-        }
-        return body, headers
+        # The key is the delivery id: a resend after a crash is not a second copy.
+        return signed_json(self.secret, document_payload(delivery, document), delivery.id)
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
         """POST the document; delivered on 2xx, failed on 3xx, 4xx or when retries run out."""

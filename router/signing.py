@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from typing import Any
 
 
 def sign(secret: str, data: bytes) -> str:
     """The hex HMAC-SHA256 of the data under the secret."""
     return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def signed_json(secret: str, payload: Any, key: str) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of a POST to an agency: JSON, its HMAC signature, and the
+    idempotency key under which the agency keeps one copy however often it is resent."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Idempotency-Key": key,
+        "X-Docroute-Signature": "sha256=" + sign(secret, body),
+    }
+    return body, headers
 
 
 def verify(secret: str, data: bytes, signature: str) -> bool:
