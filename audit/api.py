@@ -31,21 +31,17 @@ States = Annotated[str | None, Query(description="comma-separated: " + ", ".join
 
 
 def _findings(value: str | None) -> frozenset[reports.Finding]:
-    if not value:
-        return frozenset(reports.Finding)
     try:
-        return frozenset(reports.Finding(v.strip()) for v in value.split(",") if v.strip())
-    except ValueError:
-        allowed = ", ".join(reports.Finding)
-        raise ClerkError(422, "bad_state", f"state must be among: {allowed}") from None
+        return reports.parse_findings(value)
+    except ValueError as error:
+        raise ClerkError(422, "bad_state", str(error)) from None
 
 
 def _kind_ids(kind: str | None, directory: rules.Directory) -> frozenset[str] | None:
-    if kind is None:
-        return None
-    if kind not in rules.directory.KINDS:
-        raise ClerkError(422, "bad_kind", f"kind must be one of {sorted(rules.directory.KINDS)}")
-    return frozenset(a.id for a in directory if a.kind == kind)
+    try:
+        return reports.agencies_of_kind(directory, kind)
+    except ValueError as error:
+        raise ClerkError(422, "bad_kind", str(error)) from None
 
 
 def _csv_or_json(

@@ -58,6 +58,12 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise _fail(f"{option} '{value}' is not a date; write YYYY-MM-DD") from None
 
 
+def _directory(path: Path | None) -> rules.Directory:
+    """The given directory, else the one the service routes with (DOCROUTE_DIRECTORY_PATH)."""
+    chosen = path or get_settings().directory_path
+    return rules.load_directory(chosen) if chosen else rules.default_directory()
+
+
 def _print(rows: list[Any], as_csv: bool) -> None:
     if as_csv:
         typer.echo(reports.to_csv(rows), nl=False)
@@ -83,17 +89,13 @@ def missed_command(
 ) -> None:
     """Missed, late and unconfirmed deliveries."""
     try:
-        findings = frozenset(reports.Finding(s) for s in (state or "").split(",") if s) or None
-    except ValueError:
-        raise _fail(f"--state must be among {', '.join(reports.Finding)}") from None
-    ids = None
-    if kind is not None:
-        if kind not in rules.directory.KINDS:
-            raise _fail(f"--kind must be one of {', '.join(sorted(rules.directory.KINDS))}")
-        ids = frozenset(a.id for a in rules.default_directory() if a.kind == kind)
+        findings = reports.parse_findings(state)
+        ids = reports.agencies_of_kind(_directory(None), kind)
+    except (ValueError, rules.DirectoryError) as error:
+        raise _fail(f"--{error}") from None
     query = reports.MissedQuery(
         now=utcnow(),
-        findings=findings or frozenset(reports.Finding),
+        findings=findings,
         agency=agency,
         agency_ids=ids,
         category=category,
@@ -147,9 +149,7 @@ def replay_command(
     """Every past document whose recipients would differ under the new rules."""
     try:
         ruleset = rules.load_ruleset(rules_file)
-        # Without --directory, the one the service routes with (DOCROUTE_DIRECTORY_PATH).
-        path = directory or get_settings().directory_path
-        found = rules.load_directory(path) if path else rules.default_directory()
+        found = _directory(directory)
     except (rules.RuleSetError, rules.DirectoryError) as error:
         raise _fail("\n".join(error.problems)) from None
     day = _date(since, "--since")

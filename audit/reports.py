@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.models import Delivery, DeliveryState, Document
 from router.receipts import ReceiptStatus
+from rules.directory import KINDS, Directory
 
 
 class Finding(enum.StrEnum):
@@ -79,6 +80,24 @@ class Score:
     confirmed_late: int = 0
     rejected: int = 0
     missing: int = 0
+
+
+def parse_findings(text: str | None) -> frozenset[Finding]:
+    """`not_delivered,late` -> those findings; empty -> all; ValueError naming the choices."""
+    try:
+        chosen = frozenset(Finding(v.strip()) for v in (text or "").split(",") if v.strip())
+    except ValueError:
+        raise ValueError(f"state must be among: {', '.join(Finding)}") from None
+    return chosen or frozenset(Finding)
+
+
+def agencies_of_kind(directory: Directory, kind: str | None) -> frozenset[str] | None:
+    """The ids of every agency of `kind` (None for no filter); ValueError naming the kinds."""
+    if kind is None:
+        return None
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(sorted(KINDS))}")
+    return frozenset(a.id for a in directory if a.kind == kind)
 
 
 CONFIRMING = [s.value for s in ReceiptStatus if s != ReceiptStatus.REJECTED]
