@@ -164,7 +164,7 @@ def expand(
         as_of=day,
         sender=sender_agency,
         document=document,
-        foreign_place=None if sender else _foreign_place(document, directory, names, ruleset),
+        foreign_place=None if sender else _foreign_place(document, names, ruleset),
     )
     lines: list[LineOutcome] = []
     parts_by_line: list[list[Part]] = []
@@ -249,9 +249,7 @@ def _sender(
     return None, "unknown (pass --sender)"
 
 
-def _foreign_place(
-    document: Document, directory: Directory, names: NameIndex, ruleset: RuleSet
-) -> str | None:
+def _foreign_place(document: Document, names: NameIndex, ruleset: RuleSet) -> str | None:
     """The document's place when it lies outside the directory's province, else None."""
     if not document.place:
         return None
