@@ -23,7 +23,7 @@ import rules
 from audit.models import ReplayRun
 from router.database import SessionFactory, transaction
 from router.models import Delivery, Document
-from router.routing import plan_delivery
+from router.routing import plan_deliveries
 from rules.explain import explain
 
 log = structlog.get_logger(__name__)
@@ -171,19 +171,17 @@ async def _backfill(
     changes: list[dict[str, Any]],
 ) -> int:
     by_id = {d.id: d for d in documents}
+    note = f"backfill of replay {run.id} (rules {run.rules_version})"
     created = 0
     for change in changes:
-        document = by_id[change["document_id"]]
-        for added in change["added"]:
-            plan_delivery(
-                session,
-                document,
-                added,
-                f"backfill of replay {run.id} (rules {run.rules_version})",
-                actor=ACTOR,
-                backfill_of=run.id,
-            )
-            created += 1
+        created += plan_deliveries(
+            session,
+            by_id[change["document_id"]],
+            change["added"],
+            note,
+            actor=ACTOR,
+            backfill_of=run.id,
+        )
     run.backfilled_at = run.created_at
     session.add(run)
     return created

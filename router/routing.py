@@ -8,6 +8,7 @@ acked without a second plan.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -86,25 +87,41 @@ class Router:
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()
         session.add(document)
-        for recipient in view.get("recipients", []):
-            note = f"planned by rules {document.rules_version} as of {view.get('as_of')}"
-            plan_delivery(session, document, recipient, note)
-        return f"planned {len(view.get('recipients', []))} deliveries"
+        note = f"planned by rules {document.rules_version} as of {view.get('as_of')}"
+        planned = plan_deliveries(session, document, view.get("recipients", []), note)
+        return f"planned {planned} deliveries"
 
 
-def plan_delivery(
+def plan_deliveries(
     session: AsyncSession,
     document: Document,
-    recipient: dict[str, Any],
+    recipients: list[dict[str, Any]],
     note: str,
     *,
     actor: str = CONSUMER,
     backfill_of: str | None = None,
-) -> Delivery:
-    """One delivery with its reasons, receipt deadlines, first history row and outbox row."""
+) -> int:
+    """One delivery per recipient, with its reasons, receipt deadlines, first history row and
+    outbox row. The deadlines are the document's, so they are worked out once."""
     planned = utcnow()
     audit = get_audit_settings()
     due = audit.policy.receipt_deadline(planned, document.urgency, audit.calendar)
+    escalate = audit.policy.escalation_deadline(due, audit.calendar)
+    for recipient in recipients:
+        _plan_one(session, document, recipient, note, actor, backfill_of, (planned, due, escalate))
+    return len(recipients)
+
+
+def _plan_one(
+    session: AsyncSession,
+    document: Document,
+    recipient: dict[str, Any],
+    note: str,
+    actor: str,
+    backfill_of: str | None,
+    times: tuple[dt.datetime, dt.datetime, dt.datetime],
+) -> None:
+    planned, due, escalate = times
     delivery = Delivery(
         id=str(uuid.uuid4()),
         document_id=document.id,
@@ -114,14 +131,13 @@ def plan_delivery(
         reasons=recipient.get("reasons", []),
         categories=categories_of(recipient.get("reasons", [])),
         due_at=due,
-        escalate_at=audit.policy.escalation_deadline(due, audit.calendar),
+        escalate_at=escalate,
         backfill_of=backfill_of,
         created_at=planned,
     )
     session.add(delivery)
     append_event(session, delivery, "state", DeliveryState.PENDING, note=note, actor=actor)
     add_message(session, DELIVERIES, {"delivery_id": delivery.id})
-    return delivery
 
 
 def categories_of(reasons: list[dict[str, Any]]) -> str:
