@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from router.models import Delivery, Document
 
@@ -21,6 +21,14 @@ class Channel(Protocol):
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
         """Deliver and say how it ended; raise only on a fault worth a redelivery."""
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A channel that holds connections (the webhook's HTTP session) to close at shutdown."""
+
+    async def close(self) -> None:
+        """Release the channel's connections."""
 
 
 def document_payload(delivery: Delivery, document: Document) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import structlog
 from audit.notices import NoticeSender
 from audit.reminders import remind_forever
 from audit.settings import get_audit_settings
-from consumers.channel import Channel
+from consumers.channel import Channel, Closable
 from consumers.delivery import DeliveryWorker
 from consumers.email import EmailChannel
 from consumers.inbox import InboxChannel
@@ -53,6 +53,8 @@ class Service:
             settings.relay_idle_seconds,
             skip_locked=settings.on_postgres,
         )
+        # Only the audit's notices (reminders) use this client: the webhook channel has its
+        # own aiohttp session, closed with the channels in `stop`.
         self.http = httpx.AsyncClient(
             follow_redirects=False,
             limits=httpx.Limits(max_connections=settings.webhook_concurrency),
@@ -65,7 +67,6 @@ class Service:
         return {
             "inbox": InboxChannel(),
             "webhook": WebhookChannel(
-                self.http,
                 s.signing_secret,
                 attempts=s.webhook_attempts,
                 backoff_seconds=s.webhook_backoff_seconds,
@@ -122,6 +123,10 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.broker.close()
+        for channel in self.channels.values():
+            if isinstance(channel, Closable):
+                with contextlib.suppress(Exception):
+                    await channel.close()
         with contextlib.suppress(Exception):
             await self.http.aclose()
         await self.engine.dispose()

@@ -1,14 +1,22 @@
-"""The webhook channel: signed, keyed by delivery id, retried on 5xx and timeouts only."""
+"""The webhook channel against a real local HTTP server: signed, keyed by delivery id, retried
+on 5xx, timeouts and connection errors only, on pooled connections it closes when told."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
+import socket
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 
-import httpx
+import pytest
+from aiohttp import web
 
 from consumers.webhook import WebhookChannel
 from router.models import Delivery, Document
+from router.service import Service
+from router.settings import Settings
 from router.signing import verify
 
 SECRET = "s3cret"
@@ -18,80 +26,296 @@ DELIVERY = Delivery(id="del-1", document_id="doc-1", agency_id="kh.so-noi-vu",
                     agency_name="Sở Nội vụ", reasons=[{"rule": "named"}])
 
 
-def _channel(handler: httpx.MockTransport, attempts: int = 4) -> WebhookChannel:
-    client = httpx.AsyncClient(transport=handler)
-    return WebhookChannel(client, SECRET, attempts=attempts, backoff_seconds=0.001)
+@dataclass(frozen=True)
+class Answer:
+    """One scripted answer of the agency's server."""
+
+    status: int = 200
+    text: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
 
 
-async def test_post_is_signed_and_keyed_by_the_delivery_id() -> None:
-    """The body verifies against the HMAC header and Idempotency-Key is the delivery id."""
-    seen: list[httpx.Request] = []
+@dataclass(frozen=True)
+class Received:
+    """One request as the agency's server saw it."""
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200)
+    headers: Mapping[str, str]
+    body: bytes
+    peer: tuple[str, int]  # the client's address and port: one port per TCP connection
 
-    outcome = await _channel(httpx.MockTransport(answer)).send(DELIVERY, DOCUMENT, "http://a/h")
+
+@dataclass
+class Agency:
+    """An agency's webhook server: answers from `script` in order (the last answer repeats)
+    and records every request; `in_flight_max` is the most requests it held at once."""
+
+    url: str = ""
+    script: list[Answer] = field(default_factory=lambda: [Answer()])
+    received: list[Received] = field(default_factory=list)
+    in_flight: int = 0
+    in_flight_max: int = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Record the request, then give the next scripted answer."""
+        body = await request.read()
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.received.append(Received(request.headers.copy(), body, tuple(peer or ("", 0))))
+        answer = self.script[min(len(self.received), len(self.script)) - 1]
+        self.in_flight += 1
+        self.in_flight_max = max(self.in_flight_max, self.in_flight)
+        try:
+            await asyncio.sleep(answer.delay)
+        finally:
+            self.in_flight -= 1
+        return web.Response(status=answer.status, text=answer.text, headers=answer.headers)
+
+
+@pytest.fixture
+async def agency() -> AsyncIterator[Agency]:
+    """An aiohttp server on a free port of 127.0.0.1, in this event loop."""
+    recorder = Agency()
+    app = web.Application()
+    app.router.add_post("/hook", recorder.handle)
+    # Cancel handlers whose client went away (a timed-out request), so cleanup is quick.
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    recorder.url = f"http://{host}:{port}/hook"
+    yield recorder
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def make_channel() -> AsyncIterator[Callable[..., WebhookChannel]]:
+    """`make_channel(attempts=…, timeout=…, concurrency=…)`: a channel with a tiny backoff,
+    closed after the test."""
+    made: list[WebhookChannel] = []
+
+    def make(attempts: int = 4, timeout: float = 5.0, concurrency: int = 16) -> WebhookChannel:
+        channel = WebhookChannel(SECRET, attempts=attempts, backoff_seconds=0.001,
+                                 timeout=timeout, concurrency=concurrency)
+        made.append(channel)
+        return channel
+
+    yield make
+    for channel in made:
+        await channel.close()
+
+
+def _unused_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_post_is_signed_and_keyed_by_the_delivery_id(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """The body verifies against the HMAC header, Idempotency-Key is the delivery id, and the
+    JSON carries the document and the reasons."""
+    outcome = await make_channel().send(DELIVERY, DOCUMENT, agency.url)
     assert outcome.delivered
-    [request] = seen
+    assert outcome.note == "webhook answered HTTP 200"
+    [request] = agency.received
     assert request.headers["idempotency-key"] == "del-1"
+    assert request.headers["content-type"] == "application/json; charset=utf-8"
     signature = request.headers["x-docroute-signature"].removeprefix("sha256=")
-    assert verify(SECRET, request.content, signature)
-    payload = json.loads(request.content)
+    assert verify(SECRET, request.body, signature)
+    payload = json.loads(request.body)
+    assert payload["delivery_id"] == "del-1"
     assert payload["document"]["number"] == "1/TB-UBND"
     assert payload["reasons"] == [{"rule": "named"}]
 
 
-async def test_5xx_is_retried_until_the_agency_recovers() -> None:
-    """Two 503s then a 200: delivered, after three identical requests."""
-    answers = iter([503, 503, 200])
-    bodies: list[bytes] = []
+async def test_a_missing_url_fails_without_a_request(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """No URL on the channel: failed at once, saying so, and no session is opened."""
+    channel = make_channel()
+    outcome = await channel.send(DELIVERY, DOCUMENT, None)
+    assert not outcome.delivered
+    assert outcome.note == "the agency's webhook channel has no URL"
+    assert channel.session is None
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        bodies.append(request.content)
-        return httpx.Response(next(answers))
 
-    outcome = await _channel(httpx.MockTransport(answer)).send(DELIVERY, DOCUMENT, "http://a/h")
+async def test_5xx_is_retried_until_the_agency_recovers(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """Two 503s then a 200: delivered, after three identical requests (same body, same key)."""
+    agency.script = [Answer(503, "try later"), Answer(503, "try later"), Answer(200)]
+    outcome = await make_channel().send(DELIVERY, DOCUMENT, agency.url)
     assert outcome.delivered
-    assert len(bodies) == 3 and len(set(bodies)) == 1
+    assert len(agency.received) == 3
+    assert len({request.body for request in agency.received}) == 1
+    assert {request.headers["idempotency-key"] for request in agency.received} == {"del-1"}
 
 
-async def test_4xx_fails_at_once_with_the_agencys_answer() -> None:
-    """A 400 is not retried: the delivery fails with the status and body in the reason."""
-    calls: list[int] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
-        return httpx.Response(400, text="unknown recipient")
-
-    outcome = await _channel(httpx.MockTransport(answer)).send(DELIVERY, DOCUMENT, "http://a/h")
+async def test_5xx_that_never_ends_exhausts_the_attempts(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """Always 503: tried `attempts` times, then failed naming the last status."""
+    agency.script = [Answer(503)]
+    outcome = await make_channel(attempts=3).send(DELIVERY, DOCUMENT, agency.url)
     assert not outcome.delivered
-    assert "HTTP 400" in outcome.note and "unknown recipient" in outcome.note
-    assert len(calls) == 1
+    assert outcome.note == "webhook gave up after 3 attempts: HTTP 503"
+    assert len(agency.received) == 3
 
 
-async def test_timeouts_exhaust_the_attempts_and_fail() -> None:
-    """A server that always times out is tried `attempts` times, then the delivery fails."""
-    calls: list[int] = []
+async def test_4xx_fails_at_once_with_the_agencys_answer(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """A 400 is not retried: the delivery fails with the status and the first 300 characters
+    of the body in the reason."""
+    agency.script = [Answer(400, "unknown recipient: Sở Nội vụ " + "x" * 400)]
+    outcome = await make_channel().send(DELIVERY, DOCUMENT, agency.url)
+    assert not outcome.delivered
+    assert outcome.note.startswith("webhook refused with HTTP 400: unknown recipient: Sở Nội vụ")
+    assert outcome.note == "webhook refused with HTTP 400: " + agency.script[0].text[:300]
+    assert len(agency.received) == 1
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
-        raise httpx.ReadTimeout("slow agency", request=request)
 
-    outcome = await _channel(httpx.MockTransport(answer), attempts=3).send(
-        DELIVERY, DOCUMENT, "http://a/h"
+async def test_timeouts_exhaust_the_attempts_and_fail(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """A server slower than the channel's timeout is tried `attempts` times, then the delivery
+    fails saying the retries ran out on a timeout."""
+    agency.script = [Answer(200, delay=1.0)]
+    outcome = await make_channel(attempts=3, timeout=0.2).send(DELIVERY, DOCUMENT, agency.url)
+    assert not outcome.delivered
+    assert outcome.note.startswith("webhook gave up after 3 attempts: ")
+    assert "Timeout" in outcome.note
+    assert len(agency.received) == 3
+
+
+async def test_a_slow_answer_within_the_timeout_is_delivered_once(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """An answer that comes before the timeout is not retried."""
+    agency.script = [Answer(200, delay=0.1)]
+    outcome = await make_channel(timeout=1.0).send(DELIVERY, DOCUMENT, agency.url)
+    assert outcome.delivered
+    assert len(agency.received) == 1
+
+
+async def test_redirect_is_not_followed_and_fails_naming_the_new_url(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """A 301 is not followed (one request, nothing sent to the new host): the delivery fails
+    with the Location to set as the channel."""
+    agency.script = [Answer(301, headers={"Location": "https://new.example/hook"})]
+    outcome = await make_channel().send(DELIVERY, DOCUMENT, agency.url)
+    assert not outcome.delivered
+    assert outcome.note == (
+        "webhook redirected to https://new.example/hook; set that URL as the channel"
     )
+    assert len(agency.received) == 1
+
+
+async def test_a_refused_connection_fails_after_the_attempts(
+    make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """Nothing listens at the URL: the delivery fails once the attempts run out, with a note
+    saying the host could not be reached."""
+    url = f"http://127.0.0.1:{_unused_port()}/hook"
+    outcome = await make_channel(attempts=3).send(DELIVERY, DOCUMENT, url)
     assert not outcome.delivered
-    assert "gave up after 3 attempts" in outcome.note
-    assert len(calls) == 3
+    assert outcome.note.startswith("webhook gave up after 3 attempts: ClientConnectorError: ")
+    assert "Cannot connect to host 127.0.0.1" in outcome.note
 
 
-async def test_redirect_is_not_followed_and_fails_naming_the_new_url() -> None:
-    """A 301 is not followed: the delivery fails with the Location to set as the channel."""
+async def test_a_dropped_connection_is_retried(
+    make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """A server that accepts and hangs up at once is connected to `attempts` times, then the
+    delivery fails naming the disconnection."""
+    connections: list[int] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(301, headers={"location": "https://new.example/hook"})
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        writer.close()
+        await writer.wait_closed()
 
-    outcome = await _channel(httpx.MockTransport(answer)).send(DELIVERY, DOCUMENT, "http://a/h")
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        outcome = await make_channel(attempts=3).send(
+            DELIVERY, DOCUMENT, f"http://127.0.0.1:{port}/hook"
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
     assert not outcome.delivered
-    assert "https://new.example/hook" in outcome.note
+    assert outcome.note.startswith("webhook gave up after 3 attempts: ServerDisconnectedError")
+    assert len(connections) == 3
+
+
+async def test_answers_are_read_so_one_connection_serves_every_request(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """503 (with a body), 200, 400 (with a body), 200: every answer is read to the end, so
+    the connection goes back to the pool and all four requests arrive on the same one."""
+    agency.script = [Answer(503, "busy " * 200), Answer(200, "ok"), Answer(400, "no " * 200),
+                     Answer(200, "ok")]
+    channel = make_channel()
+    assert (await channel.send(DELIVERY, DOCUMENT, agency.url)).delivered  # 503 then 200
+    assert not (await channel.send(DELIVERY, DOCUMENT, agency.url)).delivered  # 400
+    assert (await channel.send(DELIVERY, DOCUMENT, agency.url)).delivered  # 200
+    assert len(agency.received) == 4
+    assert len({request.peer for request in agency.received}) == 1
+
+
+async def test_requests_in_flight_are_limited_to_the_concurrency(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """Eight sends at once through a channel of concurrency 2: the server never holds more
+    than two requests, and all eight are delivered (the rest waited for a connection)."""
+    agency.script = [Answer(200, delay=0.05)]
+    channel = make_channel(concurrency=2, timeout=1.0)
+    outcomes = await asyncio.gather(
+        *(channel.send(DELIVERY, DOCUMENT, agency.url) for _ in range(8))
+    )
+    assert all(outcome.delivered for outcome in outcomes)
+    assert len(agency.received) == 8
+    assert agency.in_flight_max == 2
+
+
+async def test_close_closes_the_session_and_a_later_send_opens_a_new_one(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """No session before the first send; `close` closes it (and is safe to repeat); the next
+    send opens a fresh session on a new connection."""
+    channel = make_channel()
+    assert channel.session is None
+    await channel.close()  # nothing to close yet
+    assert (await channel.send(DELIVERY, DOCUMENT, agency.url)).delivered
+    first = channel.session
+    assert first is not None and not first.closed
+    await channel.close()
+    assert first.closed
+    assert channel.session is None
+    await channel.close()
+    assert (await channel.send(DELIVERY, DOCUMENT, agency.url)).delivered
+    second = channel.session
+    assert second is not None and second is not first and not second.closed
+    assert agency.received[0].peer != agency.received[1].peer
+
+
+async def test_service_stop_closes_the_webhook_session(agency: Agency, embedded: Settings) -> None:
+    """The service builds the webhook channel from its settings and closes its session on
+    `stop`."""
+    service = Service(embedded)
+    channel = service.channels["webhook"]
+    assert isinstance(channel, WebhookChannel)
+    assert (channel.attempts, channel.timeout) == (embedded.webhook_attempts,
+                                                   embedded.webhook_timeout)
+    assert channel.concurrency == embedded.webhook_concurrency
+    assert (await channel.send(DELIVERY, DOCUMENT, agency.url)).delivered
+    session = channel.session
+    assert session is not None
+    await service.stop()
+    assert session.closed
