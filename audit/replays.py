@@ -174,7 +174,7 @@ async def _backfill(
     note = f"backfill of replay {run.id} (rules {run.rules_version})"
     created = 0
     for change in changes:
-        created += plan_deliveries(
+        created += await plan_deliveries(
             session,
             by_id[change["document_id"]],
             change["added"],

@@ -1,10 +1,11 @@
 """The delivery consumer: sends each planned delivery through its agency's channel.
 
-A batch is handled in three steps: read the deliveries, send them concurrently (the side
+A message names up to 50 deliveries of one document (see `router.outbox`). A batch of
+messages is handled in three steps: read the deliveries, send them concurrently (the side
 effect, carrying the delivery id as idempotency key), then commit every outcome with its
-history row and processed message id in one transaction. Acks come last. A crash before the
-commit means a resend under the same key; a crash after it means a redelivery that finds the
-delivery settled and is only acked.
+history row, processed message id and, for a failed delivery, its dead letter, in one
+transaction. Acks come last. A crash before the commit means a resend under the same key; a
+crash after it means a redelivery that finds the deliveries settled and is only acked.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,10 +26,10 @@ from router.broker import Envelope
 from router.channels import channels_of
 from router.database import SessionFactory, transaction
 from router.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
-from router.history import next_event
+from router.history import event_row
 from router.models import Delivery, DeliveryEvent, DeliveryState, Document
 from router.models.clock import utcnow
-from router.outbox import claim_messages
+from router.outbox import claim_messages, park_delivery
 
 log = structlog.get_logger(__name__)
 CONSUMER = "delivery"
@@ -36,14 +37,25 @@ CONSUMER = "delivery"
 
 @dataclass
 class _Job:
-    envelope: Envelope
-    delivery: Delivery | None = None
-    document: Document | None = None
+    """One delivery named by a message."""
+
+    delivery: Delivery
+    document: Document
     kind: str = "inbox"
     target: str | None = None
     outcome: Outcome | None = None
     fault: bool = False
-    repeat: bool = False  # a second copy of a message already in this batch
+    repeat: bool = False  # named again in this batch: sent (or skipped) once, by the first
+
+
+@dataclass
+class _Message:
+    """One message of the batch and the deliveries it names."""
+
+    envelope: Envelope
+    ids: list[str] | None  # None: the body names no delivery
+    jobs: list[_Job] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # ids with no delivery in the database
 
 
 class DeliveryWorker:
@@ -54,39 +66,43 @@ class DeliveryWorker:
         self.channels = channels
 
     async def handle(self, batch: list[Envelope]) -> None:
-        """Send, commit, then ack (or dead-letter the failed) a batch of deliveries."""
-        jobs = [_Job(envelope) for envelope in batch]
-        await self._load(jobs)
-        pending = [
-            j for j in jobs
-            if j.delivery and not j.repeat and j.delivery.state == DeliveryState.PENDING
-        ]
+        """Send, commit, then ack (or dead-letter the unreadable) a batch of messages."""
+        messages = [_Message(envelope, delivery_ids(envelope.body)) for envelope in batch]
+        jobs = await self._load(messages)
+        pending = [j for j in jobs if not j.repeat and j.delivery.state == DeliveryState.PENDING]
         await asyncio.gather(*(self._send(job) for job in pending))
         crash_point(DELIVERY_AFTER_SIDE_EFFECT)
-        await self._commit(jobs)
+        await self._commit(messages, pending)
         crash_point(DELIVERY_AFTER_COMMIT)
-        await asyncio.gather(*(self._settle(job) for job in jobs))
+        await asyncio.gather(*(self._settle(message) for message in messages))
 
-    async def _load(self, jobs: list[_Job]) -> None:
-        by_id: dict[str, list[_Job]] = {}
-        for job in jobs:
-            by_id.setdefault(_delivery_id(job.envelope.body) or "", []).append(job)
+    async def _load(self, messages: list[_Message]) -> list[_Job]:
+        wanted = {i for m in messages for i in m.ids or []}
         async with self.sessions() as session:
-            query = select(Delivery).where(col(Delivery.id).in_([k for k in by_id if k]))
-            deliveries = list((await session.exec(query)).all())
-            document_ids = {d.document_id for d in deliveries}
+            query = select(Delivery).where(col(Delivery.id).in_(wanted))
+            deliveries = {d.id: d for d in (await session.exec(query)).all()}
+            document_ids = {d.document_id for d in deliveries.values()}
             query_docs = select(Document).where(col(Document.id).in_(document_ids))
             documents = {d.id: d for d in (await session.exec(query_docs)).all()}
-            channels = await channels_of(session, {d.agency_id for d in deliveries})
-            for delivery in deliveries:
+            agencies = {d.agency_id for d in deliveries.values()}
+            channels = await channels_of(session, agencies)
+        jobs: list[_Job] = []
+        seen: set[str] = set()
+        for message in messages:
+            for delivery_id in message.ids or []:
+                delivery = deliveries.get(delivery_id)
+                if delivery is None:
+                    message.unknown.append(delivery_id)
+                    continue
                 channel = channels[delivery.agency_id]
-                for position, job in enumerate(by_id[delivery.id]):
-                    job.delivery, job.document = delivery, documents[delivery.document_id]
-                    job.kind, job.target = channel.kind, channel.target
-                    job.repeat = position > 0
+                job = _Job(delivery, documents[delivery.document_id], channel.kind,
+                           channel.target, repeat=delivery_id in seen)
+                seen.add(delivery_id)
+                message.jobs.append(job)
+                jobs.append(job)
+        return jobs
 
     async def _send(self, job: _Job) -> None:
-        assert job.delivery is not None and job.document is not None
         channel = self.channels.get(job.kind)
         try:
             if channel is None:
@@ -98,70 +114,97 @@ class DeliveryWorker:
             log.exception("channel_fault", delivery_id=job.delivery.id)
             job.fault = True
 
-    async def _commit(self, jobs: list[_Job]) -> None:
-        decided = [j for j in jobs if j.outcome is not None and j.delivery is not None]
+    async def _commit(self, messages: list[_Message], jobs: list[_Job]) -> None:
+        decided = [j for j in jobs if j.outcome is not None]
         if not decided:
             return
         # One statement per kind of outcome rather than several per delivery: the commit is
         # what limits a worker's throughput.
         groups: dict[tuple[str, str, str], list[str]] = {}
         for job in decided:
-            assert job.delivery is not None and job.outcome is not None
+            assert job.outcome is not None
             outcome = DeliveryState.DELIVERED if job.outcome.delivered else DeliveryState.FAILED
             groups.setdefault((outcome, job.kind, job.outcome.note), []).append(job.delivery.id)
+        handled = [m.envelope.message_id for m in messages if any(j.outcome for j in m.jobs)]
         async with transaction(self.sessions) as session:
-            await claim_messages(session, CONSUMER, [j.envelope.message_id for j in decided])
-            events: list[DeliveryEvent] = []
+            await claim_messages(session, CONSUMER, handled)
+            events: list[dict[str, Any]] = []
             for (state, kind, note), ids in groups.items():
-                # Only pending deliveries change (and are locked): a concurrent redelivery of
-                # the same delivery finds it settled and writes nothing.
-                changed = await session.exec(
-                    update(Delivery)
-                    .where(col(Delivery.id).in_(ids))
-                    .where(col(Delivery.state) == DeliveryState.PENDING)
-                    .values(state=state, channel=kind, updated_at=utcnow(),
-                            failure=None if state == DeliveryState.DELIVERED else note)
-                    .returning(col(Delivery.id), col(Delivery.event_count),
-                               col(Delivery.last_hash))
-                )
-                rows = cast(list[tuple[str, int, str | None]], changed.all())
-                events.extend(
-                    next_event(delivery_id, count, last, "state", state, note=note,
-                               actor=f"{CONSUMER}:{kind}")
-                    for delivery_id, count, last in rows
-                )
+                events.extend(await _settle_rows(session, ids, state, kind, note))
             await _chain(session, events)
 
-    async def _settle(self, job: _Job) -> None:
-        bound = log.bind(message_id=job.envelope.message_id)
-        if job.delivery is None:
-            bound.error("delivery_not_found", body=job.envelope.body[:200].decode(errors="replace"))
-            await job.envelope.reject(requeue=False)
-            return
-        bound = bound.bind(delivery_id=job.delivery.id, document_id=job.delivery.document_id)
-        if job.fault:
-            await job.envelope.reject(requeue=True)
-        elif job.outcome is not None and not job.outcome.delivered:
-            bound.warning("delivery_failed", reason=job.outcome.note, channel=job.kind)
-            await job.envelope.reject(requeue=False)  # parked in the dead-letter queue
+    async def _settle(self, message: _Message) -> None:
+        bound = log.bind(message_id=message.envelope.message_id)
+        if message.ids is None:
+            body = message.envelope.body[:200].decode(errors="replace")
+            bound.error("malformed_message", body=body)
+            await message.envelope.reject(requeue=False)
+        elif any(job.fault for job in message.jobs):
+            await message.envelope.reject(requeue=True)  # the faulted ones are sent again
+        elif message.unknown:
+            # Kept whole in the dead-letter queue for an operator; known ones were handled.
+            bound.error("delivery_not_found", delivery_ids=message.unknown)
+            await message.envelope.reject(requeue=False)
         else:
-            await job.envelope.ack()
-            if job.outcome is not None:
-                bound.info("delivered", channel=job.kind, note=job.outcome.note)
+            await message.envelope.ack()
+        for job in message.jobs:
+            _log_outcome(bound, job)
 
 
-async def _chain(session: AsyncSession, events: list[DeliveryEvent]) -> None:
+async def _settle_rows(
+    session: AsyncSession, ids: list[str], state: str, kind: str, note: str
+) -> list[dict[str, Any]]:
+    """Move pending deliveries to their outcome; a failed one is parked as a dead letter.
+
+    Only pending deliveries change (and are locked): a concurrent redelivery of the same
+    delivery finds it settled and writes nothing, so it is neither logged nor parked twice.
+    """
+    changed = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids))
+        .where(col(Delivery.state) == DeliveryState.PENDING)
+        .values(state=state, channel=kind, updated_at=utcnow(),
+                failure=None if state == DeliveryState.DELIVERED else note)
+        .returning(col(Delivery.id), col(Delivery.event_count), col(Delivery.last_hash))
+    )
+    rows = cast(list[tuple[str, int, str | None]], changed.all())
+    for delivery_id, _, _ in rows if state == DeliveryState.FAILED else []:
+        park_delivery(session, delivery_id, note)
+    return [
+        event_row(delivery_id, count, last, "state", state, note=note,
+                   actor=f"{CONSUMER}:{kind}")
+        for delivery_id, count, last in rows
+    ]
+
+
+def _log_outcome(bound: structlog.stdlib.BoundLogger, job: _Job) -> None:
+    if job.outcome is None:
+        return
+    bound = bound.bind(delivery_id=job.delivery.id, document_id=job.delivery.document_id)
+    if job.outcome.delivered:
+        bound.info("delivered", channel=job.kind, note=job.outcome.note)
+    else:
+        bound.warning("delivery_failed", reason=job.outcome.note, channel=job.kind)
+
+
+async def _chain(session: AsyncSession, events: list[dict[str, Any]]) -> None:
     """Store the new history rows and move each delivery's anchor to its new last row."""
     if not events:
         return
-    anchors = [{"id": e.delivery_id, "event_count": e.seq, "last_hash": e.hash} for e in events]
+    anchors = [{"id": e["delivery_id"], "event_count": e["seq"], "last_hash": e["hash"]}
+               for e in events]
     await session.exec(update(Delivery), params=anchors)  # bulk UPDATE by primary key
-    session.add_all(events)
+    await session.exec(insert(DeliveryEvent), params=events)
 
 
-def _delivery_id(body: bytes) -> str | None:
+def delivery_ids(body: bytes) -> list[str] | None:
+    """The delivery ids a message names: `{"delivery_ids": [...]}`, or `{"delivery_id": ...}`
+    as messages queued before deliveries travelled in groups were; None if it names none."""
     try:
-        value = json.loads(body)["delivery_id"]
+        payload = json.loads(body)
+        value = payload["delivery_ids"] if "delivery_ids" in payload else [payload["delivery_id"]]
     except (ValueError, KeyError, TypeError):
         return None
-    return value if isinstance(value, str) else None
+    if not value or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return value

@@ -7,12 +7,11 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.broker import DELIVERIES
 from router.errors import ClerkError
 from router.history import append_event
 from router.models import Delivery, DeliveryEvent, DeliveryState
 from router.models.clock import utcnow
-from router.outbox import add_message
+from router.outbox import add_delivery_messages
 from router.receipts import LABELS, ReceiptStatus, check_transition, is_confirmed
 
 
@@ -103,5 +102,5 @@ async def retry_delivery(session: AsyncSession, delivery_id: str, actor: str) ->
         append_event(
             session, delivery, "state", DeliveryState.PENDING, note="retry requested", actor=actor
         )
-    add_message(session, DELIVERIES, {"delivery_id": delivery.id})
+    add_delivery_messages(session, [delivery.id])
     return delivery

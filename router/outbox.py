@@ -9,8 +9,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from router.broker import DELIVERIES, dead_letter_queue
 from router.models import OutboxMessage, ProcessedMessage
 from router.models.clock import utcnow
+
+# Deliveries travel in groups: one message per up to this many deliveries of a document.
+# A message per delivery made the broker and its acks most of the pipeline's CPU (measured
+# by bench/pipeline.py); each delivery still has its own state, key and dead letter.
+DELIVERIES_PER_MESSAGE = 50
 
 
 def add_message(session: AsyncSession, queue: str, payload: dict[str, Any]) -> OutboxMessage:
@@ -18,6 +24,22 @@ def add_message(session: AsyncSession, queue: str, payload: dict[str, Any]) -> O
     message = OutboxMessage(message_id=str(uuid.uuid4()), queue=queue, payload=payload)
     session.add(message)
     return message
+
+
+def add_delivery_messages(session: AsyncSession, delivery_ids: list[str]) -> int:
+    """Queue the deliveries for sending, in messages of up to DELIVERIES_PER_MESSAGE ids;
+    return how many messages."""
+    step = DELIVERIES_PER_MESSAGE
+    for first in range(0, len(delivery_ids), step):
+        add_message(session, DELIVERIES, {"delivery_ids": delivery_ids[first:first + step]})
+    return -(-len(delivery_ids) // step)
+
+
+def park_delivery(session: AsyncSession, delivery_id: str, failure: str) -> None:
+    """Put a failed delivery in the deliveries' dead-letter queue, with the reason, once the
+    surrounding transaction (the one that marks it failed) commits."""
+    payload = {"delivery_id": delivery_id, "failure": failure}
+    add_message(session, dead_letter_queue(DELIVERIES), payload)
 
 
 async def claim_messages(session: AsyncSession, consumer: str, message_ids: list[str]) -> None:

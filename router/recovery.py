@@ -10,10 +10,10 @@ from __future__ import annotations
 import structlog
 from sqlmodel import col, select
 
-from router.broker import DELIVERIES, DOCUMENTS
+from router.broker import DOCUMENTS
 from router.database import SessionFactory, transaction
 from router.models import Delivery, DeliveryState, Document
-from router.outbox import add_message
+from router.outbox import add_delivery_messages, add_message
 
 log = structlog.get_logger(__name__)
 
@@ -29,8 +29,7 @@ async def redrive_unfinished(sessions: SessionFactory) -> int:
         ).all()
         for document_id in unrouted:
             add_message(session, DOCUMENTS, {"document_id": document_id})
-        for delivery_id in pending:
-            add_message(session, DELIVERIES, {"delivery_id": delivery_id})
+        add_delivery_messages(session, list(pending))
     if unrouted or pending:
         log.info("redriven", documents=len(unrouted), deliveries=len(pending))
     return len(unrouted) + len(pending)

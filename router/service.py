@@ -100,7 +100,10 @@ class Service:
             await self.broker.consume(DOCUMENTS, router_consumer.handle)
         if delivery:
             worker = DeliveryWorker(self.sessions, self.channels)
-            await self.broker.consume(DELIVERIES, worker.handle)
+            await self.broker.consume(
+                DELIVERIES, worker.handle, prefetch=self.settings.delivery_prefetch,
+                batch_size=self.settings.delivery_batch,
+            )
         log.info(
             "service_started",
             relay=relay,

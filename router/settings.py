@@ -36,14 +36,20 @@ class Settings(BaseSettings):
     prefetch: int = 200
     batch_size: int = 100
     consumer_tasks: int = 4
+    # The deliveries queue carries up to 50 deliveries per message (router.outbox), so its
+    # consumers hold fewer messages: a worker holds at most prefetch × 50 unsent deliveries,
+    # which must go out well within RabbitMQ's 30-minute consumer timeout.
+    delivery_prefetch: int = 24
+    delivery_batch: int = 4
     publish_timeout: float = 10.0
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
 
     webhook_timeout: float = 10.0
-    # Requests in flight per worker. httpcore scans its whole pool for every request it
-    # assigns, so a small pool costs far less CPU than a large one (measured by
-    # bench/pipeline.py: the scan was most of a delivery worker's time at 64).
+    # Webhook requests in flight per delivery worker: the size of the webhook channel's
+    # aiohttp connection pool; further sends wait in the connector's queue. (aiohttp rather
+    # than httpx: httpcore's pool took about half a worker's CPU, by bench/pipeline.py.)
+    # Also caps the httpx client of the audit's notices.
     webhook_concurrency: int = 16
     webhook_attempts: int = 5
     webhook_backoff_seconds: float = 0.5

@@ -29,8 +29,8 @@ from sqlmodel import select
 
 from router.api.app import create_app
 from router.broker.rabbit import RabbitBroker
-from router.database import create_engine, transaction
-from router.migrate import migrate
+from router.database import SessionFactory, create_engine, transaction
+from router.migrate import migrate, migrated_sessions
 from router.models import Delivery, DeliveryState, Document, Role
 from router.service import Service
 from router.settings import Settings
@@ -112,6 +112,13 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         database_url=request.getfixturevalue("pg_url"), amqp_url=AMQP_URL,
         queue_prefix=f"docroute-test-{RUN}-{uuid.uuid4().hex[:6]}",
     )
+
+
+@pytest.fixture
+async def sessions(stack: Settings) -> AsyncIterator[SessionFactory]:
+    """Sessions on a migrated database of the stack (SQLite file or fresh PostgreSQL)."""
+    async with migrated_sessions(stack.database_url) as migrated:
+        yield migrated
 
 
 @pytest.fixture

@@ -19,6 +19,11 @@ DELIVERIES = "deliveries"  # consumed by the delivery workers
 QUEUES = (DOCUMENTS, DELIVERIES)
 
 
+def dead_letter_queue(queue: str) -> str:
+    """The queue where `queue`'s dead letters are parked; publishing to it parks a message."""
+    return f"{queue}.dead"
+
+
 class PublishError(Exception):
     """The broker did not confirm a message; it stays in the outbox and is sent again."""
 
@@ -53,8 +58,15 @@ class Broker(Protocol):
     async def publish(self, queue: str, message_id: str, body: bytes) -> None:
         """Return once the broker confirmed the message; raise PublishError otherwise."""
 
-    async def consume(self, queue: str, handler: BatchHandler) -> None:
-        """Start feeding the queue's messages to the handler, in batches, until close."""
+    async def consume(
+        self, queue: str, handler: BatchHandler, *, prefetch: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        """Start feeding the queue's messages to the handler, in batches, until close.
+
+        `prefetch` (messages held unacked) and `batch_size` (messages per handler call)
+        override the broker's defaults for this queue.
+        """
 
     async def dead_letters(self, queue: str) -> list[bytes]:
         """The bodies waiting in the queue's dead-letter queue (they stay there)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from router.broker import QUEUES, BatchHandler, Envelope
+from router.broker import QUEUES, BatchHandler, Envelope, dead_letter_queue
 from router.broker.batches import feed
 
 
@@ -69,11 +69,19 @@ class MemoryBroker:
         """Nothing to connect to."""
 
     async def publish(self, queue: str, message_id: str, body: bytes) -> None:
-        """Enqueue at once (an in-process queue confirms immediately)."""
-        self._enqueue(queue, _Message(message_id, body))
+        """Enqueue at once (an in-process queue confirms immediately); a message published
+        to a dead-letter queue is parked there."""
+        parked = [q for q in QUEUES if dead_letter_queue(q) == queue]
+        if parked:
+            self.dead[parked[0]].append(body)
+        else:
+            self._enqueue(queue, _Message(message_id, body))
 
-    async def consume(self, queue: str, handler: BatchHandler) -> None:
-        """Start the consumer tasks for the queue."""
+    async def consume(
+        self, queue: str, handler: BatchHandler, *, prefetch: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        """Start the consumer tasks for the queue (an in-process queue has no prefetch)."""
 
         async def holding(batch: list[Envelope]) -> None:
             try:
@@ -86,7 +94,8 @@ class MemoryBroker:
                 raise
 
         for _ in range(self.tasks):
-            task = asyncio.create_task(feed(self.waiting[queue], holding, self.batch_size))
+            size = batch_size or self.batch_size
+            task = asyncio.create_task(feed(self.waiting[queue], holding, size))
             self._consumers.append(task)
 
     async def dead_letters(self, queue: str) -> list[bytes]:

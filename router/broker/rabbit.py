@@ -15,7 +15,7 @@ from aio_pika.abc import (
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from router.broker import QUEUES, BatchHandler, Envelope, PublishError
+from router.broker import QUEUES, BatchHandler, Envelope, PublishError, dead_letter_queue
 from router.broker.batches import feed
 
 log = structlog.get_logger(__name__)
@@ -106,7 +106,9 @@ class RabbitBroker:
         for queue in QUEUES:
             await channel.declare_queue(self.name(queue), durable=True, arguments=self._arguments())
             parked = await channel.declare_queue(
-                f"{self.name(queue)}.dead", durable=True, arguments={"x-queue-type": "quorum"}
+                self.name(dead_letter_queue(queue)),
+                durable=True,
+                arguments={"x-queue-type": "quorum"},
             )
             await parked.bind(dead, routing_key=self.name(queue))
 
@@ -142,10 +144,13 @@ class RabbitBroker:
         except Exception as error:
             raise PublishError(f"{queue}/{message_id}: {error!r}") from error
 
-    async def consume(self, queue: str, handler: BatchHandler) -> None:
+    async def consume(
+        self, queue: str, handler: BatchHandler, *, prefetch: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
         """Consume with manual acks and a prefetch window; batches go to the handler."""
         channel = await self._require().channel()
-        await channel.set_qos(prefetch_count=self.prefetch)
+        await channel.set_qos(prefetch_count=prefetch or self.prefetch)
         inbox: asyncio.Queue[Envelope] = asyncio.Queue()
 
         async def receive(message: AbstractIncomingMessage) -> None:
@@ -158,13 +163,14 @@ class RabbitBroker:
         )
         await declared.consume(receive, no_ack=False)
         for _ in range(self.tasks):
-            self._feeders.append(asyncio.create_task(feed(inbox, handler, self.batch_size)))
+            size = batch_size or self.batch_size
+            self._feeders.append(asyncio.create_task(feed(inbox, handler, size)))
 
     async def dead_letters(self, queue: str) -> list[bytes]:
         """Peek at the dead-letter queue: read every message, then give them all back."""
         channel = await self._require().channel()
         try:
-            parked = await channel.get_queue(f"{self.name(queue)}.dead", ensure=False)
+            parked = await channel.get_queue(self.name(dead_letter_queue(queue)), ensure=False)
             bodies = []
             while (message := await parked.get(no_ack=False, fail=False)) is not None:
                 bodies.append(message.body)
@@ -195,7 +201,7 @@ class RabbitBroker:
         try:
             channel = await connection.channel()
             for queue in QUEUES:
-                for name in (self.name(queue), f"{self.name(queue)}.dead"):
+                for name in (self.name(queue), self.name(dead_letter_queue(queue))):
                     await channel.queue_delete(name)
             await channel.exchange_delete(f"{self.prefix}.dead")
         finally:

@@ -1,28 +1,16 @@
-"""Fixtures of the audit tests: a migrated database on each stack, and rows made directly."""
+"""Rows made directly for the audit tests (the `sessions` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from router.database import SessionFactory, transaction
 from router.history import append_event
-from router.migrate import migrated_sessions
 from router.models import Delivery, DeliveryState, Document
-from router.settings import Settings
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def sessions(stack: Settings) -> AsyncIterator[SessionFactory]:
-    """Sessions on a migrated database of the stack (SQLite file or fresh PostgreSQL)."""
-    async with migrated_sessions(stack.database_url) as migrated:
-        yield migrated
 
 
 async def add_document(

@@ -77,11 +77,15 @@ async def test_refused_delivery_fails_is_parked_and_is_redriven_by_the_cli(
     # RabbitMQ dead-letters asynchronously.
     await eventually(lambda: service.broker.dead_letters(DELIVERIES), "the dead letter")
     parked = await service.broker.dead_letters(DELIVERIES)
-    assert [json.loads(body) for body in parked] == [{"delivery_id": row.id}]
+    assert [json.loads(body) for body in parked] == [
+        {"delivery_id": row.id, "failure": row.failure}
+    ]
 
     if service.settings.amqp_url:  # the in-process queue's dead letters live in this process
         shown = await _cli(service.settings, "deliveries", "dead-letters")
-        assert shown.splitlines() == [f'deliveries\t{{"delivery_id": "{row.id}"}}']
+        [(queue, body)] = [line.split("\t", 1) for line in shown.splitlines()]
+        assert queue == "deliveries"
+        assert json.loads(body) == {"delivery_id": row.id, "failure": row.failure}
 
     sink.refuse.clear()
     assert row.id in await _cli(service.settings, "deliveries", "retry", row.id)

@@ -1,0 +1,187 @@
+"""Messages that name several deliveries: each delivery settled on its own, messages acked,
+requeued or dead-lettered as a whole, failures parked one by one with their reason.
+
+The worker is driven directly with recorded envelopes and a scripted channel, on a real
+database of each stack; the broker side is covered by the end-to-end and fault tests.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+
+from consumers.channel import Outcome
+from consumers.delivery import DeliveryWorker, delivery_ids
+from router.broker import DELIVERIES, dead_letter_queue
+from router.database import SessionFactory, transaction
+from router.history import digest, event_content
+from router.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
+from router.outbox import DELIVERIES_PER_MESSAGE, add_delivery_messages
+from tests.audit.conftest import add_delivery, add_document
+
+
+@dataclass
+class RecordedEnvelope:
+    """A message as a consumer sees it; remembers how it was settled."""
+
+    body: bytes
+    message_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    settled: list[str] = field(default_factory=list)
+
+    async def ack(self) -> None:
+        self.settled.append("ack")
+
+    async def reject(self, requeue: bool) -> None:
+        self.settled.append("requeue" if requeue else "dead-letter")
+
+
+class ScriptedChannel:
+    """Answers per agency: delivered, refused, or an unexpected exception."""
+
+    def __init__(self, refuse: set[str] = frozenset(), crash: set[str] = frozenset()) -> None:
+        self.refuse, self.crash = set(refuse), set(crash)
+        self.sent: list[str] = []
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        self.sent.append(delivery.id)
+        if delivery.agency_id in self.crash:
+            raise RuntimeError("channel bug")
+        if delivery.agency_id in self.refuse:
+            return Outcome(False, f"refused by {delivery.agency_id}")
+        return Outcome(True, "ok")
+
+
+def _message(*ids: str) -> RecordedEnvelope:
+    return RecordedEnvelope(json.dumps({"delivery_ids": list(ids)}).encode())
+
+
+async def _pending(sessions: SessionFactory, agencies: list[str]) -> list[Delivery]:
+    document = await add_document(sessions)
+    return [
+        await add_delivery(sessions, document, agency, state=DeliveryState.PENDING)
+        for agency in agencies
+    ]
+
+
+async def _states(sessions: SessionFactory, deliveries: list[Delivery]) -> dict[str, str]:
+    async with sessions() as session:
+        rows = await session.exec(
+            select(Delivery).where(col(Delivery.id).in_([d.id for d in deliveries]))
+        )
+        return {row.agency_id: row.state for row in rows.all()}
+
+
+async def _parked(sessions: SessionFactory) -> list[dict[str, object]]:
+    async with sessions() as session:
+        rows = await session.exec(
+            select(OutboxMessage).where(OutboxMessage.queue == dead_letter_queue(DELIVERIES))
+        )
+        return [row.payload for row in rows.all()]
+
+
+async def test_one_message_delivers_each_of_its_deliveries_and_parks_each_failure(
+    sessions: SessionFactory,
+) -> None:
+    """A message of three deliveries, one refused: two delivered, one failed and parked as a
+    dead letter naming it with the reason; the message itself is acked."""
+    a, b, c = await _pending(sessions, ["kh.a", "kh.b", "kh.c"])
+    channel = ScriptedChannel(refuse={"kh.b"})
+    envelope = _message(a.id, b.id, c.id)
+    await DeliveryWorker(sessions, {"inbox": channel}).handle([envelope])
+    assert envelope.settled == ["ack"]
+    assert await _states(sessions, [a, b, c]) == {
+        "kh.a": DeliveryState.DELIVERED, "kh.b": DeliveryState.FAILED,
+        "kh.c": DeliveryState.DELIVERED,
+    }
+    assert await _parked(sessions) == [{"delivery_id": b.id, "failure": "refused by kh.b"}]
+
+
+async def test_history_rows_written_in_bulk_keep_the_hash_chain(
+    sessions: SessionFactory,
+) -> None:
+    """Each settled delivery gets a second history row chained to its first, and its anchor
+    moves to that row."""
+    [a] = await _pending(sessions, ["kh.a"])
+    await DeliveryWorker(sessions, {"inbox": ScriptedChannel()}).handle([_message(a.id)])
+    async with sessions() as session:
+        events = (await session.exec(select(DeliveryEvent).where(
+            DeliveryEvent.delivery_id == a.id).order_by(col(DeliveryEvent.seq)))).all()
+        anchor = await session.get(Delivery, a.id)
+    assert [e.value for e in events] == ["pending", DeliveryState.DELIVERED]
+    first, second = events
+    assert second.prev_hash == first.hash
+    assert second.hash == digest(2, event_content(second), first.hash)
+    assert anchor is not None and (anchor.event_count, anchor.last_hash) == (2, second.hash)
+
+
+async def test_a_channel_fault_requeues_the_message_and_the_redelivery_sends_only_the_rest(
+    sessions: SessionFactory,
+) -> None:
+    """An unexpected exception for one delivery leaves it pending and requeues the message;
+    when it comes back, the deliveries already settled are not sent again."""
+    a, b = await _pending(sessions, ["kh.a", "kh.b"])
+    channel = ScriptedChannel(crash={"kh.b"})
+    worker = DeliveryWorker(sessions, {"inbox": channel})
+    first = _message(a.id, b.id)
+    await worker.handle([first])
+    assert first.settled == ["requeue"]
+    assert await _states(sessions, [a, b]) == {
+        "kh.a": DeliveryState.DELIVERED, "kh.b": DeliveryState.PENDING,
+    }
+    channel.crash.clear()
+    again = RecordedEnvelope(first.body, first.message_id)
+    await worker.handle([again])
+    assert again.settled == ["ack"]
+    assert channel.sent == [a.id, b.id, b.id]
+    assert set((await _states(sessions, [a, b])).values()) == {DeliveryState.DELIVERED}
+
+
+async def test_a_message_naming_an_unknown_delivery_is_dead_lettered_after_the_known_ones(
+    sessions: SessionFactory,
+) -> None:
+    """Known deliveries of the message are delivered; the message, which also names an id
+    with no delivery, goes to the dead-letter queue whole for an operator to look at."""
+    [a] = await _pending(sessions, ["kh.a"])
+    envelope = _message(a.id, "no-such-delivery")
+    await DeliveryWorker(sessions, {"inbox": ScriptedChannel()}).handle([envelope])
+    assert envelope.settled == ["dead-letter"]
+    assert await _states(sessions, [a]) == {"kh.a": DeliveryState.DELIVERED}
+
+
+async def test_the_same_delivery_named_twice_in_a_batch_is_sent_once(
+    sessions: SessionFactory,
+) -> None:
+    """A redriven copy arriving beside the original: one send, both messages acked."""
+    [a] = await _pending(sessions, ["kh.a"])
+    channel = ScriptedChannel()
+    first, copy = _message(a.id), RecordedEnvelope(json.dumps({"delivery_id": a.id}).encode())
+    await DeliveryWorker(sessions, {"inbox": channel}).handle([first, copy])
+    assert channel.sent == [a.id]
+    assert (first.settled, copy.settled) == (["ack"], ["ack"])
+
+
+def test_message_bodies_name_deliveries_in_groups_or_singly() -> None:
+    """Both shapes are read; a body that names no delivery is refused (None)."""
+    assert delivery_ids(b'{"delivery_ids": ["x", "y"]}') == ["x", "y"]
+    assert delivery_ids(b'{"delivery_id": "x"}') == ["x"]
+    for bad in (b"", b"[]", b'{"delivery_ids": []}', b'{"delivery_ids": [1]}', b"\xff",
+                b'{"document_id": "d"}'):
+        assert delivery_ids(bad) is None, bad
+
+
+async def test_deliveries_are_queued_in_messages_of_at_most_the_group_size(
+    sessions: SessionFactory,
+) -> None:
+    """120 ids make three messages (50, 50, 20) that name every id exactly once."""
+    ids = [str(uuid.uuid4()) for _ in range(2 * DELIVERIES_PER_MESSAGE + 20)]
+    async with transaction(sessions) as session:
+        assert add_delivery_messages(session, ids) == 3
+    async with sessions() as session:
+        rows = (await session.exec(select(OutboxMessage).where(
+            OutboxMessage.queue == DELIVERIES).order_by(col(OutboxMessage.id)))).all()
+    sizes = [len(row.payload["delivery_ids"]) for row in rows]
+    assert sizes == [DELIVERIES_PER_MESSAGE, DELIVERIES_PER_MESSAGE, 20]
+    assert [i for row in rows for i in row.payload["delivery_ids"]] == ids
