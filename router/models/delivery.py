@@ -27,7 +27,8 @@ class Delivery(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True, max_length=36)
-    document_id: str = Field(foreign_key="document.id", index=True, max_length=36)
+    # Looked up through the unique (document_id, agency_id) index: no index of its own.
+    document_id: str = Field(foreign_key="document.id", max_length=36)
     agency_id: str = Field(index=True, max_length=100)
     agency_name: str = Field(max_length=300)
     state: str = Field(default=DeliveryState.PENDING, max_length=20)
@@ -68,7 +69,8 @@ class DeliveryEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("delivery_id", "seq", name="uq_delivery_event_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    delivery_id: str = Field(foreign_key="delivery.id", index=True, max_length=36)
+    # Looked up through the unique (delivery_id, seq) index: no index of its own.
+    delivery_id: str = Field(foreign_key="delivery.id", max_length=36)
     kind: str = Field(max_length=20)  # "state", "receipt", "reminder" or "escalation"
     value: str = Field(max_length=20)
     note: str | None = Field(default=None, sa_column=Column(Text))
