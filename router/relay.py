@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 
+import orjson
 import structlog
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -86,7 +86,7 @@ class Relay:
         return len(confirmed)
 
     async def _publish(self, row: OutboxMessage) -> bool:
-        body = json.dumps(row.payload).encode()
+        body = orjson.dumps(row.payload)
         try:
             await self.broker.publish(row.queue, row.message_id, body)
         except PublishError as error:
