@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from consumers.channel import Channel, Outcome
 from router.broker import Envelope
 from router.channels import channels_of
-from router.database import SessionFactory, transaction
+from router.database import SessionFactory, among, transaction
 from router.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
 from router.history import event_row
 from router.models import Delivery, DeliveryEvent, DeliveryState, Document
@@ -79,7 +79,7 @@ class DeliveryWorker:
     async def _load(self, messages: list[_Message]) -> list[_Job]:
         wanted = {i for m in messages for i in m.ids or []}
         async with self.sessions() as session:
-            query = select(Delivery).where(col(Delivery.id).in_(wanted))
+            query = select(Delivery).where(among(session, col(Delivery.id), wanted))
             deliveries = {d.id: d for d in (await session.exec(query)).all()}
             document_ids = {d.document_id for d in deliveries.values()}
             query_docs = select(Document).where(col(Document.id).in_(document_ids))
@@ -161,7 +161,7 @@ async def _settle_rows(
     """
     changed = await session.exec(
         update(Delivery)
-        .where(col(Delivery.id).in_(ids))
+        .where(among(session, col(Delivery.id), ids))
         .where(col(Delivery.state) == DeliveryState.PENDING)
         .values(state=state, channel=kind, updated_at=utcnow(),
                 failure=None if state == DeliveryState.DELIVERED else note)
