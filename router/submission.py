@@ -9,6 +9,7 @@ import structlog
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import rules
 from router import recipients
@@ -51,9 +52,10 @@ def read_checked(
     return parsed
 
 
-def new_document(submission: Submission, key: str | None, caller: int | None) -> Document:
+def new_document(
+    submission: Submission, parsed: rules.Document, key: str | None, caller: int | None
+) -> Document:
     """A Document row built from the submission and the fields the rules engine read."""
-    parsed = recipients.read(submission.text)
     number = submission.number or parsed.number
     date = submission.date or parsed.date
     issuer = parsed.issuer_code or parsed.issuer or submission.sender
@@ -75,20 +77,19 @@ def new_document(submission: Submission, key: str | None, caller: int | None) ->
     )
 
 
-async def find_existing(sessions: SessionFactory, document: Document) -> Document | None:
+async def find_existing(session: AsyncSession, document: Document) -> Document | None:
     """The stored document with the same idempotency key, or issuer, number and date."""
-    async with sessions() as session:
-        if document.idempotency_key:
-            query = select(Document).where(Document.idempotency_key == document.idempotency_key)
-            if found := (await session.exec(query)).first():
-                return found
-        if document.issuer_key:
-            query = select(Document).where(
-                Document.issuer_key == document.issuer_key,
-                Document.number == document.number,
-                Document.date == document.date,
-            )
-            return (await session.exec(query)).first()
+    if document.idempotency_key:
+        query = select(Document).where(Document.idempotency_key == document.idempotency_key)
+        if found := (await session.exec(query)).first():
+            return found
+    if document.issuer_key:
+        query = select(Document).where(
+            Document.issuer_key == document.issuer_key,
+            Document.number == document.number,
+            Document.date == document.date,
+        )
+        return (await session.exec(query)).first()
     return None
 
 
@@ -100,18 +101,20 @@ async def submit(
     routing: recipients.RoutingRules | None = None,
 ) -> tuple[Document, bool]:
     """Store the document and its outbox row; return (document, created)."""
-    read_checked(submission, routing)
-    document = new_document(submission, key, caller)
-    if existing := await find_existing(sessions, document):
-        return existing, False
+    document = new_document(submission, read_checked(submission, routing), key, caller)
     try:
+        # The lookup and the insert share one transaction: one connection checkout and one
+        # commit per submission.
         async with transaction(sessions) as session:
+            if existing := await find_existing(session, document):
+                return existing, False
             session.add(document)
             add_message(session, DOCUMENTS, {"document_id": document.id})
     except IntegrityError:
         # The same document was submitted concurrently and the other request won.
-        if existing := await find_existing(sessions, document):
-            return existing, False
+        async with sessions() as session:
+            if existing := await find_existing(session, document):
+                return existing, False
         raise
     log.info("document_accepted", document_id=document.id, number=document.number)
     return document, True
