@@ -179,8 +179,14 @@ class RabbitBroker:
             await channel.close()  # unacked messages return to the dead-letter queue
 
     async def ready(self) -> bool:
-        """True while the connection is open."""
-        return self._connection is not None and not self._connection.is_closed
+        """True while connected; False while the robust connection is reconnecting (it is
+        not "closed" then, but nothing can be published)."""
+        connection = self._connection
+        return (
+            connection is not None
+            and not connection.is_closed
+            and connection.connected.is_set()
+        )
 
     async def close(self) -> None:
         """Stop the feeders and close the connection (unacked messages are redelivered)."""

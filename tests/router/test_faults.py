@@ -2,7 +2,8 @@
 
 Workers run as real `docroute worker` processes; a crash point makes one SIGKILL itself
 between its side effect and its commit, or between its commit and its ack. RabbitMQ's
-connections are cut with `rabbitmqctl close_all_connections` while documents flow.
+connections are cut with `rabbitmqctl close_all_connections`, and RabbitMQ itself is stopped
+and started again (`rabbitmqctl stop_app` / `start_app`), while documents flow.
 """
 
 from __future__ import annotations
@@ -189,6 +190,43 @@ async def test_delivery_worker_killed_between_commit_and_ack_sends_nothing_twice
     # Other messages may still be posted twice under one key (a relay killed with the worker
     # republishes its batch); what the dead worker had committed is never posted again.
     assert committed.isdisjoint(after)
+
+
+async def _rabbitmqctl(*args: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", *args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 0, f"rabbitmqctl {' '.join(args)}: {err.decode()}"
+
+
+async def test_broker_restarted_mid_stream_loses_and_duplicates_nothing(
+    harness: Harness, tokens: Any, settled: Any, seed_text: Any, eventually: Any
+) -> None:
+    """RabbitMQ stopped while deliveries flow: /ready says the broker is unreachable,
+    documents are still accepted (they wait in the outbox); RabbitMQ started again: every
+    process reconnects, and every agency ends with exactly one copy of each document."""
+    await harness.worker("router")
+    await harness.worker("delivery")
+    before = await harness.submit(tokens, seed_text("004"))
+    await eventually(lambda: harness.sink.received, "the first delivery")
+    broker = harness.service.broker
+
+    async def down() -> bool:
+        return not await broker.ready()
+
+    await _rabbitmqctl("stop_app")
+    try:
+        await eventually(down, "the API's broker connection to drop")
+        answer = await harness.client.get("/ready")
+        assert (answer.status_code, answer.json()["broker"]) == (503, "unreachable")
+        during = await harness.submit(tokens, seed_text("004"), first=DOCUMENTS + 1)
+    finally:
+        await _rabbitmqctl("start_app")
+        await _rabbitmqctl("await_startup")
+    await eventually(broker.ready, "the API's broker connection to come back")
+    after = await harness.submit(tokens, seed_text("004"), first=2 * DOCUMENTS + 1)
+    assert await harness.count(settled, before + during + after) == ZERO
 
 
 async def test_broker_connections_cut_mid_stream_lose_and_duplicate_nothing(
