@@ -91,7 +91,8 @@ async def _work(*, router: bool) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    # Delivery workers write no outbox rows, so only the router's process relays.
+    # Only the router's process relays (and the API's, under `serve`): a delivery worker's
+    # only outbox rows are the dead letters of failed deliveries, which those relays publish.
     await service.start(relay=router, router=router, delivery=not router)
     try:
         await stop.wait()
