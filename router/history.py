@@ -55,19 +55,6 @@ def digest(seq: int, content: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(f"{seq}\n{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def next_event(
-    delivery_id: str,
-    count: int,
-    last_hash: str | None,
-    kind: str,
-    value: str,
-    note: str | None = None,
-    actor: str | None = None,
-) -> DeliveryEvent:
-    """The row that follows a history of `count` rows ending in `last_hash`."""
-    return DeliveryEvent(**event_row(delivery_id, count, last_hash, kind, value, note, actor))
-
-
 def event_row(
     delivery_id: str,
     count: int,
@@ -77,8 +64,11 @@ def event_row(
     note: str | None = None,
     actor: str | None = None,
 ) -> dict[str, Any]:
-    """`next_event`'s columns as a plain dict, for bulk inserts that skip building ORM
-    objects (most of the cost of writing thousands of rows)."""
+    """The columns of the row that follows a history of `count` rows ending in `last_hash`.
+
+    A plain dict, so that bulk inserts skip building ORM objects (most of the cost of
+    writing thousands of rows); `append_event` builds the one object it needs from it.
+    """
     at, seq, prev_hash = utcnow(), count + 1, last_hash or GENESIS
     content = _content(delivery_id, kind, str(value), note, actor, at)
     return {
@@ -107,8 +97,9 @@ def append_event(
     The caller holds the delivery's row (locked on PostgreSQL, or inside SQLite's single
     writer), so two appends can never take the same position.
     """
-    event = next_event(
-        delivery.id, delivery.event_count, delivery.last_hash, kind, value, note, actor
+    event = DeliveryEvent(
+        **event_row(delivery.id, delivery.event_count, delivery.last_hash, kind, value, note,
+                    actor)
     )
     delivery.event_count, delivery.last_hash = event.seq, event.hash
     session.add(event)
