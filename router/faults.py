@@ -12,6 +12,7 @@ import signal
 
 from router.settings import get_settings
 
+ROUTER_BEFORE_COMMIT = "router.before_commit"
 ROUTER_AFTER_COMMIT = "router.after_commit"
 DELIVERY_AFTER_SIDE_EFFECT = "delivery.after_side_effect"
 DELIVERY_AFTER_COMMIT = "delivery.after_commit"

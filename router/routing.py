@@ -21,7 +21,7 @@ from audit.settings import get_audit_settings
 from router import recipients
 from router.broker import Envelope
 from router.database import SessionFactory, transaction
-from router.faults import ROUTER_AFTER_COMMIT, crash_point
+from router.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
 from router.history import event_row
 from router.models import Delivery, DeliveryEvent, DeliveryState, Document
 from router.models.clock import utcnow
@@ -63,6 +63,8 @@ class Router:
                 outcome = "duplicate_message"
             else:
                 outcome = await self._plan(session, document_id)
+            await session.flush()  # the plan is written, not yet committed
+            crash_point(ROUTER_BEFORE_COMMIT)
         crash_point(ROUTER_AFTER_COMMIT)
         if outcome == "missing_document":
             bound.error("document_not_found")

@@ -24,7 +24,12 @@ import pytest
 import rules
 from router.channels import set_channel
 from router.database import transaction
-from router.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, ROUTER_AFTER_COMMIT
+from router.faults import (
+    DELIVERY_AFTER_COMMIT,
+    DELIVERY_AFTER_SIDE_EFFECT,
+    ROUTER_AFTER_COMMIT,
+    ROUTER_BEFORE_COMMIT,
+)
 from router.models import ChannelKind, Delivery, DeliveryState, Role
 from router.service import Service
 from router.settings import Settings
@@ -139,6 +144,20 @@ async def _died_by_sigkill(process: asyncio.subprocess.Process) -> None:
 
 
 ZERO = {"lost": 0, "duplicated": 0, "unexpected": 0, "not_delivered": 0}
+
+
+async def test_router_killed_with_its_plan_written_but_not_committed_plans_it_once(
+    harness: Harness, tokens: Any, settled: Any, seed_text: Any
+) -> None:
+    """A router SIGKILLed after writing a plan (deliveries, history, outbox rows) but before
+    committing it: the plan is rolled back, the message comes back, and the next router plans
+    each delivery exactly once."""
+    doomed = await harness.worker("router", crash_at=ROUTER_BEFORE_COMMIT)
+    document_ids = await harness.submit(tokens, seed_text("004"))
+    await _died_by_sigkill(doomed)
+    await harness.worker("router")
+    await harness.worker("delivery")
+    assert await harness.count(settled, document_ids) == ZERO
 
 
 async def test_router_killed_between_commit_and_ack_plans_each_delivery_once(
