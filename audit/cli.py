@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import httpx
 import typer
 
 import rules
@@ -19,6 +18,7 @@ from audit.reminders import run_once
 from audit.replays import replay
 from audit.settings import get_audit_settings
 from audit.verify import verify_histories
+from consumers.webhook import WebhookChannel
 from router.database import SessionFactory
 from router.migrate import migrated_sessions
 from router.models import Document
@@ -182,14 +182,15 @@ def remind_command() -> None:
     settings, audit = get_settings(), get_audit_settings()
 
     async def run(sessions: SessionFactory) -> Any:
-        async with httpx.AsyncClient() as client:
-            sender = NoticeSender(
-                client,
-                settings.signing_secret,
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.mail_from,
-            )
+        webhook = WebhookChannel(settings.signing_secret, attempts=1,
+                                 timeout=settings.webhook_timeout)
+        sender = NoticeSender(
+            webhook, settings.signing_secret, settings.smtp_host, settings.smtp_port,
+            settings.mail_from,
+        )
+        try:
             return await run_once(sessions, sender, utcnow(), audit.supervisor)
+        finally:
+            await webhook.close()
 
     typer.echo(json.dumps(vars(_with_sessions(run))))

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
-
+from consumers.webhook import TRANSIENT, WebhookChannel, describe
 from router.models import AgencyChannel, ChannelKind, Delivery, Document
 from router.signing import signed_json
 
@@ -62,9 +61,10 @@ class NoticeSender:
     """Sends notices by webhook or e-mail; raises on a failure worth retrying later."""
 
     def __init__(
-        self, client: httpx.AsyncClient, secret: str, smtp_host: str, smtp_port: int, mail_from: str
+        self, webhook: WebhookChannel, secret: str, smtp_host: str, smtp_port: int, mail_from: str
     ) -> None:
-        self.client = client
+        # The deliveries' webhook client posts the notices too: one HTTP stack to look after.
+        self.webhook = webhook
         self.secret = secret
         self.smtp = (smtp_host, smtp_port)
         self.mail_from = mail_from
@@ -80,10 +80,13 @@ class NoticeSender:
 
     async def _post(self, notice: Notice, url: str) -> str:
         body, headers = signed_json(self.secret, notice.payload(), notice.key)
-        answer = await self.client.post(url, content=body, headers=headers, timeout=10.0)
-        if answer.status_code >= 400:
-            raise NoticeError(f"{url} answered {answer.status_code}")
-        return f"{notice.kind} posted to {url} ({answer.status_code})"
+        try:
+            status, _ = await self.webhook.post_once(url, body, headers)
+        except TRANSIENT as error:
+            raise NoticeError(f"{url} did not take it: {describe(error)}") from error
+        if status >= 300:  # a refusal, or a redirect that a signed POST does not follow
+            raise NoticeError(f"{url} answered {status}")
+        return f"{notice.kind} posted to {url} ({status})"
 
     def _mail(self, notice: Notice, address: str) -> None:
         mail = EmailMessage()

@@ -18,18 +18,18 @@ from router.models import Delivery, Document
 from router.signing import signed_json
 
 
-class _TransientError(Exception):
+class TransientError(Exception):
     """A 5xx answer: the agency's server may recover."""
 
 
 # Worth another attempt: a 5xx, a refused or dropped connection, a timeout (aiohttp raises
 # ServerTimeoutError, a ClientError, for its socket timeouts; TimeoutError is asyncio's).
-_RETRIED = (_TransientError, aiohttp.ClientError, TimeoutError)
+TRANSIENT = (TransientError, aiohttp.ClientError, TimeoutError)
 
 
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
     """The error for a failure note: `HTTP 503`, or its type and message."""
-    if isinstance(error, _TransientError):
+    if isinstance(error, TransientError):
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
@@ -98,15 +98,15 @@ class WebhookChannel:
         try:
             # Most posts succeed at once: only a failed first attempt pays for tenacity's
             # machinery (a visible share of a worker's CPU when built for every post).
-            status, detail = await self._post(target, body, headers)
-        except _RETRIED as first:
+            status, detail = await self.post_once(target, body, headers)
+        except TRANSIENT as first:
             if self.attempts <= 1:
-                return Outcome(False, f"webhook gave up after 1 attempt: {_describe(first)}")
+                return Outcome(False, f"webhook gave up after 1 attempt: {describe(first)}")
             try:
                 status, detail = await self._retry(target, body, headers)
-            except _RETRIED as error:
+            except TRANSIENT as error:
                 return Outcome(
-                    False, f"webhook gave up after {self.attempts} attempts: {_describe(error)}"
+                    False, f"webhook gave up after {self.attempts} attempts: {describe(error)}"
                 )
         if status >= 400:
             return Outcome(False, f"webhook refused with HTTP {status}: {detail}")
@@ -120,18 +120,19 @@ class WebhookChannel:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self.attempts - 1),
             wait=wait_exponential(multiplier=2 * self.backoff_seconds, max=30),
-            retry=retry_if_exception_type(_RETRIED),
+            retry=retry_if_exception_type(TRANSIENT),
             reraise=True,
         ):
             with attempt:
                 if attempt.retry_state.attempt_number == 1:
                     await asyncio.sleep(self.backoff_seconds)  # the wait after attempt 1
-                return await self._post(target, body, headers)
+                return await self.post_once(target, body, headers)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    async def _post(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        """One attempt: the status and what a failure note needs (the start of a 4xx body,
-        a redirect's Location); raises _TransientError on a 5xx."""
+    async def post_once(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """One signed POST (also the audit's notices): the status and what a failure note
+        needs (the start of a 4xx body, a redirect's Location); raises one of TRANSIENT on a
+        5xx, a connection error or a timeout."""
         # Redirects are not followed: a signed POST must not wander to another host.
         async with self._client().post(
             target, data=body, headers=headers, allow_redirects=False
@@ -141,7 +142,7 @@ class WebhookChannel:
             raw = await response.read()
             status = response.status
             if status >= 500:
-                raise _TransientError(f"HTTP {status}")
+                raise TransientError(f"HTTP {status}")
             if status >= 400:
                 return status, raw.decode(response.get_encoding(), "replace")[:300]
             if status >= 300:

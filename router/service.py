@@ -8,7 +8,6 @@ import gc
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
-import httpx
 import structlog
 
 from audit.notices import NoticeSender
@@ -54,11 +53,11 @@ class Service:
             settings.relay_idle_seconds,
             skip_locked=settings.on_postgres,
         )
-        # Only the audit's notices (reminders) use this client: the webhook channel has its
-        # own aiohttp session, closed with the channels in `stop`.
-        self.http = httpx.AsyncClient(
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=settings.webhook_concurrency),
+        # The reminder loop's own webhook client (one attempt per pass: a notice that fails
+        # stays pending and is tried again at the next pass).
+        self.notice_webhook = WebhookChannel(
+            settings.signing_secret, attempts=1, timeout=settings.webhook_timeout,
+            concurrency=settings.webhook_concurrency,
         )
         self.channels = channels or self._default_channels()
         self._tasks: list[asyncio.Task[None]] = []
@@ -122,7 +121,9 @@ class Service:
     def _reminders(self) -> Coroutine[Any, Any, None]:
         """The audit's reminder loop: notices at each receipt deadline, escalations after."""
         audit, s = get_audit_settings(), self.settings
-        sender = NoticeSender(self.http, s.signing_secret, s.smtp_host, s.smtp_port, s.mail_from)
+        sender = NoticeSender(
+            self.notice_webhook, s.signing_secret, s.smtp_host, s.smtp_port, s.mail_from
+        )
         return remind_forever(self.sessions, sender, audit.remind_every_seconds, audit.supervisor)
 
     async def stop(self) -> None:
@@ -132,10 +133,8 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.broker.close()
-        for channel in self.channels.values():
+        for channel in [*self.channels.values(), self.notice_webhook]:
             if isinstance(channel, Closable):
                 with contextlib.suppress(Exception):
                     await channel.close()
-        with contextlib.suppress(Exception):
-            await self.http.aclose()
         await self.engine.dispose()

@@ -50,7 +50,6 @@ class Settings(BaseSettings):
     # Webhook requests in flight per delivery worker: the size of the webhook channel's
     # aiohttp connection pool; further sends wait in the connector's queue. (aiohttp rather
     # than httpx: httpcore's pool took about half a worker's CPU, by bench/pipeline.py.)
-    # Also caps the httpx client of the audit's notices.
     webhook_concurrency: int = 16
     webhook_attempts: int = 5
     webhook_backoff_seconds: float = 0.5

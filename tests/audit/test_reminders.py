@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import pytest
 from sqlmodel import col, select
 
 from audit.models import Reminder
 from audit.notices import NoticeSender
 from audit.reminders import run_once
+from consumers.webhook import WebhookChannel
 from router.channels import set_channel
 from router.database import SessionFactory, create_engine, session_factory, transaction
 from router.models import ChannelKind, DeliveryEvent
@@ -21,9 +23,19 @@ from tests.conftest import SECRET
 HOUR = dt.timedelta(hours=1)
 
 
-def notices(client: httpx.AsyncClient) -> NoticeSender:
+@pytest.fixture
+async def webhook() -> AsyncIterator[WebhookChannel]:
+    """The HTTP client notices are posted with, one attempt per pass as in the service."""
+    channel = WebhookChannel(SECRET, attempts=1, timeout=5.0)
+    try:
+        yield channel
+    finally:
+        await channel.close()
+
+
+def notices(webhook: WebhookChannel) -> NoticeSender:
     """A notice sender signing like the service does."""
-    return NoticeSender(client, SECRET, "127.0.0.1", 1, "docroute@localhost")
+    return NoticeSender(webhook, SECRET, "127.0.0.1", 1, "docroute@localhost")
 
 
 async def _hooks(sessions: SessionFactory, url: str, *agencies: str) -> None:
@@ -33,7 +45,7 @@ async def _hooks(sessions: SessionFactory, url: str, *agencies: str) -> None:
 
 
 async def test_due_delivery_is_reminded_once_through_its_channel(
-    sessions: SessionFactory, sink: Any
+    sessions: SessionFactory, sink: Any, webhook: WebhookChannel
 ) -> None:
     """An unconfirmed delivery past its deadline gets one reminder at its webhook, recorded in
     its history; a second pass sends nothing."""
@@ -44,9 +56,8 @@ async def test_due_delivery_is_reminded_once_through_its_channel(
         sessions, doc, "kh.so-tu-phap", due_at=NOW - HOUR, receipt="03", confirmed_at=NOW - 2 * HOUR
     )  # confirmed
     await _hooks(sessions, sink.url, "kh.so-noi-vu", "kh.so-y-te", "kh.so-tu-phap")
-    async with httpx.AsyncClient() as client:
-        first = await run_once(sessions, notices(client), NOW, None)
-        second = await run_once(sessions, notices(client), NOW + HOUR / 2, None)
+    first = await run_once(sessions, notices(webhook), NOW, None)
+    second = await run_once(sessions, notices(webhook), NOW + HOUR / 2, None)
     assert (first.reminders_planned, first.sent, first.failed) == (1, 1, 0)
     assert (second.reminders_planned, second.sent) == (0, 0)
     assert sink.received == [
@@ -68,16 +79,17 @@ async def test_due_delivery_is_reminded_once_through_its_channel(
     assert [e.value for e in events] == ["planned", "sent"]
 
 
-async def test_escalation_goes_to_the_supervisor(sessions: SessionFactory, sink: Any) -> None:
+async def test_escalation_goes_to_the_supervisor(
+    sessions: SessionFactory, sink: Any, webhook: WebhookChannel
+) -> None:
     """Past the second deadline the supervisor agency is told, once."""
     doc = await add_document(sessions)
     late = await add_delivery(
         sessions, doc, "kh.so-noi-vu", due_at=NOW - 9 * HOUR, escalate_at=NOW - HOUR
     )
     await _hooks(sessions, sink.url, "kh.so-noi-vu", "kh.vp-ubnd")
-    async with httpx.AsyncClient() as client:
-        run = await run_once(sessions, notices(client), NOW, "kh.vp-ubnd")
-        again = await run_once(sessions, notices(client), NOW, "kh.vp-ubnd")
+    run = await run_once(sessions, notices(webhook), NOW, "kh.vp-ubnd")
+    again = await run_once(sessions, notices(webhook), NOW, "kh.vp-ubnd")
     assert (run.reminders_planned, run.escalations_planned, run.sent) == (1, 1, 2)
     assert again.sent == 0
     keys = sink.keys_by_agency()
@@ -88,22 +100,25 @@ async def test_escalation_goes_to_the_supervisor(sessions: SessionFactory, sink:
 
 
 async def test_unsent_notice_survives_a_restart(
-    stack: Settings, sessions: SessionFactory, sink: Any
+    stack: Settings, sessions: SessionFactory, sink: Any, webhook: WebhookChannel
 ) -> None:
     """A notice planned while the agency's server was down is sent by the next process, once."""
     doc = await add_document(sessions)
     late = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - HOUR)
     await _hooks(sessions, sink.url, "kh.so-noi-vu")
     sink.fail_first = 1
-    async with httpx.AsyncClient() as client:
-        first = await run_once(sessions, notices(client), NOW, None)
+    first = await run_once(sessions, notices(webhook), NOW, None)
     assert (first.sent, first.failed) == (0, 1)
     engine = create_engine(stack.database_url)  # a new process: a new engine, same database
     try:
         restarted = session_factory(engine)
-        async with httpx.AsyncClient() as client:
-            second = await run_once(restarted, notices(client), NOW + HOUR, None)
-            third = await run_once(restarted, notices(client), NOW + 2 * HOUR, None)
+        # A new process also has a new HTTP client.
+        fresh = WebhookChannel(SECRET, attempts=1, timeout=5.0)
+        try:
+            second = await run_once(restarted, notices(fresh), NOW + HOUR, None)
+            third = await run_once(restarted, notices(fresh), NOW + 2 * HOUR, None)
+        finally:
+            await fresh.close()
         async with restarted() as session:
             row = await session.get(Reminder, (late.id, "reminder"))
     finally:
