@@ -46,6 +46,7 @@ from router.database import transaction
 from router.logs import configure_logging
 from router.models import ChannelKind, Delivery, Role
 from router.service import Service
+from router.service_cli import freeze_startup_objects
 from router.settings import Settings
 from router.tokens import issue_token
 
@@ -309,6 +310,7 @@ async def run(documents: int, recipients: int, delivery_workers: int) -> dict[st
     await sink.start()
     service = Service(settings)
     await service.start(relay=True, router=False, delivery=False)
+    freeze_startup_objects()  # as `docroute serve` does for the API and the relay
     try:
         # The ceiling is measured just before and just after the pipeline run, and averaged:
         # on this shared machine one measurement moves by ±10%.

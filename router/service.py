@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
@@ -104,11 +103,6 @@ class Service:
                 DELIVERIES, worker.handle, prefetch=self.settings.delivery_prefetch,
                 batch_size=self.settings.delivery_batch,
             )
-        # What start-up built (rules, directory, ORM mappers, imported modules) lives as long
-        # as the process: frozen, the collector stops walking it on every full collection,
-        # which was about a tenth of a worker's CPU (sampled with py-spy in bench/pipeline.py).
-        gc.collect()
-        gc.freeze()
         log.info(
             "service_started",
             relay=relay,
