@@ -151,6 +151,20 @@ async def test_a_message_naming_an_unknown_delivery_is_dead_lettered_after_the_k
     assert await _states(sessions, [a]) == {"kh.a": DeliveryState.DELIVERED}
 
 
+async def test_a_message_that_names_no_delivery_is_dead_lettered_and_the_batch_goes_on(
+    sessions: SessionFactory,
+) -> None:
+    """An unreadable body is parked; the readable message beside it is still delivered."""
+    [a] = await _pending(sessions, ["kh.a"])
+    unreadable, good = RecordedEnvelope(b"not json"), _message(a.id)
+    worker = DeliveryWorker(sessions, {"inbox": ScriptedChannel()})
+    await worker.handle([unreadable])  # a batch with nothing to look up
+    await worker.handle([RecordedEnvelope(b'{"delivery_ids": []}'), good])
+    assert unreadable.settled == ["dead-letter"]
+    assert good.settled == ["ack"]
+    assert await _states(sessions, [a]) == {"kh.a": DeliveryState.DELIVERED}
+
+
 async def test_the_same_delivery_named_twice_in_a_batch_is_sent_once(
     sessions: SessionFactory,
 ) -> None:
