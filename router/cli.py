@@ -4,6 +4,8 @@ commands."""
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from audit.cli import register as register_audit
 from router.service_cli import register as register_service
@@ -21,4 +23,17 @@ register_audit(app)
 
 def main() -> None:
     """Entry point of the `docroute` console script."""
-    app()
+    try:
+        app()
+    except ValidationError as error:  # DOCROUTE_* settings that cannot work
+        problems = "; ".join(_problem(error.title, detail) for detail in error.errors())
+        typer.echo(f"docroute: refused settings: {problems}", err=True)
+        raise SystemExit(2) from None
+
+
+def _problem(model: str, detail: ErrorDetails) -> str:
+    """One settings error, named by its environment variable when it is one of ours."""
+    field = ".".join(map(str, detail["loc"]))
+    where = f"DOCROUTE_{field.upper()}" if field and model == "Settings" else field
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

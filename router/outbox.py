@@ -9,14 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.broker import DELIVERIES, dead_letter_queue
+from router.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
 from router.models import OutboxMessage, ProcessedMessage
 from router.models.clock import utcnow
-
-# Deliveries travel in groups: one message per up to this many deliveries of a document.
-# A message per delivery made the broker and its acks most of the pipeline's CPU (measured
-# by bench/pipeline.py); each delivery still has its own state, key and dead letter.
-DELIVERIES_PER_MESSAGE = 50
 
 
 def add_message(session: AsyncSession, queue: str, payload: dict[str, Any]) -> OutboxMessage:

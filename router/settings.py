@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from router.broker import DELIVERIES_PER_MESSAGE
+
+# RabbitMQ closes a consumer's channel when it holds a message unacked this long (default).
+CONSUMER_TIMEOUT_SECONDS = 30 * 60
 
 
 class Settings(BaseSettings):
@@ -36,10 +43,11 @@ class Settings(BaseSettings):
     prefetch: int = 200
     batch_size: int = 100
     consumer_tasks: int = 4
-    # The deliveries queue carries up to 50 deliveries per message (router.outbox), so its
+    # The deliveries queue carries up to 50 deliveries per message (router.broker), so its
     # consumers hold few messages: 8 × 50 = 400 deliveries per worker. Even if all of them
-    # go to one dead host (5 attempts of 10 s plus 7.5 s of backoff, 16 at a time) they are
-    # settled in about 24 minutes, inside RabbitMQ's 30-minute consumer timeout.
+    # go to one dead host (5 attempts of 10 s, 16 at a time, plus the backoff) they are
+    # settled in about 21 minutes, inside RabbitMQ's 30-minute consumer timeout; settings
+    # that could not promise that are refused (see `_settled_within_consumer_timeout`).
     delivery_prefetch: int = 8
     delivery_batch: int = 2
     publish_timeout: float = 10.0
@@ -65,6 +73,28 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Fault tests only: the name of a crash point where the process SIGKILLs itself.
     crash_at: str | None = None
+
+    @model_validator(mode="after")
+    def _settled_within_consumer_timeout(self) -> Settings:
+        worst = self.worst_case_hold_seconds()
+        if worst > 0.9 * CONSUMER_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"a delivery worker could hold a message {worst / 60:.0f} minutes when an "
+                "agency's host is down, past RabbitMQ's 30-minute consumer timeout: lower "
+                "DOCROUTE_DELIVERY_PREFETCH, DOCROUTE_WEBHOOK_ATTEMPTS or "
+                "DOCROUTE_WEBHOOK_TIMEOUT, or raise DOCROUTE_WEBHOOK_CONCURRENCY"
+            )
+        return self
+
+    def worst_case_hold_seconds(self) -> float:
+        """How long a worker may hold its last message if every delivery it holds goes to
+        one host that never answers: each takes every attempt's full timeout, `concurrency`
+        at a time, and the backoff comes on top."""
+        held = self.delivery_prefetch * DELIVERIES_PER_MESSAGE
+        rounds = math.ceil(held / max(self.webhook_concurrency, 1))
+        waits = range(self.webhook_attempts - 1)
+        backoff = sum(min(self.webhook_backoff_seconds * (1 << n), 30.0) for n in waits)
+        return rounds * self.webhook_attempts * self.webhook_timeout + backoff
 
     @property
     def embedded_queue(self) -> bool:

@@ -17,6 +17,10 @@ from typing import Protocol
 DOCUMENTS = "documents"  # consumed by the router
 DELIVERIES = "deliveries"  # consumed by the delivery workers
 QUEUES = (DOCUMENTS, DELIVERIES)
+# Deliveries travel in groups: a message names up to this many deliveries of a document.
+# A message per delivery made the broker and its acks most of the pipeline's CPU (measured
+# by bench/pipeline.py); each delivery still has its own state, key and dead letter.
+DELIVERIES_PER_MESSAGE = 50
 
 
 def dead_letter_queue(queue: str) -> str:
