@@ -60,12 +60,16 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """True when the session talks to PostgreSQL (else SQLite, the embedded default)."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
 def among(session: AsyncSession, column: Any, values: Collection[str]) -> ColumnElement[bool]:
     """`column IN (values)`. On PostgreSQL, `column = ANY(:values)`: one array parameter
     instead of one per value, so the statement is compiled once however many values there
     are (rendering hundreds of parameters showed in the delivery workers' profile)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
+    if on_postgres(session):
         return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(String))))
     return cast(ColumnElement[bool], column.in_(list(values)))
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
+from router.database import on_postgres
 from router.models import OutboxMessage, ProcessedMessage
 from router.models.clock import utcnow
 
@@ -43,9 +46,7 @@ async def claim_messages(session: AsyncSession, consumer: str, message_ids: list
         return
     at = utcnow()
     rows = [{"consumer": consumer, "message_id": m, "at": at} for m in set(message_ids)]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.exec(insert(ProcessedMessage).values(rows).on_conflict_do_nothing())
+    await session.exec(_insert(session).values(rows).on_conflict_do_nothing())
 
 
 async def claim_message(session: AsyncSession, consumer: str, message_id: str) -> bool:
@@ -55,8 +56,11 @@ async def claim_message(session: AsyncSession, consumer: str, message_id: str) -
     finds the row, so two redeliveries never both take effect.
     """
     values = {"consumer": consumer, "message_id": message_id, "at": utcnow()}
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ProcessedMessage).values(**values).on_conflict_do_nothing()
+    statement = _insert(session).values(**values).on_conflict_do_nothing()
     result = await session.exec(statement)
     return bool(result.rowcount)
+
+
+def _insert(session: AsyncSession) -> PgInsert | SqliteInsert:
+    """An INSERT into processed_message in the session's dialect (both know ON CONFLICT)."""
+    return pg_insert(ProcessedMessage) if on_postgres(session) else sqlite_insert(ProcessedMessage)
