@@ -18,7 +18,6 @@ from audit.reminders import run_once
 from audit.replays import replay
 from audit.settings import get_audit_settings
 from audit.verify import verify_histories
-from consumers.webhook import WebhookChannel
 from router.database import SessionFactory
 from router.migrate import migrated_sessions
 from router.models import Document
@@ -182,15 +181,10 @@ def remind_command() -> None:
     settings, audit = get_settings(), get_audit_settings()
 
     async def run(sessions: SessionFactory) -> Any:
-        webhook = WebhookChannel(settings.signing_secret, attempts=1,
-                                 timeout=settings.webhook_timeout)
-        sender = NoticeSender(
-            webhook, settings.signing_secret, settings.smtp_host, settings.smtp_port,
-            settings.mail_from,
-        )
+        sender = NoticeSender.from_settings(settings)
         try:
             return await run_once(sessions, sender, utcnow(), audit.supervisor)
         finally:
-            await webhook.close()
+            await sender.close()
 
     typer.echo(json.dumps(vars(_with_sessions(run))))

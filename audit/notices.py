@@ -16,6 +16,7 @@ from typing import Any
 
 from consumers.webhook import TRANSIENT, WebhookChannel, describe
 from router.models import AgencyChannel, ChannelKind, Delivery, Document
+from router.settings import Settings
 from router.signing import signed_json
 
 
@@ -68,6 +69,21 @@ class NoticeSender:
         self.secret = secret
         self.smtp = (smtp_host, smtp_port)
         self.mail_from = mail_from
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NoticeSender:
+        """The service's sender: one attempt per pass (a notice that fails stays pending and
+        is tried again at the next pass), on its own webhook client; `close` releases it."""
+        webhook = WebhookChannel(
+            settings.signing_secret, attempts=1, timeout=settings.webhook_timeout,
+            concurrency=settings.webhook_concurrency,
+        )
+        return cls(webhook, settings.signing_secret, settings.smtp_host, settings.smtp_port,
+                   settings.mail_from)
+
+    async def close(self) -> None:
+        """Close the webhook client's connections."""
+        await self.webhook.close()
 
     async def send(self, notice: Notice, channel: AgencyChannel) -> str:
         """Send `notice` through `channel`; the note to record in the history."""

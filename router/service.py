@@ -52,12 +52,7 @@ class Service:
             settings.relay_idle_seconds,
             skip_locked=settings.on_postgres,
         )
-        # The reminder loop's own webhook client (one attempt per pass: a notice that fails
-        # stays pending and is tried again at the next pass).
-        self.notice_webhook = WebhookChannel(
-            settings.signing_secret, attempts=1, timeout=settings.webhook_timeout,
-            concurrency=settings.webhook_concurrency,
-        )
+        self.notices = NoticeSender.from_settings(settings)  # used by the reminder loop
         self.channels = channels or self._default_channels()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -114,11 +109,10 @@ class Service:
 
     def _reminders(self) -> Coroutine[Any, Any, None]:
         """The audit's reminder loop: notices at each receipt deadline, escalations after."""
-        audit, s = get_audit_settings(), self.settings
-        sender = NoticeSender(
-            self.notice_webhook, s.signing_secret, s.smtp_host, s.smtp_port, s.mail_from
+        audit = get_audit_settings()
+        return remind_forever(
+            self.sessions, self.notices, audit.remind_every_seconds, audit.supervisor
         )
-        return remind_forever(self.sessions, sender, audit.remind_every_seconds, audit.supervisor)
 
     async def stop(self) -> None:
         """Stop consuming and publishing, then close connections."""
@@ -127,7 +121,7 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.broker.close()
-        for channel in [*self.channels.values(), self.notice_webhook]:
+        for channel in [*self.channels.values(), self.notices]:
             if isinstance(channel, Closable):
                 with contextlib.suppress(Exception):
                     await channel.close()
