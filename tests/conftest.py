@@ -155,11 +155,16 @@ async def service(stack: Settings) -> AsyncIterator[Service]:
         yield started
 
 
+def in_process_client(service: Service) -> httpx.AsyncClient:
+    """An httpx client on the service's API, in this process (close it after use)."""
+    transport = httpx.ASGITransport(app=create_app(service))
+    return httpx.AsyncClient(transport=transport, base_url="http://docroute")
+
+
 @pytest.fixture
 async def client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the service's API in process."""
-    transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://docroute") as http:
+    async with in_process_client(service) as http:
         yield http
 
 
@@ -239,8 +244,7 @@ async def embedded_service(embedded: Settings) -> AsyncIterator[Service]:
 @pytest.fixture
 async def embedded_client(embedded_service: Service) -> AsyncIterator[httpx.AsyncClient]:
     """An API client on the embedded service."""
-    transport = httpx.ASGITransport(app=create_app(embedded_service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://docroute") as http:
+    async with in_process_client(embedded_service) as http:
         yield http
 
 
@@ -259,12 +263,7 @@ def run_service() -> Any:
 @pytest.fixture
 def api_client() -> Any:
     """`api_client(service)` is an httpx client on the service's API (close it after use)."""
-
-    def make(service: Service) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=create_app(service))
-        return httpx.AsyncClient(transport=transport, base_url="http://docroute")
-
-    return make
+    return in_process_client
 
 
 @pytest.fixture
