@@ -168,8 +168,9 @@ async def _settle_rows(
         .returning(col(Delivery.id), col(Delivery.event_count), col(Delivery.last_hash))
     )
     rows = cast(list[tuple[str, int, str | None]], changed.all())
-    for delivery_id, _, _ in rows if state == DeliveryState.FAILED else []:
-        park_delivery(session, delivery_id, note)
+    if state == DeliveryState.FAILED:
+        for delivery_id, _, _ in rows:
+            park_delivery(session, delivery_id, note)
     return [
         event_row(delivery_id, count, last, "state", state, note=note,
                    actor=f"{CONSUMER}:{kind}")
