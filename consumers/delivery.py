@@ -14,17 +14,16 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import structlog
-from sqlalchemy import insert, update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consumers.channel import Channel, Outcome
+from consumers.settlement import Settlement, settle
 from router.broker import Envelope
 from router.channels import channels_of
-from router.database import SessionFactory, among, transaction
+from router.database import SessionFactory, among, insert_rows, transaction
 from router.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
 from router.history import event_row
 from router.models import Delivery, DeliveryEvent, DeliveryState, Document
@@ -118,20 +117,17 @@ class DeliveryWorker:
         decided = [j for j in jobs if j.outcome is not None]
         if not decided:
             return
-        # One statement per kind of outcome rather than several per delivery: the commit is
-        # what limits a worker's throughput.
-        groups: dict[tuple[str, str, str], list[str]] = {}
-        for job in decided:
-            assert job.outcome is not None
-            outcome = DeliveryState.DELIVERED if job.outcome.delivered else DeliveryState.FAILED
-            groups.setdefault((outcome, job.kind, job.outcome.note), []).append(job.delivery.id)
+        events = {j.delivery.id: _event(j) for j in decided}
+        settlements = [_settlement(j, events[j.delivery.id]) for j in decided]
         handled = [m.envelope.message_id for m in messages if any(j.outcome for j in m.jobs)]
         async with transaction(self.sessions) as session:
             await claim_messages(session, CONSUMER, handled)
-            events: list[dict[str, Any]] = []
-            for (state, kind, note), ids in groups.items():
-                events.extend(await _settle_rows(session, ids, state, kind, note))
-            await _chain(session, events)
+            settled = await settle(session, settlements, utcnow())
+            for item in settlements:
+                if item.id in settled and item.state == DeliveryState.FAILED:
+                    park_delivery(session, item.id, item.failure or "")
+            rows = [events[s.id] for s in settlements if s.id in settled]
+            await insert_rows(session, DeliveryEvent, rows)
 
     async def _settle(self, message: _Message) -> None:
         bound = log.bind(message_id=message.envelope.message_id)
@@ -151,31 +147,22 @@ class DeliveryWorker:
             _log_outcome(bound, job)
 
 
-async def _settle_rows(
-    session: AsyncSession, ids: list[str], state: str, kind: str, note: str
-) -> list[dict[str, Any]]:
-    """Move pending deliveries to their outcome; a failed one is parked as a dead letter.
+def _event(job: _Job) -> dict[str, Any]:
+    """The history row that records the job's outcome, chained to the delivery as read."""
+    assert job.outcome is not None
+    state = DeliveryState.DELIVERED if job.outcome.delivered else DeliveryState.FAILED
+    delivery = job.delivery
+    return event_row(delivery.id, delivery.event_count, delivery.last_hash, "state", state,
+                     note=job.outcome.note, actor=f"{CONSUMER}:{job.kind}")
 
-    Only pending deliveries change (and are locked): a concurrent redelivery of the same
-    delivery finds it settled and writes nothing, so it is neither logged nor parked twice.
-    """
-    changed = await session.exec(
-        update(Delivery)
-        .where(among(session, col(Delivery.id), ids))
-        .where(col(Delivery.state) == DeliveryState.PENDING)
-        .values(state=state, channel=kind, updated_at=utcnow(),
-                failure=None if state == DeliveryState.DELIVERED else note)
-        .returning(col(Delivery.id), col(Delivery.event_count), col(Delivery.last_hash))
+
+def _settlement(job: _Job, event: dict[str, Any]) -> Settlement:
+    delivered = event["value"] == DeliveryState.DELIVERED
+    return Settlement(
+        id=job.delivery.id, state=event["value"], channel=job.kind,
+        failure=None if delivered else event["note"], prev=job.delivery.event_count,
+        seq=event["seq"], hash=event["hash"],
     )
-    rows = cast(list[tuple[str, int, str | None]], changed.all())
-    if state == DeliveryState.FAILED:
-        for delivery_id, _, _ in rows:
-            park_delivery(session, delivery_id, note)
-    return [
-        event_row(delivery_id, count, last, "state", state, note=note,
-                   actor=f"{CONSUMER}:{kind}")
-        for delivery_id, count, last in rows
-    ]
 
 
 def _log_outcome(bound: structlog.stdlib.BoundLogger, job: _Job) -> None:
@@ -186,16 +173,6 @@ def _log_outcome(bound: structlog.stdlib.BoundLogger, job: _Job) -> None:
         bound.info("delivered", channel=job.kind, note=job.outcome.note)
     else:
         bound.warning("delivery_failed", reason=job.outcome.note, channel=job.kind)
-
-
-async def _chain(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Store the new history rows and move each delivery's anchor to its new last row."""
-    if not events:
-        return
-    anchors = [{"id": e["delivery_id"], "event_count": e["seq"], "last_hash": e["hash"]}
-               for e in events]
-    await session.exec(update(Delivery), params=anchors)  # bulk UPDATE by primary key
-    await session.exec(insert(DeliveryEvent), params=events)
 
 
 def delivery_ids(body: bytes) -> list[str] | None:

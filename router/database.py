@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import ColumnElement, String, any_, event, literal
+from sqlalchemy import JSON, ColumnElement, String, any_, event, insert, literal, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -72,6 +73,38 @@ def among(session: AsyncSession, column: Any, values: Collection[str]) -> Column
     if on_postgres(session):
         return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(String))))
     return cast(ColumnElement[bool], column.in_(list(values)))
+
+
+async def insert_rows(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]
+) -> None:
+    """Insert plain-dict rows (all with the same keys) in the session's transaction.
+
+    On PostgreSQL they go in through COPY on the session's own connection: for the router's
+    plans that took about half the client CPU and two thirds of the server CPU of
+    SQLAlchemy's executemany (bench/pipeline.py's profiles). On SQLite, a bulk insert.
+    """
+    if not rows:
+        return
+    if not on_postgres(session):
+        await session.exec(insert(model), params=rows)
+        return
+    await session.flush()  # rows the session still holds (a document, say) go in first
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN with the first statement; COPY bypasses
+        # it and would otherwise commit on its own.
+        await connection.execute(text("SELECT 1"))
+    table = cast(Any, model).__table__
+    columns = list(rows[0])
+    json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    records = [
+        tuple(_to_json(row[name]) if name in json else row[name] for name in columns)
+        for row in rows
+    ]
+    await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
 @asynccontextmanager

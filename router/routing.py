@@ -14,13 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit.settings import get_audit_settings
 from router import recipients
 from router.broker import Envelope
-from router.database import SessionFactory, transaction
+from router.database import SessionFactory, insert_rows, transaction
 from router.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
 from router.history import event_row
 from router.models import Delivery, DeliveryEvent, DeliveryState, Document
@@ -107,7 +106,7 @@ async def plan_deliveries(
     outbox messages carry them to the delivery workers. The deadlines are the document's, so
     they are worked out once.
 
-    Rows go in as bulk inserts of plain dicts: building an ORM object per delivery and per
+    Rows go in as plain dicts (`insert_rows`): building an ORM object per delivery and per
     history row was most of the router's CPU (bench/pipeline.py).
     """
     if not recipients:
@@ -131,8 +130,8 @@ async def plan_deliveries(
             "created_at": planned, "updated_at": planned,
         })
         events.append(event)
-    await session.exec(insert(Delivery), params=deliveries)
-    await session.exec(insert(DeliveryEvent), params=events)
+    await insert_rows(session, Delivery, deliveries)
+    await insert_rows(session, DeliveryEvent, events)
     add_delivery_messages(session, [d["id"] for d in deliveries])
     return len(deliveries)
 
