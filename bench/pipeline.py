@@ -147,7 +147,7 @@ async def raw_ceiling(count: int) -> float:
         if acked == count:
             done.set()
 
-    await queue.consume(on_message)
+    tag = await queue.consume(on_message)
     body = b"x" * 300
     started = time.perf_counter()
     for first in range(0, count, 500):  # a window of confirms in flight, as the relay does
@@ -161,6 +161,7 @@ async def raw_ceiling(count: int) -> float:
         ))
     await done.wait()
     elapsed = time.perf_counter() - started
+    await queue.cancel(tag)  # before the delete, which would cancel it with a warning
     await queue.delete(if_unused=False, if_empty=False)
     await connection.close()
     return count / elapsed
