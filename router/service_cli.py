@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlmodel import col, select
@@ -21,6 +22,9 @@ from router.logs import configure_logging
 from router.migrate import migrated_sessions
 from router.models import ChannelKind, Delivery, Role
 from router.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 worker_app = typer.Typer(help="Run one stage of the pipeline (PostgreSQL + RabbitMQ).")
 tokens_app = typer.Typer(help="API tokens.")
@@ -77,10 +81,32 @@ async def _serve(settings: Settings, host: str, port: int, workers: bool) -> Non
     config = uvicorn.Config(
         create_app(service), host=host, port=port, log_config=None, lifespan="off", access_log=False
     )
+    server = _server(config)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
     try:
-        await uvicorn.Server(config).serve()
+        await server.serve()
     finally:
         await service.stop()
+
+
+def _server(config: uvicorn.Config) -> uvicorn.Server:
+    """A uvicorn server that leaves signals to `_serve`.
+
+    uvicorn's own handling re-raises SIGTERM once the HTTP side has shut down, which killed
+    the process before the service stopped its consumers and closed its connections (found
+    by the docker-compose rehearsal in tests/test_compose.py: `docker compose stop` sends
+    SIGTERM).
+    """
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server(config)
 
 
 @worker_app.command("router")
