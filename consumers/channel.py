@@ -10,14 +10,17 @@ from router.models import Delivery, Document
 
 @dataclass(frozen=True)
 class Outcome:
-    """The end of one delivery attempt: delivered, or failed for good with the reason."""
+    """The end of one round of attempts: delivered, or not with the reason; `retry` says
+    the fault was transient (a host down, a 5xx, a timeout), so a later round may succeed."""
 
     delivered: bool
     note: str
+    retry: bool = False
 
 
 class Channel(Protocol):
-    """Sends a document to an agency; retries transient faults itself, within bounds."""
+    """Sends a document to an agency: one round of attempts, retrying transient faults a few
+    times within seconds; later rounds are the delivery worker's (a retry schedule)."""
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
         """Deliver and say how it ended; raise only on a fault worth a redelivery."""

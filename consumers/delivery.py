@@ -6,13 +6,17 @@ effect, carrying the delivery id as idempotency key), then commit every outcome 
 history row, processed message id and, for a failed delivery, its dead letter, in one
 transaction. Acks come last. A crash before the commit means a resend under the same key; a
 crash after it means a redelivery that finds the deliveries settled and is only acked.
+
+A round of attempts that ends in a transient fault is not final while the retry schedule
+lasts: the delivery stays pending and waits in the database for its next round
+(`router.retries`), and its message is acked with the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +33,7 @@ from router.history import event_row
 from router.models import Delivery, DeliveryEvent, DeliveryState, Document
 from router.models.clock import utcnow
 from router.outbox import claim_messages, park_delivery
+from router.retries import schedule_round
 
 log = structlog.get_logger(__name__)
 CONSUMER = "delivery"
@@ -44,6 +49,7 @@ class _Job:
     target: str | None = None
     outcome: Outcome | None = None
     fault: bool = False
+    retry_in: float | None = None  # seconds to the next round, when one was scheduled
     repeat: bool = False  # named again in this batch: sent (or skipped) once, by the first
 
 
@@ -60,15 +66,20 @@ class _Message:
 class DeliveryWorker:
     """Consumes the deliveries queue."""
 
-    def __init__(self, sessions: SessionFactory, channels: Mapping[str, Channel]) -> None:
+    def __init__(
+        self, sessions: SessionFactory, channels: Mapping[str, Channel],
+        retry_schedule: Sequence[float] = (),
+    ) -> None:
         self.sessions = sessions
         self.channels = channels
+        # Waits before the later rounds of attempts (router.retries); empty: none.
+        self.retry_schedule = tuple(retry_schedule)
 
     async def handle(self, batch: list[Envelope]) -> None:
         """Send, commit, then ack (or dead-letter the unreadable) a batch of messages."""
         messages = [_Message(envelope, delivery_ids(envelope.body)) for envelope in batch]
         jobs = await self._load(messages)
-        pending = [j for j in jobs if not j.repeat and j.delivery.state == DeliveryState.PENDING]
+        pending = [j for j in jobs if not j.repeat and _sendable(j.delivery)]
         await asyncio.gather(*(self._send(job) for job in pending))
         crash_point(DELIVERY_AFTER_SIDE_EFFECT)
         await self._commit(messages, pending)
@@ -117,17 +128,37 @@ class DeliveryWorker:
         decided = [j for j in jobs if j.outcome is not None]
         if not decided:
             return
-        events = {j.delivery.id: _event(j) for j in decided}
-        settlements = [_settlement(j, events[j.delivery.id]) for j in decided]
+        later = [j for j in decided if self._next_round(j) is not None]
+        final = [j for j in decided if j not in later]
+        for job in final:
+            _close_rounds(job)
+        events = {j.delivery.id: _event(j) for j in final}
+        settlements = [_settlement(j, events[j.delivery.id]) for j in final]
         handled = [m.envelope.message_id for m in messages if any(j.outcome for j in m.jobs)]
+        now = utcnow()
         async with transaction(self.sessions) as session:
             await claim_messages(session, CONSUMER, handled)
-            settled = await settle(session, settlements, utcnow())
+            settled = await settle(session, settlements, now)
             for item in settlements:
                 if item.id in settled and item.state == DeliveryState.FAILED:
                     park_delivery(session, item.id, item.failure or "")
             rows = [events[s.id] for s in settlements if s.id in settled]
+            for job in later:
+                assert job.outcome is not None
+                wait = self._next_round(job) or 0.0
+                row = await schedule_round(session, job.delivery, job.outcome.note,
+                                           f"{CONSUMER}:{job.kind}", wait, now)
+                if row is not None:
+                    job.retry_in = wait
+                    rows.append(row)
             await insert_rows(session, DeliveryEvent, rows)
+
+    def _next_round(self, job: _Job) -> float | None:
+        """Seconds to wait before the job's next round, or None if its outcome is final."""
+        if job.outcome is None or not job.outcome.retry:
+            return None
+        done = job.delivery.attempt_rounds
+        return self.retry_schedule[done] if done < len(self.retry_schedule) else None
 
     async def _settle(self, message: _Message) -> None:
         bound = log.bind(message_id=message.envelope.message_id)
@@ -147,13 +178,27 @@ class DeliveryWorker:
             _log_outcome(bound, job)
 
 
+def _sendable(delivery: Delivery) -> bool:
+    """Pending and not waiting for a later round (router.retries requeues those when due)."""
+    return delivery.state == DeliveryState.PENDING and delivery.retry_at is None
+
+
 def _event(job: _Job) -> dict[str, Any]:
-    """The history row that records the job's outcome, chained to the delivery as read."""
+    """The history row that records the job's final outcome, chained to the delivery as
+    read."""
     assert job.outcome is not None
     state = DeliveryState.DELIVERED if job.outcome.delivered else DeliveryState.FAILED
     delivery = job.delivery
     return event_row(delivery.id, delivery.event_count, delivery.last_hash, "state", state,
                      note=job.outcome.note, actor=f"{CONSUMER}:{job.kind}")
+
+
+def _close_rounds(job: _Job) -> None:
+    """A transient fault with no round left is final: say that the schedule was spent."""
+    outcome, rounds = job.outcome, job.delivery.attempt_rounds
+    if outcome is not None and outcome.retry and rounds:
+        note = f"{outcome.note}; gave up after {rounds + 1} rounds of attempts"
+        job.outcome = Outcome(False, note)
 
 
 def _settlement(job: _Job, event: dict[str, Any]) -> Settlement:
@@ -171,6 +216,9 @@ def _log_outcome(bound: structlog.stdlib.BoundLogger, job: _Job) -> None:
     bound = bound.bind(delivery_id=job.delivery.id, document_id=job.delivery.document_id)
     if job.outcome.delivered:
         bound.info("delivered", channel=job.kind, note=job.outcome.note)
+    elif job.retry_in is not None:
+        bound.warning("delivery_round_failed", reason=job.outcome.note, channel=job.kind,
+                      retry_in_seconds=job.retry_in)
     else:
         bound.warning("delivery_failed", reason=job.outcome.note, channel=job.kind)
 

@@ -46,7 +46,8 @@ class EmailChannel:
         return mail
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
-        """Hand the mail to the SMTP server; a refused address fails at once."""
+        """Hand the mail to the SMTP server; a refused address fails at once, an unreachable
+        server is retried and then reported as transient."""
         if not target:
             return Outcome(False, "the agency's e-mail channel has no address")
         mail = self.compose(delivery, document, target)
@@ -61,8 +62,13 @@ class EmailChannel:
                     await asyncio.to_thread(self._deliver, mail)
         except smtplib.SMTPRecipientsRefused as error:
             return Outcome(False, f"the mail server refused {target}: {error.recipients}")
+        except smtplib.SMTPResponseException as error:
+            # 4xx is the mail server's "try again later"; 5xx is final.
+            note = f"the mail server answered {error.smtp_code}: {error.smtp_error!r}"
+            return Outcome(False, note, retry=400 <= error.smtp_code < 500)
         except (smtplib.SMTPException, OSError) as error:
-            return Outcome(False, f"e-mail gave up after {self.attempts} attempts: {error!r}")
+            note = f"e-mail failed {self.attempts} attempts: {error!r}"
+            return Outcome(False, note, retry=True)
         return Outcome(True, f"mailed to {target}")
 
     def _deliver(self, mail: EmailMessage) -> None:

@@ -91,7 +91,8 @@ class WebhookChannel:
         return signed_json(self.secret, document_payload(delivery, document), delivery.id)
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
-        """POST the document; delivered on 2xx, failed on 3xx, 4xx or when retries run out."""
+        """POST the document: delivered on 2xx; failed on 3xx or 4xx; on 5xx, timeouts and
+        connection errors retried, then reported as transient once the attempts run out."""
         if not target:
             return Outcome(False, "the agency's webhook channel has no URL")
         body, headers = self.request_parts(delivery, document)
@@ -101,13 +102,12 @@ class WebhookChannel:
             status, detail = await self.post_once(target, body, headers)
         except TRANSIENT as first:
             if self.attempts <= 1:
-                return Outcome(False, f"webhook gave up after 1 attempt: {describe(first)}")
+                return Outcome(False, f"webhook failed 1 attempt: {describe(first)}", retry=True)
             try:
                 status, detail = await self._retry(target, body, headers)
             except TRANSIENT as error:
-                return Outcome(
-                    False, f"webhook gave up after {self.attempts} attempts: {describe(error)}"
-                )
+                note = f"webhook failed {self.attempts} attempts: {describe(error)}"
+                return Outcome(False, note, retry=True)
         if status >= 400:
             return Outcome(False, f"webhook refused with HTTP {status}: {detail}")
         if status >= 300:

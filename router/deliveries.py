@@ -58,6 +58,9 @@ def delivery_view(delivery: Delivery, history: list[Any] | None = None) -> dict[
         "receipt_label": LABELS[ReceiptStatus(delivery.receipt)] if delivery.receipt else None,
         "confirmed": is_confirmed(delivery.receipt),
         "reasons": delivery.reasons,
+        # Rounds of attempts that met a transient fault, and when the next round is due.
+        "attempt_rounds": delivery.attempt_rounds,
+        "next_round_at": delivery.retry_at.isoformat() if delivery.retry_at else None,
     }
     if history is not None:
         view["history"] = history
@@ -102,5 +105,8 @@ async def retry_delivery(session: AsyncSession, delivery_id: str, actor: str) ->
         append_event(
             session, delivery, "state", DeliveryState.PENDING, note="retry requested", actor=actor
         )
+    # Now, and with a fresh retry schedule, even if it was waiting for a later round.
+    delivery.attempt_rounds, delivery.retry_at = 0, None
+    session.add(delivery)
     add_delivery_messages(session, [delivery.id])
     return delivery

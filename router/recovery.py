@@ -24,8 +24,13 @@ async def redrive_unfinished(sessions: SessionFactory) -> int:
         unrouted = (
             await session.exec(select(Document.id).where(col(Document.routed_at).is_(None)))
         ).all()
+        # Deliveries waiting for a later round stay with router.retries, which requeues
+        # them when due (their wait is in the database, so the restart lost nothing).
+        waiting = col(Delivery.retry_at).is_not(None)
         pending = (
-            await session.exec(select(Delivery.id).where(Delivery.state == DeliveryState.PENDING))
+            await session.exec(
+                select(Delivery.id).where(Delivery.state == DeliveryState.PENDING, ~waiting)
+            )
         ).all()
         for document_id in unrouted:
             add_message(session, DOCUMENTS, {"document_id": document_id})

@@ -24,6 +24,7 @@ from router.migrate import migrate
 from router.recipients import RoutingRules
 from router.recovery import redrive_unfinished
 from router.relay import Relay
+from router.retries import requeue_forever
 from router.routing import Router
 from router.settings import Settings
 
@@ -89,11 +90,14 @@ class Service:
         if relay:
             self._tasks.append(asyncio.create_task(self.relay.run()))
             self._tasks.append(asyncio.create_task(self._reminders()))
+            self._tasks.append(asyncio.create_task(requeue_forever(
+                self.sessions, self.settings.retry_poll_seconds, self.relay.nudge)))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing)
             await self.broker.consume(DOCUMENTS, router_consumer.handle)
         if delivery:
-            worker = DeliveryWorker(self.sessions, self.channels)
+            worker = DeliveryWorker(self.sessions, self.channels,
+                                    self.settings.retry_schedule_seconds)
             await self.broker.consume(
                 DELIVERIES, worker.handle, prefetch=self.settings.delivery_prefetch,
                 batch_size=self.settings.delivery_batch,

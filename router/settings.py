@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import NonNegativeFloat, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from router.broker import DELIVERIES_PER_MESSAGE
@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     consumer_tasks: int = 4
     # The deliveries queue carries up to 50 deliveries per message (router.broker), so its
     # consumers hold few messages: 8 × 50 = 400 deliveries per worker. Even if all of them
-    # go to one dead host (5 attempts of 10 s, 16 at a time, plus the backoff) they are
-    # settled in about 21 minutes, inside RabbitMQ's 30-minute consumer timeout; settings
-    # that could not promise that are refused (see `_settled_within_consumer_timeout`).
+    # go to one dead host (a round of 3 attempts of 10 s, 16 at a time, plus the backoff)
+    # they are settled in about 13 minutes, inside RabbitMQ's 30-minute consumer timeout;
+    # settings that could not promise that are refused (`_settled_within_consumer_timeout`).
     delivery_prefetch: int = 8
     delivery_batch: int = 2
     publish_timeout: float = 10.0
@@ -59,8 +59,15 @@ class Settings(BaseSettings):
     # aiohttp connection pool; further sends wait in the connector's queue. (aiohttp rather
     # than httpx: httpcore's pool took about half a worker's CPU, by bench/pipeline.py.)
     webhook_concurrency: int = 16
-    webhook_attempts: int = 5
+    # One round of attempts, within seconds (the e-mail channel's too).
+    webhook_attempts: int = 3
     webhook_backoff_seconds: float = 0.5
+    # After a round ends in a transient fault (host down, 5xx, timeout) the delivery waits
+    # in the database, not in a held message, this long before each later round; when the
+    # schedule runs out it fails. Default: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h (~10.3 h).
+    retry_schedule_seconds: list[NonNegativeFloat] = [60, 300, 900, 3600, 10800, 21600]
+    # How often the relaying process looks for deliveries whose next round is due.
+    retry_poll_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "docroute@localhost"

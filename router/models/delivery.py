@@ -4,7 +4,7 @@ import datetime
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from router.models.clock import utcnow
@@ -24,6 +24,10 @@ class Delivery(SQLModel, table=True):
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("document_id", "agency_id", name="uq_delivery_document_agency"),
+        # Only deliveries waiting for a later attempt are in it: small, and a delivery's
+        # usual updates leave it alone (they stay HOT updates, see migration 0005).
+        Index("ix_delivery_retry_at", "retry_at", postgresql_where=text("retry_at IS NOT NULL"),
+              sqlite_where=text("retry_at IS NOT NULL")),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -49,6 +53,12 @@ class Delivery(SQLModel, table=True):
     confirmed_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
+    # Rounds of attempts that ended in a transient fault (a host down, a 5xx, a timeout),
+    # and when the next round is due; the retry schedule is `Settings.retry_schedule_seconds`.
+    attempt_rounds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    retry_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
     # The replay run that added this delivery after a rule change, if any.
     backfill_of: str | None = Field(default=None, max_length=36)
     # Anchor of the hash-chained history: a deleted newest event cannot go unnoticed.
@@ -71,7 +81,9 @@ class DeliveryEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # Looked up through the unique (delivery_id, seq) index: no index of its own.
     delivery_id: str = Field(foreign_key="delivery.id", max_length=36)
-    kind: str = Field(max_length=20)  # "state", "receipt", "reminder" or "escalation"
+    # "state", "receipt", "retry" (a round of attempts failed; the next is scheduled),
+    # "reminder" or "escalation"
+    kind: str = Field(max_length=20)
     value: str = Field(max_length=20)
     note: str | None = Field(default=None, sa_column=Column(Text))
     actor: str | None = Field(default=None, max_length=100)

@@ -7,6 +7,7 @@ database of each stack; the broker side is covered by the end-to-end and fault t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -39,10 +40,11 @@ class RecordedEnvelope:
 
 
 class ScriptedChannel:
-    """Answers per agency: delivered, refused, or an unexpected exception."""
+    """Answers per agency: delivered, refused, a transient fault, or an unexpected exception."""
 
-    def __init__(self, refuse: set[str] = frozenset(), crash: set[str] = frozenset()) -> None:
-        self.refuse, self.crash = set(refuse), set(crash)
+    def __init__(self, refuse: set[str] = frozenset(), crash: set[str] = frozenset(),
+                 down: set[str] = frozenset()) -> None:
+        self.refuse, self.crash, self.down = set(refuse), set(crash), set(down)
         self.sent: list[str] = []
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
@@ -51,6 +53,8 @@ class ScriptedChannel:
             raise RuntimeError("channel bug")
         if delivery.agency_id in self.refuse:
             return Outcome(False, f"refused by {delivery.agency_id}")
+        if delivery.agency_id in self.down:
+            return Outcome(False, f"{delivery.agency_id} is down", retry=True)
         return Outcome(True, "ok")
 
 
@@ -199,3 +203,35 @@ async def test_deliveries_are_queued_in_messages_of_at_most_the_group_size(
     sizes = [len(row.payload["delivery_ids"]) for row in rows]
     assert sizes == [DELIVERIES_PER_MESSAGE, DELIVERIES_PER_MESSAGE, 20]
     assert [i for row in rows for i in row.payload["delivery_ids"]] == ids
+
+
+async def test_a_transient_fault_waits_in_the_database_and_its_message_is_acked(
+    sessions: SessionFactory,
+) -> None:
+    """A delivery whose round ends in a transient fault stays pending with its next round
+    set by the schedule, and parks nothing; the others are delivered and the message acked.
+    The same message delivered again sends nothing: the waiting delivery is not due."""
+    a, b = await _pending(sessions, ["kh.a", "kh.b"])
+    channel = ScriptedChannel(down={"kh.b"})
+    worker = DeliveryWorker(sessions, {"inbox": channel}, retry_schedule=[600.0])
+    envelope = _message(a.id, b.id)
+    await worker.handle([envelope])
+    assert envelope.settled == ["ack"]
+    assert await _states(sessions, [a, b]) == {
+        "kh.a": DeliveryState.DELIVERED, "kh.b": DeliveryState.PENDING,
+    }
+    assert await _parked(sessions) == []
+    async with sessions() as session:
+        waiting = await session.get(Delivery, b.id)
+        [event] = (await session.exec(select(DeliveryEvent).where(
+            DeliveryEvent.delivery_id == b.id, DeliveryEvent.seq == 2))).all()
+    assert waiting is not None and waiting.attempt_rounds == 1 and waiting.retry_at is not None
+    wait = waiting.retry_at.replace(tzinfo=dt.UTC) - waiting.updated_at.replace(tzinfo=dt.UTC)
+    assert wait == dt.timedelta(seconds=600)
+    assert (event.kind, event.value) == ("retry", "1")
+    assert event.note is not None and event.note.startswith("kh.b is down; next round at ")
+
+    again = RecordedEnvelope(envelope.body, envelope.message_id)
+    await worker.handle([again])
+    assert again.settled == ["ack"]
+    assert channel.sent == [a.id, b.id]

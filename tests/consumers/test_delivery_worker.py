@@ -98,14 +98,45 @@ async def test_refused_delivery_fails_is_parked_and_is_redriven_by_the_cli(
     assert states == ["pending", "failed", "pending", "delivered"]
 
 
-async def test_webhook_that_never_recovers_fails_after_the_retries(
+async def _history(service: Service, document_id: str) -> list[tuple[str, str]]:
+    listed = json.loads(await _cli(service.settings, "deliveries", "list", "--document",
+                                   document_id))
+    return [(e["kind"], e["value"]) for e in listed[0]["history"]]
+
+
+async def test_webhook_that_never_recovers_fails_once_the_retry_schedule_is_spent(
     service: Service, client: httpx.AsyncClient, sink: Any, tokens: Any, settled: Any,
     seed_text: Any,
 ) -> None:
-    """Always 503: the delivery ends failed, saying the retries ran out, and nothing arrived."""
+    """Always 503: one round of attempts, then one more per entry of the retry schedule,
+    each recorded; then the delivery fails saying so, and nothing arrived."""
     sink.fail_first = 10_000
     document_id = await _submit_seed_000(service, client, sink, tokens, seed_text)
     [row] = await settled(service, document_id)
     assert row.state == DeliveryState.FAILED
-    assert "gave up after 4 attempts" in (row.failure or "")
+    rounds = len(service.settings.retry_schedule_seconds) + 1
+    assert row.failure == (
+        f"webhook failed {service.settings.webhook_attempts} attempts: HTTP 503; "
+        f"gave up after {rounds} rounds of attempts"
+    )
     assert sink.received == []
+    assert await _history(service, document_id) == [
+        ("state", "pending"), ("retry", "1"), ("retry", "2"), ("state", "failed"),
+    ]
+
+
+async def test_webhook_down_longer_than_a_round_is_delivered_in_a_later_round(
+    service: Service, client: httpx.AsyncClient, sink: Any, tokens: Any, settled: Any,
+    seed_text: Any,
+) -> None:
+    """503s through the whole first round and into the second: the delivery waits in the
+    database, is sent again when due, and is delivered once, under its one key."""
+    sink.fail_first = service.settings.webhook_attempts + 2
+    document_id = await _submit_seed_000(service, client, sink, tokens, seed_text)
+    [row] = await settled(service, document_id)
+    assert row.state == DeliveryState.DELIVERED
+    assert (row.attempt_rounds, row.retry_at) == (1, None)
+    assert sink.keys_by_agency() == {AGENCY: {row.id}}
+    assert await _history(service, document_id) == [
+        ("state", "pending"), ("retry", "1"), ("state", "delivered"),
+    ]

@@ -3,10 +3,19 @@ database."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from router.models import DeliveryState, Role
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from router.broker import DELIVERIES
+from router.database import transaction
+from router.models import Delivery, DeliveryState, OutboxMessage, Role
+from router.models.clock import utcnow
+from router.recovery import redrive_unfinished
 from router.settings import Settings
+from tests.audit.conftest import add_delivery, add_document
 
 
 async def test_document_accepted_before_a_restart_is_delivered_after_it(
@@ -24,3 +33,20 @@ async def test_document_accepted_before_a_restart_is_delivered_after_it(
     async with run_service(embedded) as second:
         [row] = await settled(second, answer.json()["id"])
     assert (row.agency_id, row.state) == ("kh.so-noi-vu", DeliveryState.DELIVERED)
+
+
+async def test_restart_leaves_a_delivery_waiting_for_its_next_round_to_the_schedule(
+    sessions: Any,
+) -> None:
+    """A pending delivery that waits for a later round is not re-driven at once by a restart
+    (its wait is in the database); one that does not wait is."""
+    document = await add_document(sessions)
+    fresh = await add_delivery(sessions, document, "kh.fresh", state=DeliveryState.PENDING)
+    slow = await add_delivery(sessions, document, "kh.slow", state=DeliveryState.PENDING)
+    async with transaction(sessions) as session:
+        await session.exec(update(Delivery).where(col(Delivery.id) == slow.id).values(
+            attempt_rounds=1, retry_at=utcnow() + dt.timedelta(hours=1)))
+    assert await redrive_unfinished(sessions) == 1
+    async with sessions() as session:
+        rows = await session.exec(select(OutboxMessage).where(OutboxMessage.queue == DELIVERIES))
+        assert [row.payload["delivery_ids"] for row in rows.all()] == [[fresh.id]]
