@@ -61,7 +61,10 @@ class EmailChannel:
                 with attempt:
                     await asyncio.to_thread(self._deliver, mail)
         except smtplib.SMTPRecipientsRefused as error:
-            return Outcome(False, f"the mail server refused {target}: {error.recipients}")
+            # A 4xx for the address (a full mailbox, greylisting) may pass later; 5xx is final.
+            later = all(400 <= code < 500 for code, _ in error.recipients.values())
+            note = f"the mail server refused {target}: {error.recipients}"
+            return Outcome(False, note, retry=later)
         except smtplib.SMTPResponseException as error:
             # 4xx is the mail server's "try again later"; 5xx is final.
             note = f"the mail server answered {error.smtp_code}: {error.smtp_error!r}"

@@ -12,18 +12,33 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
+from consumers.email import EmailChannel
 from router.channels import set_channel
 from router.database import transaction
-from router.models import ChannelKind, Role
+from router.models import ChannelKind, Delivery, Document, Role
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"
+DOCUMENT = Document(id="doc-1", text="Nơi nhận:\n- Sở Nội vụ;", sender=BOARD, number="1/TB")
+DELIVERY = Delivery(id="dlv-1", document_id="doc-1", agency_id="kh.so-noi-vu",
+                    agency_name="Sở Nội vụ")
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
+    """An aiosmtpd handler that keeps every message it accepts, and answers a scripted
+    code to the addresses in `answers` instead."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.answers: dict[str, str] = {}
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        """Accept the address unless a code is scripted for it (aiosmtpd's hook name)."""
+        if address in self.answers:
+            return self.answers[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """Keep the message (aiosmtpd's hook name)."""
@@ -74,3 +89,35 @@ async def test_agency_on_email_gets_a_mail_whose_link_confirms_receipt(
         view = (await client.get(answer.json()["url"], headers=auditor)).json()
         assert view["summary"]["confirmed"] == ["kh.so-noi-vu"]
         assert view["deliveries"][0]["receipt"] == "01"
+
+
+@pytest.mark.parametrize(
+    ("answer", "retry"),
+    [("451 4.2.2 mailbox full, try later", True), ("550 5.1.1 no such user", False)],
+)
+async def test_a_refused_address_is_final_on_5xx_and_worth_a_later_round_on_4xx(
+    mailbox: tuple[Mailbox, int], answer: str, retry: bool,
+) -> None:
+    """The mail server refusing the address fails the round with its answer; a 4xx (try
+    later) says a later round may pass, a 5xx does not. Nothing is delivered either way."""
+    handler, port = mailbox
+    handler.answers["vanthu@snv.example"] = answer
+    channel = EmailChannel("127.0.0.1", port, "docroute@test", "http://docroute", "secret",
+                           attempts=2, backoff_seconds=0.01)
+    outcome = await channel.send(DELIVERY, DOCUMENT, "vanthu@snv.example")
+    assert not outcome.delivered
+    assert outcome.retry is retry
+    assert answer.split()[0] in outcome.note
+    assert handler.messages == []
+
+
+async def test_an_unreachable_mail_server_is_worth_a_later_round() -> None:
+    """No server listening: the round's attempts fail and the outcome says to retry later."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    channel = EmailChannel("127.0.0.1", port, "docroute@test", "http://docroute", "secret",
+                           attempts=2, backoff_seconds=0.01)
+    outcome = await channel.send(DELIVERY, DOCUMENT, "vanthu@snv.example")
+    assert (outcome.delivered, outcome.retry) == (False, True)
+    assert outcome.note.startswith("e-mail failed 2 attempts: ConnectionRefusedError")
