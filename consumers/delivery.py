@@ -15,6 +15,7 @@ lasts: the delivery stays pending and waits in the database for its next round
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 import structlog
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consumers.channel import Channel, Outcome
 from consumers.settlement import Settlement, settle
@@ -143,15 +145,23 @@ class DeliveryWorker:
                 if item.id in settled and item.state == DeliveryState.FAILED:
                     park_delivery(session, item.id, item.failure or "")
             rows = [events[s.id] for s in settlements if s.id in settled]
-            for job in later:
-                assert job.outcome is not None
-                wait = self._next_round(job) or 0.0
-                row = await schedule_round(session, job.delivery, job.outcome.note,
-                                           f"{CONSUMER}:{job.kind}", wait, now)
-                if row is not None:
-                    job.retry_in = wait
-                    rows.append(row)
+            rows += await self._schedule_later(session, later, now)
             await insert_rows(session, DeliveryEvent, rows)
+
+    async def _schedule_later(
+        self, session: AsyncSession, jobs: list[_Job], now: dt.datetime
+    ) -> list[dict[str, Any]]:
+        """Set each job's next round; return the history rows of those scheduled."""
+        rows = []
+        for job in jobs:
+            wait = self._next_round(job)
+            assert job.outcome is not None and wait is not None
+            row = await schedule_round(session, job.delivery, job.outcome.note,
+                                       f"{CONSUMER}:{job.kind}", wait, now)
+            if row is not None:
+                job.retry_in = wait
+                rows.append(row)
+        return rows
 
     def _next_round(self, job: _Job) -> float | None:
         """Seconds to wait before the job's next round, or None if its outcome is final."""

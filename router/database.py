@@ -81,8 +81,9 @@ async def insert_rows(
     """Insert plain-dict rows (all with the same keys) in the session's transaction.
 
     On PostgreSQL they go in through COPY on the session's own connection: for the router's
-    plans that took about half the client CPU and two thirds of the server CPU of
-    SQLAlchemy's executemany (bench/pipeline.py's profiles). On SQLite, a bulk insert.
+    plans (50 deliveries and their history rows) that took about 40% less client CPU and 25%
+    less server CPU than SQLAlchemy's executemany, measured in isolation. On SQLite, a bulk
+    insert.
     """
     if not rows:
         return
