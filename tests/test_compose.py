@@ -26,13 +26,12 @@ import httpx
 import pytest
 import yaml
 
-import rules
 from router.broker.rabbit import RabbitBroker
 from router.settings import Settings
+from tests.router.test_pipeline_end_to_end import SENDER, expected_agencies
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SENDER = "kh.ubnd-tinh"
 _DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
 
 
@@ -164,13 +163,6 @@ def _token(env: dict[str, str], role: str, agency: str | None = None) -> dict[st
     return {"Authorization": f"Bearer {issued.stdout.strip()}"}
 
 
-def _expected(text: str) -> set[str]:
-    document = rules.read_document(text)
-    expansion = rules.expand(document, rules.default_directory(), rules.default_ruleset(),
-                             sender=SENDER)
-    return {recipient.id for recipient in expansion.recipients}
-
-
 async def _delivered(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Any:
     for _ in range(600):
         view = (await client.get(url, headers=headers)).json()
@@ -200,7 +192,7 @@ async def test_compose_services_as_written_route_seed_004_and_stop_on_sigterm(
         assert answer.status_code == 202, answer.text
         view = await _delivered(client, f"/v1/documents/{answer.json()['id']}", auditor)
     agencies = [d["agency_id"] for d in view["deliveries"]]
-    assert sorted(agencies) == sorted(_expected(text))
+    assert sorted(agencies) == sorted(expected_agencies(text))
     assert {d["channel"] for d in view["deliveries"]} == {"inbox"}
 
     rehearsal["stopped"] = await _stop(rehearsal["processes"])
