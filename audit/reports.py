@@ -67,6 +67,11 @@ class MissedRow:
     receipt: str | None
     due_at: str | None
     confirmed_at: str | None
+    # Why it was not delivered, or, while it waits for a later round of attempts, how many
+    # rounds met a transient fault and when the next is due.
+    failure: str | None = None
+    attempt_rounds: int = 0
+    next_round_at: str | None = None
 
 
 @dataclass
@@ -189,6 +194,9 @@ def _row(delivery: Delivery, document: Document, finding: str) -> MissedRow:
         receipt=delivery.receipt,
         due_at=delivery.due_at.isoformat() if delivery.due_at else None,
         confirmed_at=delivery.confirmed_at.isoformat() if delivery.confirmed_at else None,
+        failure=delivery.failure,
+        attempt_rounds=delivery.attempt_rounds,
+        next_round_at=delivery.retry_at.isoformat() if delivery.retry_at else None,
     )
 
 

@@ -6,10 +6,13 @@ import csv
 import datetime as dt
 import io
 
+from sqlalchemy import update
+from sqlmodel import col
+
 from audit import reports
 from audit.reports import Finding, MissedQuery
-from router.database import SessionFactory
-from router.models import DeliveryState
+from router.database import SessionFactory, transaction
+from router.models import Delivery, DeliveryState
 from tests.audit.conftest import NOW, add_delivery, add_document
 
 HOUR = dt.timedelta(hours=1)
@@ -116,3 +119,30 @@ async def test_document_audit_compares_expected_dispatched_confirmed(
     assert audit.expected_not_dispatched == ["kh.so-y-te"]
     assert audit.confirmed == ["kh.so-noi-vu"] and audit.unconfirmed == []
     assert audit.unresolved_lines == [{"outcome": "unresolved", "text": "- Báo XYZ;"}]
+
+
+async def test_undelivered_rows_say_why_and_when_the_next_round_is(
+    sessions: SessionFactory,
+) -> None:
+    """A failed delivery's row carries its failure; a pending one past due that waits for a
+    later round of attempts carries the rounds so far and when the next one is due."""
+    doc = await add_document(sessions)
+    failed = await add_delivery(sessions, doc, "kh.so-y-te", state=DeliveryState.FAILED)
+    waiting = await add_delivery(sessions, doc, "kh.so-noi-vu", state=DeliveryState.PENDING)
+    next_round = NOW + HOUR
+    async with transaction(sessions) as session:
+        await session.exec(update(Delivery).where(col(Delivery.id) == failed.id).values(
+            failure="webhook refused with HTTP 410: gone"))
+        await session.exec(update(Delivery).where(col(Delivery.id) == waiting.id).values(
+            attempt_rounds=2, retry_at=next_round))
+    async with sessions() as session:
+        rows = {r.agency_id: r for r in await reports.missed(session, MissedQuery(now=NOW))}
+    assert rows["kh.so-y-te"].failure == "webhook refused with HTTP 410: gone"
+    assert (rows["kh.so-y-te"].attempt_rounds, rows["kh.so-y-te"].next_round_at) == (0, None)
+    assert rows["kh.so-noi-vu"].finding == Finding.NOT_DELIVERED
+    assert rows["kh.so-noi-vu"].attempt_rounds == 2
+    shown = rows["kh.so-noi-vu"].next_round_at
+    assert shown is not None
+    assert dt.datetime.fromisoformat(shown).replace(tzinfo=dt.UTC) == next_round
+    table = list(csv.DictReader(io.StringIO(reports.to_csv(list(rows.values())))))
+    assert {"failure", "attempt_rounds", "next_round_at"} <= set(table[0])
