@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from docker.utils.build import exclude_paths
 
 from router.broker.rabbit import RabbitBroker
 from router.settings import Settings
@@ -79,6 +80,25 @@ def test_compose_sets_only_settings_docroute_reads() -> None:
         assert set(environment) - {"PYTHONUNBUFFERED"} <= known, name
         values = {k.removeprefix("DOCROUTE_").lower(): v for k, v in environment.items()}
         assert Settings(**values).amqp_url == environment["DOCROUTE_AMQP_URL"]
+
+
+def test_the_build_context_holds_the_project_and_none_of_the_local_state() -> None:
+    """The image is built from what `docker build` would send (computed by Docker's SDK from
+    .dockerignore): the packages, their data, the migrations and the project file, and no
+    virtualenv, embedded database, caches or git history, even where they exist locally."""
+    patterns = [
+        line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    (ROOT / "var").mkdir(exist_ok=True)  # `make run`'s SQLite file lives there
+    context = set(exclude_paths(str(ROOT), patterns))
+    for needed in ("pyproject.toml", "alembic.ini", "router/cli.py", "consumers/delivery.py",
+                   "audit/api.py", "rules/data/default_rules.yaml",
+                   "migrations/versions/0001_initial_schema.py"):
+        assert needed in context, needed
+    local_state = (".venv", "var", ".git", ".pytest_cache", "__pycache__", "docroute.egg-info")
+    sent = {path for path in context if set(Path(path).parts) & set(local_state)}
+    assert sent == set()
 
 
 def _free_port() -> int:
