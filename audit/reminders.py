@@ -9,7 +9,6 @@ sending and before marking resends under the same idempotency key, which the age
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from router.database import SessionFactory, transaction
 from router.history import append_event
 from router.models import Delivery, DeliveryState, Document
 from router.models.clock import utcnow
+from router.periodic import every
 from router.receipts import ReceiptStatus
 
 log = structlog.get_logger(__name__)
@@ -177,12 +177,9 @@ async def run_once(
 
 
 async def remind_forever(
-    sessions: SessionFactory, sender: NoticeSender, every: float, supervisor: str | None
+    sessions: SessionFactory, sender: NoticeSender, every_seconds: float, supervisor: str | None
 ) -> None:
-    """Run a pass every `every` seconds until cancelled; a failed pass is logged and retried."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await run_once(sessions, sender, utcnow(), supervisor)
-        except Exception:  # the loop must outlive a database hiccup; the next pass retries
-            log.exception("reminder_pass_failed")
+    """Run a pass every `every_seconds` seconds until cancelled; a failed pass is logged and
+    retried."""
+    await every(every_seconds, lambda: run_once(sessions, sender, utcnow(), supervisor),
+                "reminder_pass_failed")

@@ -19,7 +19,7 @@ class EmailChannel:
 
     def __init__(
         self, host: str, port: int, sender: str, public_url: str, secret: str,
-        *, attempts: int = 5, backoff_seconds: float = 0.5,
+        *, attempts: int = 3, backoff_seconds: float = 0.5,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.public_url = public_url.rstrip("/")

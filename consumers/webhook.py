@@ -43,7 +43,7 @@ class WebhookChannel:
     """
 
     def __init__(
-        self, secret: str, *, attempts: int = 5, backoff_seconds: float = 0.5,
+        self, secret: str, *, attempts: int = 3, backoff_seconds: float = 0.5,
         timeout: float = 10.0, concurrency: int = 16,
     ) -> None:
         self.secret = secret

@@ -11,7 +11,6 @@ outbox message, so a crash leaves either both done or neither.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,7 @@ from router.history import event_row
 from router.models import Delivery, DeliveryState
 from router.models.clock import utcnow
 from router.outbox import add_delivery_messages
+from router.periodic import every
 
 log = structlog.get_logger(__name__)
 
@@ -78,12 +78,11 @@ async def requeue_due(sessions: SessionFactory, *, limit: int = 500) -> int:
 async def requeue_forever(
     sessions: SessionFactory, every_seconds: float, on_commit: Callable[[], None]
 ) -> None:
-    """Requeue due deliveries every `every_seconds`, until cancelled; errors are logged and
-    the next pass tries again (the deliveries stay due in the database)."""
-    while True:
-        try:
-            if await requeue_due(sessions):
-                on_commit()
-        except Exception:
-            log.exception("retry_requeue_failed")
-        await asyncio.sleep(every_seconds)
+    """Requeue due deliveries every `every_seconds`, until cancelled (a failed pass leaves
+    them due in the database, and the next pass takes them)."""
+
+    async def step() -> None:
+        if await requeue_due(sessions):
+            on_commit()
+
+    await every(every_seconds, step, "retry_requeue_failed")

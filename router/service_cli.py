@@ -82,9 +82,7 @@ async def _serve(settings: Settings, host: str, port: int, workers: bool) -> Non
         create_app(service), host=host, port=port, log_config=None, lifespan="off", access_log=False
     )
     server = _server(config)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
+    _on_stop_signals(lambda: setattr(server, "should_exit", True))
     try:
         await server.serve()
     finally:
@@ -109,6 +107,14 @@ def _server(config: uvicorn.Config) -> uvicorn.Server:
     return Server(config)
 
 
+def _on_stop_signals(stop: Callable[[], None]) -> None:
+    """Call `stop` on SIGINT (Ctrl-C) or SIGTERM (`docker compose stop`), so that the
+    process stops its service before it exits."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+
+
 @worker_app.command("router")
 def worker_router() -> None:
     """Consume documents: expand recipients and plan deliveries (runs a relay too)."""
@@ -128,9 +134,7 @@ async def _work(*, router: bool) -> None:
     configure_logging(settings)
     service = Service(settings)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    _on_stop_signals(stop.set)
     # Only the router's process relays (and the API's, under `serve`): a delivery worker's
     # only outbox rows are the dead letters of failed deliveries, which those relays publish.
     await service.start(relay=router, router=router, delivery=not router)
@@ -222,6 +226,7 @@ def deliveries_dead_letters() -> None:
 
 @deliveries_app.command("retry")
 def deliveries_retry(delivery_id: str) -> None:
-    """Send a failed delivery again (it goes back to pending and through the outbox)."""
+    """Send a failed delivery, or one waiting for a later round, again now (it goes back to
+    pending, with a fresh retry schedule, and through the outbox)."""
     row = _run(lambda session: retry_delivery(session, delivery_id, actor="cli"))
     typer.echo(f"{row.id}: queued again for {row.agency_id}")
