@@ -44,6 +44,19 @@ async def history_of(session: AsyncSession, delivery_ids: list[str]) -> dict[str
     return grouped
 
 
+async def document_deliveries(
+    session: AsyncSession, document_id: str
+) -> tuple[list[Delivery], dict[str, list[Any]]]:
+    """The document's deliveries, by agency id, and the history of each."""
+    query = (
+        select(Delivery)
+        .where(Delivery.document_id == document_id)
+        .order_by(col(Delivery.agency_id))
+    )
+    deliveries = list((await session.exec(query)).all())
+    return deliveries, await history_of(session, [d.id for d in deliveries])
+
+
 def delivery_view(delivery: Delivery, history: list[Any] | None = None) -> dict[str, Any]:
     """A delivery as JSON: state, receipt with its label, why the agency receives it."""
     view: dict[str, Any] = {

@@ -12,15 +12,14 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router.database import transaction
-from router.deliveries import delivery_view, history_of, retry_delivery
+from router.deliveries import delivery_view, document_deliveries, retry_delivery
 from router.errors import ClerkError
 from router.logs import configure_logging
 from router.migrate import migrated_sessions
-from router.models import ChannelKind, Delivery, Role
+from router.models import ChannelKind, Role
 from router.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -194,9 +193,7 @@ def deliveries_list(document: Annotated[str, typer.Option(help="Document id.")])
     """Print the document's deliveries with their state, receipt and history, as JSON."""
 
     async def action(session: AsyncSession) -> list[dict[str, Any]]:
-        query = select(Delivery).where(Delivery.document_id == document)
-        rows = list((await session.exec(query.order_by(col(Delivery.agency_id)))).all())
-        history = await history_of(session, [d.id for d in rows])
+        rows, history = await document_deliveries(session, document)
         return [delivery_view(d, history[d.id]) for d in rows]
 
     typer.echo(json.dumps(_run(action), ensure_ascii=False, indent=2))

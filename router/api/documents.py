@@ -7,12 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlmodel import col, select
 from starlette.datastructures import UploadFile
 
 from router import recipients
 from router.api.deps import CallerDep, ServiceDep, SessionDep, require
-from router.deliveries import delivery_view, history_of
+from router.deliveries import delivery_view, document_deliveries
 from router.errors import ClerkError
 from router.intake import decode_text, extract_text
 from router.models import Delivery, Document, Role
@@ -135,9 +134,7 @@ async def get_document(document_id: str, caller: CallerDep, session: SessionDep)
         and (caller.agency_id is None or caller.agency_id != document.sender)
     ):
         raise ClerkError(403, "not_your_document", "This document was sent by another office.")
-    query = select(Delivery).where(Delivery.document_id == document.id)
-    deliveries = list((await session.exec(query.order_by(col(Delivery.agency_id)))).all())
-    history = await history_of(session, [d.id for d in deliveries])
+    deliveries, history = await document_deliveries(session, document.id)
     return _document_view(document, deliveries, history)
 
 
