@@ -39,12 +39,6 @@ class ChainBreak:
         return f"event {self.event_id} (#{self.seq}): {self.kind}: {self.detail}"
 
 
-def link(seq: int, content: Mapping[str, Any], previous: str | None) -> tuple[str, str]:
-    """(prev_hash, hash) for a new event appended after an event whose hash is `previous`."""
-    prev_hash = previous or GENESIS
-    return prev_hash, digest(seq, content, prev_hash)
-
-
 def verify(
     events: Sequence[ChainedEvent], anchor: tuple[int, str] | None = None
 ) -> list[ChainBreak]:

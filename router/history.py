@@ -55,6 +55,13 @@ def digest(seq: int, content: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(f"{seq}\n{prev_hash}\n{body}".encode()).hexdigest()
 
 
+def link(seq: int, content: Mapping[str, Any], previous: str | None) -> tuple[str, str]:
+    """(prev_hash, hash) of an event at position `seq` appended after an event whose hash is
+    `previous` (None for the first)."""
+    prev_hash = previous or GENESIS
+    return prev_hash, digest(seq, content, prev_hash)
+
+
 def event_row(
     delivery_id: str,
     count: int,
@@ -69,8 +76,9 @@ def event_row(
     A plain dict, so that bulk inserts skip building ORM objects (most of the cost of
     writing thousands of rows); `append_event` builds the one object it needs from it.
     """
-    at, seq, prev_hash = utcnow(), count + 1, last_hash or GENESIS
+    at, seq = utcnow(), count + 1
     content = _content(delivery_id, kind, str(value), note, actor, at)
+    prev_hash, hash_ = link(seq, content, last_hash)
     return {
         "delivery_id": delivery_id,
         "kind": kind,
@@ -80,7 +88,7 @@ def event_row(
         "at": at,
         "seq": seq,
         "prev_hash": prev_hash,
-        "hash": digest(seq, content, prev_hash),
+        "hash": hash_,
     }
 
 

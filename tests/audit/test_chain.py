@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from audit.chain import ChainedEvent, link, verify
+from audit.chain import ChainedEvent, verify
+from router.history import link
 
 
 def chain(*statuses: str) -> list[ChainedEvent]:
