@@ -13,6 +13,7 @@ import contextlib
 import inspect
 import json
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,13 @@ PG_ADMIN = os.environ.get("DOCROUTE_TEST_PG", "postgresql://postgres@127.0.0.1:5
 AMQP_URL = os.environ.get("DOCROUTE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 SECRET = "test-signing-secret"
 RUN = uuid.uuid4().hex[:8]
+
+
+def free_port() -> int:
+    """A local TCP port that nothing listens on (for a server to start on, or to be refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def seed(prefix: str) -> str:

@@ -14,7 +14,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -29,6 +28,7 @@ from docker.utils.build import exclude_paths
 
 from router.broker.rabbit import RabbitBroker
 from router.settings import Settings
+from tests.conftest import free_port
 from tests.router.test_pipeline_end_to_end import SENDER, expected_agencies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,12 +101,6 @@ def test_the_build_context_holds_the_project_and_none_of_the_local_state() -> No
     assert sent == set()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _on_this_machine(service: dict[str, Any], real: Settings, port: int) -> dict[str, str]:
     """The service's environment, pointed at this machine's servers and the test's queues."""
     environment = _environment(service)
@@ -155,7 +149,7 @@ async def _stop(processes: list[subprocess.Popen[bytes]]) -> list[int | None]:
 @pytest.fixture
 async def rehearsal(real: Settings, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     """The compose file's docroute services, started as written on this machine."""
-    port = _free_port()
+    port = free_port()
     services = _docroute_services()
     processes = [
         subprocess.Popen(_command(s, port), env=_on_this_machine(s, real, port), cwd=ROOT,

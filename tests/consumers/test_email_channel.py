@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email.message import Message
 from typing import Any
@@ -16,6 +15,7 @@ from consumers.email import EmailChannel
 from router.channels import set_channel
 from router.database import transaction
 from router.models import ChannelKind, Delivery, Document, Role
+from tests.conftest import free_port
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"
 DOCUMENT = Document(id="doc-1", text="Nơi nhận:\n- Sở Nội vụ;", sender=BOARD, number="1/TB")
@@ -49,9 +49,7 @@ class Mailbox:
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
     """A running SMTP server on a free port, and what it received."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     handler = Mailbox()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
@@ -113,9 +111,7 @@ async def test_a_refused_address_is_final_on_5xx_and_worth_a_later_round_on_4xx(
 
 async def test_an_unreachable_mail_server_is_worth_a_later_round() -> None:
     """No server listening: the round's attempts fail and the outcome says to retry later."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     channel = EmailChannel("127.0.0.1", port, "docroute@test", "http://docroute", "secret",
                            attempts=2, backoff_seconds=0.01)
     outcome = await channel.send(DELIVERY, DOCUMENT, "vanthu@snv.example")

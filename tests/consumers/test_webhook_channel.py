@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from router.models import Delivery, Document
 from router.service import Service
 from router.settings import Settings
 from router.signing import verify
+from tests.conftest import free_port
 
 SECRET = "s3cret"
 DOCUMENT = Document(id="doc-1", text="Nơi nhận:\n- Sở Nội vụ;", number="1/TB-UBND",
@@ -103,14 +103,6 @@ async def make_channel() -> AsyncIterator[Callable[..., WebhookChannel]]:
     yield make
     for channel in made:
         await channel.close()
-
-
-def _unused_port() -> int:
-    """A local port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 async def test_post_is_signed_and_keyed_by_the_delivery_id(
@@ -224,7 +216,7 @@ async def test_a_refused_connection_fails_after_the_attempts(
 ) -> None:
     """Nothing listens at the URL: the delivery fails once the attempts run out, with a note
     saying the host could not be reached."""
-    url = f"http://127.0.0.1:{_unused_port()}/hook"
+    url = f"http://127.0.0.1:{free_port()}/hook"
     outcome = await make_channel(attempts=3).send(DELIVERY, DOCUMENT, url)
     assert not outcome.delivered
     assert outcome.note.startswith("webhook failed 3 attempts: ClientConnectorError: ")
