@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 
-import rules
 from router.channels import set_channel
 from router.database import transaction
 from router.faults import (
@@ -33,17 +32,10 @@ from router.faults import (
 from router.models import ChannelKind, Delivery, DeliveryState, Role
 from router.service import Service
 from router.settings import Settings
+from tests.router.test_pipeline_end_to_end import SENDER, expected_agencies
 
-SENDER = "kh.ubnd-tinh"
 DOCROUTE = str(Path(sys.executable).with_name("docroute"))
 DOCUMENTS = 3
-
-
-def _expected(text: str) -> set[str]:
-    document = rules.read_document(text)
-    expansion = rules.expand(document, rules.default_directory(), rules.default_ruleset(),
-                             sender=SENDER)
-    return {recipient.id for recipient in expansion.recipients}
 
 
 @dataclass
@@ -122,7 +114,7 @@ async def harness(
     seed_text: Any,
 ) -> AsyncIterator[Harness]:
     """The fault-test pipeline; its worker processes are SIGKILLed at the end."""
-    agencies = _expected(seed_text("004"))
+    agencies = expected_agencies(seed_text("004"))
     async with run_service(real, relay=True, router=False, delivery=False) as service:
         async with transaction(service.sessions) as session:
             for agency in agencies:
