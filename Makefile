@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(VENV)/bin/docroute serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check rules router consumers audit tests bench
+	$(VENV)/bin/ruff check rules foundation router consumers audit docroute tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP) lint
 	$(VENV)/bin/pytest

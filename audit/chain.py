@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from router.history import GENESIS, digest
+from foundation.history import GENESIS, digest
 
 
 @dataclass(frozen=True)

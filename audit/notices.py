@@ -15,9 +15,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from consumers.webhook import TRANSIENT, WebhookChannel, describe
-from router.models import AgencyChannel, ChannelKind, Delivery, Document
-from router.settings import Settings
-from router.signing import signed_json
+from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
+from foundation.settings import Settings
+from foundation.signing import signed_json
 
 
 @dataclass(frozen=True)

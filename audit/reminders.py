@@ -17,15 +17,15 @@ from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from audit.models import Reminder
 from audit.notices import Notice, NoticeError, NoticeSender
-from router.channels import channels_of
-from router.database import SessionFactory, transaction
-from router.history import append_event
-from router.models import Delivery, DeliveryState, Document
-from router.models.clock import utcnow
-from router.periodic import every
-from router.receipts import ReceiptStatus
+from foundation.channels import channels_of
+from foundation.database import SessionFactory, transaction
+from foundation.history import append_event
+from foundation.models import Delivery, DeliveryState, Document
+from foundation.models.audit import Reminder
+from foundation.models.clock import utcnow
+from foundation.periodic import every
+from foundation.receipts import ReceiptStatus
 
 log = structlog.get_logger(__name__)
 ACTOR = "audit"

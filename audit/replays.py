@@ -20,9 +20,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import rules
-from audit.models import ReplayRun
-from router.database import SessionFactory, transaction
-from router.models import Delivery, Document
+from foundation.database import SessionFactory, transaction
+from foundation.models import Delivery, Document
+from foundation.models.audit import ReplayRun
 from router.routing import plan_deliveries
 from rules.explain import explain
 

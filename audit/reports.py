@@ -20,8 +20,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.models import Delivery, DeliveryState, Document
-from router.receipts import ReceiptStatus
+from foundation.models import Delivery, DeliveryState, Document
+from foundation.receipts import ReceiptStatus
 from rules.directory import KINDS, Directory
 
 

@@ -8,8 +8,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit.chain import ChainBreak, ChainedEvent, verify
-from router.history import event_content
-from router.models import Delivery, DeliveryEvent
+from foundation.history import event_content
+from foundation.models import Delivery, DeliveryEvent
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from sqlalchemy import text
 
 from audit import reports
 from audit.reports import Finding, MissedQuery
-from router.database import create_engine, session_factory
-from router.migrate import migrate
+from foundation.database import create_engine, session_factory
+from foundation.migrate import migrate
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)

@@ -41,14 +41,14 @@ import httpx
 from sqlmodel import col, select
 
 import rules
-from router.channels import set_channel
-from router.database import transaction
-from router.logs import configure_logging
-from router.models import ChannelKind, Delivery, Role
-from router.service import Service
-from router.service_cli import freeze_startup_objects
-from router.settings import Settings
-from router.tokens import issue_token
+from docroute.service import Service
+from docroute.service_cli import freeze_startup_objects
+from foundation.channels import set_channel
+from foundation.database import transaction
+from foundation.logs import configure_logging
+from foundation.models import ChannelKind, Delivery, Role
+from foundation.settings import Settings
+from foundation.tokens import issue_token
 
 PG_ADMIN = os.environ.get("DOCROUTE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("DOCROUTE_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -266,7 +266,7 @@ async def _sender_token(service: Service, agencies: set[str], sink: Sink) -> dic
 async def _stream(service: Service, sink: Sink, text: str, agencies: set[str],
                   documents: int, delivery_workers: int) -> Stream:
     """Start the workers, warm up with one document, then time `documents` more."""
-    from router.api.app import create_app  # after main() has fixed the import path
+    from docroute.api.app import create_app  # after main() has fixed the import path
 
     headers = await _sender_token(service, agencies, sink)
     workers = _workers(service.settings, delivery_workers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from router.models import Delivery, Document
+from foundation.models import Delivery, Document
 
 
 @dataclass(frozen=True)

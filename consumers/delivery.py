@@ -1,6 +1,6 @@
 """The delivery consumer: sends each planned delivery through its agency's channel.
 
-A message names up to 50 deliveries of one document (see `router.outbox`). A batch of
+A message names up to 50 deliveries of one document (see `foundation.outbox`). A batch of
 messages is handled in three steps: read the deliveries, send them concurrently (the side
 effect, carrying the delivery id as idempotency key), then commit every outcome with its
 history row, processed message id and, for a failed delivery, its dead letter, in one
@@ -9,7 +9,7 @@ crash after it means a redelivery that finds the deliveries settled and is only 
 
 A round of attempts that ends in a transient fault is not final while the retry schedule
 lasts: the delivery stays pending and waits in the database for its next round
-(`router.retries`), and its message is acked with the others.
+(`consumers.retries`), and its message is acked with the others.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consumers.channel import Channel, Outcome
+from consumers.retries import schedule_round
 from consumers.settlement import Settlement, settle
-from router.broker import Envelope
-from router.channels import channels_of
-from router.database import SessionFactory, among, insert_rows, transaction
-from router.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
-from router.history import event_row
-from router.models import Delivery, DeliveryEvent, DeliveryState, Document
-from router.models.clock import utcnow
-from router.outbox import claim_messages, park_delivery
-from router.retries import schedule_round
+from foundation.broker import Envelope
+from foundation.channels import channels_of
+from foundation.database import SessionFactory, among, insert_rows, transaction
+from foundation.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
+from foundation.history import event_row
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.models.clock import utcnow
+from foundation.outbox import claim_messages, park_delivery
 
 log = structlog.get_logger(__name__)
 CONSUMER = "delivery"
@@ -74,7 +74,7 @@ class DeliveryWorker:
     ) -> None:
         self.sessions = sessions
         self.channels = channels
-        # Waits before the later rounds of attempts (router.retries); empty: none.
+        # Waits before the later rounds of attempts (consumers.retries); empty: none.
         self.retry_schedule = tuple(retry_schedule)
 
     async def handle(self, batch: list[Envelope]) -> None:
@@ -189,7 +189,7 @@ class DeliveryWorker:
 
 
 def _sendable(delivery: Delivery) -> bool:
-    """Pending and not waiting for a later round (router.retries requeues those when due)."""
+    """Pending and not waiting for a later round (consumers.retries requeues those when due)."""
     return delivery.state == DeliveryState.PENDING and delivery.retry_at is None
 
 

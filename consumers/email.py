@@ -9,8 +9,8 @@ from email.message import EmailMessage
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.channel import Outcome
-from router.models import Delivery, Document
-from router.signing import confirm_signature
+from foundation.models import Delivery, Document
+from foundation.signing import confirm_signature
 
 
 class EmailChannel:

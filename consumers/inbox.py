@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from consumers.channel import Outcome
-from router.models import Delivery, Document
+from foundation.models import Delivery, Document
 
 
 class InboxChannel:

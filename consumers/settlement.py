@@ -17,8 +17,8 @@ import orjson
 from sqlalchemy import DateTime, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router.database import on_postgres
-from router.models import DeliveryState
+from foundation.database import on_postgres
+from foundation.models import DeliveryState
 
 _COLUMNS = "id, state, channel, failure, prev, seq, hash"
 # The settlements as a table `v`: PostgreSQL reads the JSON array as records, SQLite walks it.

@@ -14,8 +14,8 @@ import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.channel import Outcome, document_payload
-from router.models import Delivery, Document
-from router.signing import signed_json
+from foundation.models import Delivery, Document
+from foundation.signing import signed_json
 
 
 class TransientError(Exception):

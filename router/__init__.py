@@ -1,1 +1,2 @@
-"""docroute's intake and routing service: the HTTP API, the outbox relay and the router consumer."""
+"""The router consumer: reads a document's recipients with the rules engine and plans one
+delivery per agency (its expansion into planned deliveries)."""

@@ -16,15 +16,15 @@ from typing import Any
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from audit.settings import get_audit_settings
+from foundation.audit_settings import get_audit_settings
+from foundation.broker import Envelope
+from foundation.database import SessionFactory, insert_rows, transaction
+from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
+from foundation.history import event_row
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.models.clock import utcnow
+from foundation.outbox import add_delivery_messages, claim_message
 from router import recipients
-from router.broker import Envelope
-from router.database import SessionFactory, insert_rows, transaction
-from router.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
-from router.history import event_row
-from router.models import Delivery, DeliveryEvent, DeliveryState, Document
-from router.models.clock import utcnow
-from router.outbox import add_delivery_messages, claim_message
 
 log = structlog.get_logger(__name__)
 CONSUMER = "router"

@@ -28,15 +28,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import select
 
-from router.api.app import create_app
-from router.broker.rabbit import RabbitBroker
-from router.database import SessionFactory, create_engine, transaction
-from router.migrate import migrate, migrated_sessions
-from router.models import Delivery, DeliveryState, Document, Role
-from router.service import Service
-from router.settings import Settings
-from router.signing import verify
-from router.tokens import issue_token
+from docroute.api.app import create_app
+from docroute.service import Service
+from foundation.broker.rabbit import RabbitBroker
+from foundation.database import SessionFactory, create_engine, transaction
+from foundation.migrate import migrate, migrated_sessions
+from foundation.models import Delivery, DeliveryState, Document, Role
+from foundation.settings import Settings
+from foundation.signing import verify
+from foundation.tokens import issue_token
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 PG_ADMIN = os.environ.get("DOCROUTE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

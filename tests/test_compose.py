@@ -26,10 +26,10 @@ import pytest
 import yaml
 from docker.utils.build import exclude_paths
 
-from router.broker.rabbit import RabbitBroker
-from router.settings import Settings
+from foundation.broker.rabbit import RabbitBroker
+from foundation.settings import Settings
 from tests.conftest import free_port
-from tests.router.test_pipeline_end_to_end import SENDER, expected_agencies
+from tests.docroute.test_pipeline_end_to_end import SENDER, expected_agencies
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -92,9 +92,10 @@ def test_the_build_context_holds_the_project_and_none_of_the_local_state() -> No
     ]
     (ROOT / "var").mkdir(exist_ok=True)  # `make run`'s SQLite file lives there
     context = set(exclude_paths(str(ROOT), patterns))
-    for needed in ("pyproject.toml", "alembic.ini", "router/cli.py", "consumers/delivery.py",
-                   "audit/api.py", "rules/data/default_rules.yaml",
-                   "migrations/versions/0001_initial_schema.py"):
+    for needed in ("pyproject.toml", "foundation/alembic.ini", "docroute/cli.py",
+                   "consumers/delivery.py", "docroute/api/audit.py",
+                   "rules/data/default_rules.yaml",
+                   "foundation/migrations/versions/0001_initial_schema.py"):
         assert needed in context, needed
     local_state = (".venv", "var", ".git", ".pytest_cache", "__pycache__", "docroute.egg-info")
     sent = {path for path in context if set(Path(path).parts) & set(local_state)}

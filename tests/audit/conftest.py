@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from router.database import SessionFactory, transaction
-from router.history import append_event
-from router.models import Delivery, DeliveryState, Document
+from foundation.database import SessionFactory, transaction
+from foundation.history import append_event
+from foundation.models import Delivery, DeliveryState, Document
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 

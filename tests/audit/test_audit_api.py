@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from router.models import DeliveryState, Role
-from router.service import Service
+from docroute.service import Service
+from foundation.models import DeliveryState, Role
 from tests.audit.conftest import add_delivery, add_document
 
 

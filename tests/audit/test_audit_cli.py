@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from router.cli import app
-from router.database import create_engine, session_factory, transaction
-from router.migrate import migrate
-from router.models import DeliveryState
-from router.settings import get_settings
+from docroute.cli import app
+from foundation.database import create_engine, session_factory, transaction
+from foundation.migrate import migrate
+from foundation.models import DeliveryState
+from foundation.settings import get_settings
 from rules.defaults import DEFAULT_RULES
 from tests.audit.conftest import add_delivery, add_document
 

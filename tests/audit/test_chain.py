@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from audit.chain import ChainedEvent, verify
-from router.history import link
+from foundation.history import link
 
 
 def chain(*statuses: str) -> list[ChainedEvent]:

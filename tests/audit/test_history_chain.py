@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from audit.verify import verify_histories
-from router.database import SessionFactory, transaction
-from router.history import append_event
-from router.models import Delivery
+from foundation.database import SessionFactory, transaction
+from foundation.history import append_event
+from foundation.models import Delivery
 from tests.audit.conftest import add_delivery, add_document
 
 

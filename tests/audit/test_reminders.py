@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from audit.models import Reminder
 from audit.notices import NoticeSender
 from audit.reminders import run_once
 from consumers.webhook import WebhookChannel
-from router.channels import set_channel
-from router.database import SessionFactory, create_engine, session_factory, transaction
-from router.models import ChannelKind, DeliveryEvent
-from router.settings import Settings
+from foundation.channels import set_channel
+from foundation.database import SessionFactory, create_engine, session_factory, transaction
+from foundation.models import ChannelKind, DeliveryEvent
+from foundation.models.audit import Reminder
+from foundation.settings import Settings
 from tests.audit.conftest import NOW, add_delivery, add_document
 from tests.conftest import SECRET
 

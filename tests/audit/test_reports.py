@@ -11,8 +11,8 @@ from sqlmodel import col
 
 from audit import reports
 from audit.reports import Finding, MissedQuery
-from router.database import SessionFactory, transaction
-from router.models import Delivery, DeliveryState
+from foundation.database import SessionFactory, transaction
+from foundation.models import Delivery, DeliveryState
 from tests.audit.conftest import NOW, add_delivery, add_document
 
 HOUR = dt.timedelta(hours=1)

@@ -11,9 +11,9 @@ import httpx
 import yaml
 from sqlmodel import col, select
 
-from router.models import Delivery, Role
-from router.service import Service
-from router.settings import Settings
+from docroute.service import Service
+from foundation.models import Delivery, Role
+from foundation.settings import Settings
 from rules.defaults import DEFAULT_RULES
 
 QLDA = "kh.ban-qlda-phat-trien-tinh"

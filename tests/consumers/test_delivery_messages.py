@@ -16,11 +16,11 @@ from sqlmodel import col, select
 
 from consumers.channel import Outcome
 from consumers.delivery import DeliveryWorker, delivery_ids
-from router.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
-from router.database import SessionFactory, transaction
-from router.history import digest, event_content
-from router.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
-from router.outbox import add_delivery_messages
+from foundation.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
+from foundation.database import SessionFactory, transaction
+from foundation.history import digest, event_content
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
+from foundation.outbox import add_delivery_messages
 from tests.audit.conftest import add_delivery, add_document
 
 

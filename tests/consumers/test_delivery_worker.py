@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 
-from router.broker import DELIVERIES
-from router.channels import set_channel
-from router.database import transaction
-from router.models import ChannelKind, DeliveryState, Role
-from router.service import Service
-from router.settings import Settings
+from docroute.service import Service
+from foundation.broker import DELIVERIES
+from foundation.channels import set_channel
+from foundation.database import transaction
+from foundation.models import ChannelKind, DeliveryState, Role
+from foundation.settings import Settings
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"
 AGENCY = "kh.so-noi-vu"  # the one recipient of seed 000

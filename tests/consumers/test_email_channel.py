@@ -12,9 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from consumers.email import EmailChannel
-from router.channels import set_channel
-from router.database import transaction
-from router.models import ChannelKind, Delivery, Document, Role
+from foundation.channels import set_channel
+from foundation.database import transaction
+from foundation.models import ChannelKind, Delivery, Document, Role
 from tests.conftest import free_port
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from consumers.settlement import Settlement, settle
-from router.database import SessionFactory, transaction
-from router.models import Delivery, DeliveryState
+from foundation.database import SessionFactory, transaction
+from foundation.models import Delivery, DeliveryState
 from tests.audit.conftest import add_delivery, add_document
 
 AT = dt.datetime(2026, 11, 22, 8, 30, tzinfo=dt.UTC)

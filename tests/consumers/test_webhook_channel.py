@@ -13,10 +13,10 @@ import pytest
 from aiohttp import web
 
 from consumers.webhook import WebhookChannel
-from router.models import Delivery, Document
-from router.service import Service
-from router.settings import Settings
-from router.signing import verify
+from docroute.service import Service
+from foundation.models import Delivery, Document
+from foundation.settings import Settings
+from foundation.signing import verify
 from tests.conftest import free_port
 
 SECRET = "s3cret"

@@ -1,0 +1,28 @@
+"""Builds the FastAPI application around a running Service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from docroute.api import deliveries, documents, health
+from docroute.api.audit import api as audit_api
+from docroute.api.errors import install_error_handlers
+from docroute.api.limits import BodyLimit
+from docroute.service import Service
+
+
+def create_app(service: Service) -> FastAPI:
+    """The API of the service; start the service before serving requests."""
+    app = FastAPI(
+        title="docroute",
+        summary="Routes official documents to the agencies their Nơi nhận block names.",
+        version="0.1.0",
+    )
+    app.state.service = service
+    app.include_router(health.api)
+    app.include_router(documents.api)
+    app.include_router(deliveries.api)
+    app.include_router(audit_api)  # /v1/audit/…: reports, replays, history verification
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=service.settings.max_upload_bytes)
+    return app

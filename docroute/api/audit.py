@@ -1,0 +1,220 @@
+"""The auditor's API: missed deliveries (JSON or CSV), scorecards, one document's audit,
+why / why-not for an agency, replays of a rule change, and the history check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+import rules
+from audit import reports
+from audit.replays import replay
+from audit.verify import verify_histories
+from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from foundation.deliveries import delivery_view
+from foundation.errors import ClerkError
+from foundation.models import Delivery, Document, Role
+from foundation.models.clock import utcnow
+from foundation.tokens import Caller
+from rules.explain import explain
+from rules.ruleset import RuleSetError, ruleset_from_text
+
+api = APIRouter(tags=["audit"])
+AUDITORS = (Role.AUDITOR,)
+States = Annotated[str | None, Query(description="comma-separated: " + ", ".join(reports.Finding))]
+
+
+def _findings(value: str | None) -> frozenset[reports.Finding]:
+    try:
+        return reports.parse_findings(value)
+    except ValueError as error:
+        raise ClerkError(422, "bad_state", str(error)) from None
+
+
+def _kind_ids(kind: str | None, directory: rules.Directory) -> frozenset[str] | None:
+    try:
+        return reports.agencies_of_kind(directory, kind)
+    except ValueError as error:
+        raise ClerkError(422, "bad_kind", str(error)) from None
+
+
+def _csv_or_json(
+    rows: list[reports.MissedRow] | list[reports.Score], as_csv: bool, name: str
+) -> Response | list[dict[str, Any]]:
+    if as_csv:
+        headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        return PlainTextResponse(
+            reports.to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers
+        )
+    return [asdict(r) for r in rows]
+
+
+@api.get("/v1/audit/missed", response_model=None)
+async def missed(
+    caller: CallerDep,
+    session: SessionDep,
+    service: ServiceDep,
+    agency: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    sender: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    state: States = None,
+    format: str = "json",
+    limit: int = Query(1000, ge=1, le=100_000),
+    offset: int = Query(0, ge=0),
+) -> Response | list[dict[str, Any]]:
+    """Deliveries not delivered, delivered but unconfirmed past their deadline, rejected, or
+    confirmed late. `format=csv` gives a spreadsheet."""
+    require(caller, *AUDITORS)
+    query = reports.MissedQuery(
+        now=utcnow(),
+        findings=_findings(state),
+        agency=agency,
+        agency_ids=_kind_ids(kind, service.routing.directory),
+        category=category,
+        sender=sender,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return _csv_or_json(await reports.missed(session, query), format == "csv", "missed")
+
+
+@api.get("/v1/audit/scorecard", response_model=None)
+async def scorecard(
+    caller: CallerDep,
+    session: SessionDep,
+    service: ServiceDep,
+    kind: str | None = None,
+    format: str = "json",
+) -> Response | list[dict[str, Any]]:
+    """Per agency: received, confirmed on time, confirmed late, rejected, missing."""
+    require(caller, *AUDITORS)
+    rows = await reports.scorecard(session, utcnow(), _kind_ids(kind, service.routing.directory))
+    return _csv_or_json(rows, format == "csv", "scorecard")
+
+
+async def _document(session: SessionDep, document_id: str) -> Document:
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise ClerkError(404, "document_not_found", f"No document with id {document_id}.")
+    return document
+
+
+@api.get("/v1/audit/documents/{document_id}")
+async def document_audit(
+    caller: CallerDep, session: SessionDep, document_id: str
+) -> dict[str, Any]:
+    """Who the rules expected, who was dispatched to, who confirmed."""
+    require(caller, *AUDITORS)
+    return (await reports.document_audit(session, await _document(session, document_id))).to_json()
+
+
+async def _explanation(
+    session: SessionDep, service: ServiceDep, caller: Caller, document_id: str, agency: str
+) -> dict[str, Any]:
+    document = await _document(session, document_id)
+    if caller.role == Role.SENDER and document.sender != caller.agency_id:
+        raise ClerkError(403, "forbidden", "A sending office can ask only about its own documents.")
+    directory, ruleset = service.routing.directory, service.routing.ruleset
+    stored_as_of = (document.expansion or {}).get("as_of")
+    as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
+    sender = document.sender if directory.get(document.sender or "") else None
+    expansion = rules.expand(rules.read_document(document.text), directory, ruleset, as_of, sender)
+    answer = explain(expansion, agency, directory, ruleset).to_json()
+    delivery = (
+        await session.exec(
+            select(Delivery).where(
+                col(Delivery.document_id) == document_id, col(Delivery.agency_id) == agency
+            )
+        )
+    ).first()
+    answer["delivery"] = delivery_view(delivery) if delivery is not None else None
+    answer["document_rules_version"] = document.rules_version
+    answer["current_rules_version"] = ruleset.version
+    return answer
+
+
+@api.get("/v1/documents/{document_id}/recipients/{agency}/why")
+async def why(
+    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str
+) -> dict[str, Any]:
+    """The lines, rules, rule-set version and directory entry that made `agency` a recipient."""
+    require(caller, *AUDITORS, Role.SENDER)
+    answer = await _explanation(session, service, caller, document_id, agency)
+    if not answer["received"] and answer["delivery"] is None:
+        raise ClerkError(
+            404,
+            "not_a_recipient",
+            f"{agency} is not a recipient of this document; ask .../why-not.",
+        )
+    return answer
+
+
+@api.get("/v1/documents/{document_id}/recipients/{agency}/why-not")
+async def why_not(
+    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str
+) -> dict[str, Any]:
+    """For an agency that is not a recipient: its categories, the lines that came close, and
+    what kept it out (a policy flag, its validity dates, the scope)."""
+    require(caller, *AUDITORS, Role.SENDER)
+    return await _explanation(session, service, caller, document_id, agency)
+
+
+class ReplayRequest(BaseModel):
+    """A rule set (its YAML text) to replay over documents dated `since` or later."""
+
+    rules_yaml: str = Field(description="the new rule set, as the YAML file's text")
+    since: dt.date
+    backfill: bool = False
+
+
+@api.post("/v1/audit/replays")
+async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -> dict[str, Any]:
+    """Every past document whose recipients would differ; `backfill` (admin) sends catch-ups."""
+    require(caller, *AUDITORS)
+    if body.backfill and caller.role != Role.ADMIN:
+        raise ClerkError(403, "forbidden", "Only an admin token can backfill deliveries.")
+    try:
+        ruleset = ruleset_from_text(body.rules_yaml, "rules_yaml")
+    except RuleSetError as error:
+        raise ClerkError(422, "bad_rules", "; ".join(error.problems)) from error
+    result = await replay(
+        service.sessions,
+        ruleset,
+        rules.default_directory(),
+        body.since,
+        backfill=body.backfill,
+        actor=f"token {caller.token_id} ({caller.role})",
+    )
+    return result.to_json()
+
+
+@api.get("/v1/audit/verify")
+async def verify(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """Check every delivery's hash-chained history; name each edited, inserted or deleted event."""
+    require(caller, *AUDITORS)
+    checked, breaks = await verify_histories(session)
+    return {
+        "deliveries_checked": checked,
+        "intact": not breaks,
+        "breaks": [
+            {
+                "delivery_id": b.delivery_id,
+                "event_id": b.brk.event_id,
+                "seq": b.brk.seq,
+                "kind": b.brk.kind,
+                "detail": b.brk.detail,
+            }
+            for b in breaks
+        ],
+    }

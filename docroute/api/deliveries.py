@@ -1,0 +1,112 @@
+"""An agency's inbox, its deliveries and the receipt statuses it reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from foundation.deliveries import delivery_view, get_delivery, history_of, report_receipt
+from foundation.errors import ClerkError
+from foundation.models import Delivery, DeliveryState, Document, Role
+from foundation.receipts import ReceiptStatus, parse_status
+from foundation.signing import verify
+from foundation.tokens import Caller
+
+api = APIRouter(tags=["deliveries"])
+
+
+class StatusReport(BaseModel):
+    """A QCVN 102 status reported by the receiving agency."""
+
+    code: str = Field(description="01 arrived, 02 rejected, 03 accepted, 04-06 progress")
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Required with 02 (rejected)."
+    )
+
+
+def _own(caller: Caller, delivery: Delivery) -> None:
+    if caller.role == Role.AGENCY and caller.agency_id != delivery.agency_id:
+        raise ClerkError(403, "not_your_delivery", "This delivery is addressed to another agency.")
+
+
+@api.get("/v1/inbox", summary="The calling agency's delivered documents, newest first")
+async def inbox(
+    caller: CallerDep, session: SessionDep, limit: int = Query(100, ge=1, le=1000)
+) -> dict[str, Any]:
+    """Deliveries to the caller's agency with their documents."""
+    require(caller, Role.AGENCY)
+    query = (
+        select(Delivery, Document)
+        .join(Document, col(Document.id) == col(Delivery.document_id))
+        .where(Delivery.agency_id == caller.agency_id, Delivery.state == DeliveryState.DELIVERED)
+        .order_by(col(Delivery.created_at).desc())
+        .limit(limit)
+    )
+    items = []
+    for delivery, document in (await session.exec(query)).all():
+        view = delivery_view(delivery)
+        view["document"] = {
+            "id": document.id,
+            "number": document.number,
+            "date": document.date.isoformat() if document.date else None,
+            "subject": document.subject,
+            "text": document.text,
+        }
+        items.append(view)
+    return {"agency_id": caller.agency_id, "deliveries": items}
+
+
+@api.get("/v1/deliveries/{delivery_id}", summary="One delivery with its history")
+async def read_delivery(delivery_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """The delivery, if the caller may see it."""
+    require(caller, Role.AGENCY, Role.AUDITOR)
+    delivery = await get_delivery(session, delivery_id)
+    _own(caller, delivery)
+    return delivery_view(delivery, (await history_of(session, [delivery.id]))[delivery.id])
+
+
+@api.post("/v1/deliveries/{delivery_id}/status", summary="Report a QCVN 102 status")
+async def post_status(
+    delivery_id: str, report: StatusReport, caller: CallerDep, service: ServiceDep
+) -> dict[str, Any]:
+    """Record the agency's status after checking it follows the current one."""
+    require(caller, Role.AGENCY)
+    status = parse_status(report.code)
+    async with service.sessions() as session, session.begin():
+        delivery = await get_delivery(session, delivery_id, lock=True)
+        _own(caller, delivery)
+        changed = await report_receipt(
+            session, delivery, status, report.reason, actor=caller.agency_id or caller.role.value
+        )
+    return {**delivery_view(delivery), "changed": changed}
+
+
+@api.get("/v1/deliveries/{delivery_id}/confirm", summary="The confirm link of an e-mail")
+async def confirm(delivery_id: str, service: ServiceDep, sig: str = Query(...)) -> dict[str, Any]:
+    """Record 01 (arrived) when the signed link from the e-mail is opened."""
+    secret = service.settings.signing_secret
+    if not verify(secret, f"confirm:{delivery_id}".encode(), sig):
+        raise ClerkError(
+            403, "bad_link", "This confirm link is not valid; use the one in the mail."
+        )
+    async with service.sessions() as session, session.begin():
+        delivery = await get_delivery(session, delivery_id, lock=True)
+        changed = False
+        if delivery.receipt is None:
+            changed = await report_receipt(
+                session,
+                delivery,
+                ReceiptStatus.ARRIVED,
+                None,
+                actor=f"{delivery.agency_id}:email-link",
+            )
+    return {
+        "delivery_id": delivery_id,
+        "receipt": delivery.receipt,
+        "changed": changed,
+        "message": "Đã xác nhận nhận văn bản (receipt confirmed).",
+    }

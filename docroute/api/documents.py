@@ -1,0 +1,169 @@
+"""POST /v1/documents (JSON or upload, with dry run) and GET /v1/documents/{id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from docroute.intake import decode_text, extract_text
+from docroute.submission import Submission, read_checked, submit
+from foundation.deliveries import delivery_view, document_deliveries
+from foundation.errors import ClerkError
+from foundation.models import Delivery, Document, Role
+from foundation.receipts import ReceiptStatus, is_confirmed
+from foundation.tokens import Caller
+from router import recipients
+
+api = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": Submission.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a .txt (UTF-8), .docx or .pdf file",
+                        },
+                        "sender": {"type": "string"},
+                    },
+                    "required": ["file"],
+                }
+            },
+        }
+    }
+}
+
+
+async def _read_submission(request: Request) -> Submission:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ClerkError(422, "no_file", "Attach the document as the form field 'file'.")
+        text = extract_text(upload.filename or "", await upload.read())
+        sender = form.get("sender")
+        return Submission(text=text, sender=sender if isinstance(sender, str) else None)
+    if not content_type.startswith("application/json"):
+        raise ClerkError(
+            415,
+            "unsupported_media_type",
+            "Send JSON ({\"text\": ...}) or a multipart upload with a 'file' field.",
+        )
+    raw = decode_text(await request.body(), "The request body")
+    try:
+        return Submission.model_validate_json(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+        )
+        hint = 'send a JSON object such as {"text": "...", "sender": "kh.ubnd-tinh"}'
+        raise ClerkError(422, "invalid_request", f"{problems} ({hint})") from error
+
+
+def _with_sender(submission: Submission, caller: Caller) -> Submission:
+    # A sending office submits in its own name; only admins may name another sender.
+    if caller.role == Role.SENDER and caller.agency_id:
+        if submission.sender and submission.sender != caller.agency_id:
+            raise ClerkError(
+                403,
+                "wrong_sender",
+                f"This token belongs to {caller.agency_id}; it cannot send as {submission.sender}.",
+            )
+        return submission.model_copy(update={"sender": caller.agency_id})
+    return submission
+
+
+@api.post(
+    "",
+    status_code=202,
+    openapi_extra=_BODY_DOC,
+    summary="Submit a document (202 + id), or preview its recipients with ?dry_run=true",
+)
+async def post_document(
+    request: Request,
+    caller: CallerDep,
+    service: ServiceDep,
+    dry_run: bool = Query(False, description="Return who would receive it, send nothing."),
+    idempotency_key: str | None = Header(None, max_length=200),
+) -> JSONResponse:
+    """Accept a document for routing; the same document twice returns the first one."""
+    require(caller, Role.SENDER)
+    submission = _with_sender(await _read_submission(request), caller)
+    if dry_run:
+        parsed = read_checked(submission, service.routing)
+        expansion = service.routing.expand(
+            parsed, submission.sender, submission.date or parsed.date
+        )
+        return JSONResponse(recipients.preview(expansion))
+    document, created = await submit(
+        service.sessions, submission, idempotency_key, caller.token_id, service.routing
+    )
+    if created:
+        service.relay.nudge()
+    body = {
+        "id": document.id,
+        "duplicate": not created,
+        "number": document.number,
+        "date": document.date.isoformat() if document.date else None,
+        "url": f"/v1/documents/{document.id}",
+    }
+    return JSONResponse(body, status_code=202 if created else 200)
+
+
+@api.get("/{document_id}", summary="The document, its recipients and each delivery's status")
+async def get_document(document_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """The document with its deliveries, their history, and who confirmed."""
+    require(caller, Role.SENDER, Role.AUDITOR)
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise ClerkError(404, "document_not_found", f"No document has id {document_id!r}.")
+    if (
+        caller.role == Role.SENDER
+        and document.submitted_by != caller.token_id
+        and (caller.agency_id is None or caller.agency_id != document.sender)
+    ):
+        raise ClerkError(403, "not_your_document", "This document was sent by another office.")
+    deliveries, history = await document_deliveries(session, document.id)
+    return _document_view(document, deliveries, history)
+
+
+def _document_view(
+    document: Document, deliveries: list[Delivery], history: dict[str, list[Any]]
+) -> dict[str, Any]:
+    expansion = document.expansion or {}
+    return {
+        "id": document.id,
+        "number": document.number,
+        "doc_type": document.doc_type,
+        "issuer": document.issuer,
+        "date": document.date.isoformat() if document.date else None,
+        "urgency": document.urgency,
+        "subject": document.subject,
+        "sender": document.sender,
+        "created_at": document.created_at.isoformat(),
+        "routed": document.routed_at is not None,
+        "rules_version": document.rules_version,
+        "unresolved": [
+            ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
+        ],
+        "summary": {
+            "deliveries": len(deliveries),
+            "delivered": sum(d.state == "delivered" for d in deliveries),
+            "failed": [d.agency_id for d in deliveries if d.state == "failed"],
+            "confirmed": [d.agency_id for d in deliveries if is_confirmed(d.receipt)],
+            "not_confirmed": [d.agency_id for d in deliveries if d.receipt is None],
+            "rejected": [d.agency_id for d in deliveries if d.receipt == ReceiptStatus.REJECTED],
+        },
+        "deliveries": [delivery_view(d, history[d.id]) for d in deliveries],
+    }

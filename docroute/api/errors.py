@@ -1,0 +1,53 @@
+"""Every error leaves the API as JSON `{"code": ..., "detail": ...}` a clerk can act on."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from foundation.errors import ClerkError
+
+log = structlog.get_logger(__name__)
+
+
+def _problem(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"code": code, "detail": detail, **extra}, status, headers=headers)
+
+
+def _field_messages(error: RequestValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        messages.append(f"{where or 'body'}: {item.get('msg', 'invalid')}")
+    return messages
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the JSON error handlers on the app."""
+
+    @app.exception_handler(ClerkError)
+    async def clerk_error(_request: Request, error: ClerkError) -> JSONResponse:
+        return _problem(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        messages = _field_messages(error)
+        return _problem(422, "invalid_request", "; ".join(messages), errors=messages)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return _problem(error.status_code, "http_error", str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        reference = uuid.uuid4().hex[:12]
+        log.exception("unexpected_error", reference=reference)
+        return _problem(
+            500, "internal_error", f"Something went wrong on our side; quote reference {reference}."
+        )

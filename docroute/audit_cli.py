@@ -1,0 +1,190 @@
+"""`docroute audit ...`: the auditor's commands, on the service's database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+import rules
+from audit import reports
+from audit.notices import NoticeSender
+from audit.reminders import run_once
+from audit.replays import replay
+from audit.verify import verify_histories
+from foundation.audit_settings import get_audit_settings
+from foundation.database import SessionFactory
+from foundation.migrate import migrated_sessions
+from foundation.models import Document
+from foundation.models.clock import utcnow
+from foundation.settings import get_settings
+
+audit_app = typer.Typer(
+    help="Audit: missed deliveries, why / why not, replay, history check.", no_args_is_help=True
+)
+T = TypeVar("T")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `docroute audit` to the app."""
+    app.add_typer(audit_app, name="audit")
+
+
+def _with_sessions(action: Callable[[SessionFactory], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with migrated_sessions(get_settings().database_url) as sessions:
+            return await action(sessions)
+
+    return asyncio.run(go())
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"docroute: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _directory(path: Path | None) -> rules.Directory:
+    """The given directory, else the one the service routes with (DOCROUTE_DIRECTORY_PATH)."""
+    chosen = path or get_settings().directory_path
+    return rules.load_directory(chosen) if chosen else rules.default_directory()
+
+
+def _print(rows: list[Any], as_csv: bool) -> None:
+    if as_csv:
+        typer.echo(reports.to_csv(rows), nl=False)
+    else:
+        from dataclasses import asdict
+
+        typer.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+
+
+@audit_app.command("missed")
+def missed_command(
+    agency: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option(help="agency kind, e.g. dvsn")] = None,
+    category: Annotated[str | None, typer.Option(help="e.g. so_ban_nganh")] = None,
+    sender: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option(help="document date from, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="document date to, YYYY-MM-DD")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="not_delivered,unconfirmed,rejected,late")
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON")] = False,
+    limit: Annotated[int, typer.Option()] = 1000,
+) -> None:
+    """Missed, late and unconfirmed deliveries."""
+    try:
+        findings = reports.parse_findings(state)
+        ids = reports.agencies_of_kind(_directory(None), kind)
+    except (ValueError, rules.DirectoryError) as error:
+        raise _fail(f"--{error}") from None
+    query = reports.MissedQuery(
+        now=utcnow(),
+        findings=findings,
+        agency=agency,
+        agency_ids=ids,
+        category=category,
+        sender=sender,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        limit=limit,
+    )
+
+    async def run(sessions: SessionFactory) -> list[reports.MissedRow]:
+        async with sessions() as session:
+            return await reports.missed(session, query)
+
+    _print(_with_sessions(run), as_csv)
+
+
+@audit_app.command("scorecard")
+def scorecard_command(
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON")] = False,
+) -> None:
+    """Per agency: received, confirmed on time, late, rejected, missing."""
+
+    async def run(sessions: SessionFactory) -> list[reports.Score]:
+        async with sessions() as session:
+            return await reports.scorecard(session, utcnow())
+
+    _print(_with_sessions(run), as_csv)
+
+
+@audit_app.command("document")
+def document_command(document_id: str) -> None:
+    """Expected vs dispatched vs confirmed for one document."""
+
+    async def run(sessions: SessionFactory) -> dict[str, Any]:
+        async with sessions() as session:
+            document = await session.get(Document, document_id)
+            if document is None:
+                raise _fail(f"no document with id {document_id}")
+            return (await reports.document_audit(session, document)).to_json()
+
+    typer.echo(json.dumps(_with_sessions(run), ensure_ascii=False, indent=2))
+
+
+@audit_app.command("replay")
+def replay_command(
+    rules_file: Annotated[Path, typer.Option("--rules", help="the new rule set")],
+    since: Annotated[str, typer.Option(help="documents dated from, YYYY-MM-DD")],
+    directory: Annotated[Path | None, typer.Option(help="a new directory")] = None,
+    backfill: Annotated[bool, typer.Option(help="send catch-up deliveries")] = False,
+) -> None:
+    """Every past document whose recipients would differ under the new rules."""
+    try:
+        ruleset = rules.load_ruleset(rules_file)
+        found = _directory(directory)
+    except (rules.RuleSetError, rules.DirectoryError) as error:
+        raise _fail("\n".join(error.problems)) from None
+    day = _date(since, "--since")
+    assert day is not None
+    result = _with_sessions(
+        lambda sessions: replay(sessions, ruleset, found, day, backfill=backfill, actor="cli")
+    )
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+
+
+@audit_app.command("verify")
+def verify_command() -> None:
+    """Check every delivery's hash-chained history; exit 1 naming each broken event."""
+
+    async def run(sessions: SessionFactory) -> tuple[int, list[Any]]:
+        async with sessions() as session:
+            return await verify_histories(session)
+
+    checked, breaks = _with_sessions(run)
+    for found in breaks:
+        typer.echo(str(found), err=True)
+    typer.echo(f"{checked} deliveries checked; {len(breaks)} break(s)")
+    if breaks:
+        raise typer.Exit(1)
+
+
+@audit_app.command("remind")
+def remind_command() -> None:
+    """One pass of reminders and escalations (the service runs this every minute)."""
+    settings, audit = get_settings(), get_audit_settings()
+
+    async def run(sessions: SessionFactory) -> Any:
+        sender = NoticeSender.from_settings(settings)
+        try:
+            return await run_once(sessions, sender, utcnow(), audit.supervisor)
+        finally:
+            await sender.close()
+
+    typer.echo(json.dumps(vars(_with_sessions(run))))

@@ -1,0 +1,132 @@
+"""The running service: database, broker, relay and consumers, in one process or split."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Mapping
+from typing import Any
+
+import structlog
+
+from audit.notices import NoticeSender
+from audit.reminders import remind_forever
+from consumers.channel import Channel, Closable
+from consumers.delivery import DeliveryWorker
+from consumers.email import EmailChannel
+from consumers.inbox import InboxChannel
+from consumers.retries import requeue_forever
+from consumers.webhook import WebhookChannel
+from foundation.audit_settings import get_audit_settings
+from foundation.broker import DELIVERIES, DOCUMENTS, Broker
+from foundation.broker.factory import make_broker
+from foundation.database import create_engine, session_factory
+from foundation.migrate import migrate
+from foundation.recovery import redrive_unfinished
+from foundation.relay import Relay
+from foundation.settings import Settings
+from router.recipients import RoutingRules
+from router.routing import Router
+
+log = structlog.get_logger(__name__)
+
+
+class Service:
+    """Everything one docroute process runs; `start` chooses which parts."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        broker: Broker | None = None,
+        channels: Mapping[str, Channel] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.routing = RoutingRules.load(settings.directory_path, settings.rules_path)
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(engine=self.engine)
+        self.broker = broker or make_broker(settings)
+        self.relay = Relay(
+            self.sessions,
+            self.broker,
+            settings.relay_batch,
+            settings.relay_idle_seconds,
+            skip_locked=settings.on_postgres,
+        )
+        self.notices = NoticeSender.from_settings(settings)  # used by the reminder loop
+        self.channels = channels or self._default_channels()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _default_channels(self) -> dict[str, Channel]:
+        s = self.settings
+        return {
+            "inbox": InboxChannel(),
+            "webhook": WebhookChannel(
+                s.signing_secret,
+                attempts=s.webhook_attempts,
+                backoff_seconds=s.webhook_backoff_seconds,
+                timeout=s.webhook_timeout,
+                concurrency=s.webhook_concurrency,
+            ),
+            "email": EmailChannel(
+                s.smtp_host,
+                s.smtp_port,
+                s.mail_from,
+                s.public_url,
+                s.signing_secret,
+                attempts=s.webhook_attempts,
+                backoff_seconds=s.webhook_backoff_seconds,
+            ),
+        }
+
+    async def start(
+        self, *, relay: bool = True, router: bool = True, delivery: bool = True
+    ) -> None:
+        """Migrate, connect, then start the chosen parts."""
+        await migrate(self.engine)
+        await self.broker.start()
+        if self.settings.embedded_queue:
+            await redrive_unfinished(self.sessions)
+        if relay:
+            self._tasks.append(asyncio.create_task(self.relay.run()))
+            self._tasks.append(asyncio.create_task(self._reminders()))
+            self._tasks.append(asyncio.create_task(requeue_forever(
+                self.sessions, self.settings.retry_poll_seconds, self.relay.nudge)))
+        if router:
+            router_consumer = Router(self.sessions, self.relay.nudge, self.routing)
+            await self.broker.consume(DOCUMENTS, router_consumer.handle)
+        if delivery:
+            worker = DeliveryWorker(self.sessions, self.channels,
+                                    self.settings.retry_schedule_seconds)
+            await self.broker.consume(
+                DELIVERIES, worker.handle, prefetch=self.settings.delivery_prefetch,
+                batch_size=self.settings.delivery_batch,
+            )
+        log.info(
+            "service_started",
+            relay=relay,
+            router=router,
+            delivery=delivery,
+            broker=type(self.broker).__name__,
+            database=self.engine.dialect.name,
+        )
+
+    def _reminders(self) -> Coroutine[Any, Any, None]:
+        """The audit's reminder loop: notices at each receipt deadline, escalations after."""
+        audit = get_audit_settings()
+        return remind_forever(
+            self.sessions, self.notices, audit.remind_every_seconds, audit.supervisor
+        )
+
+    async def stop(self) -> None:
+        """Stop consuming and publishing, then close connections."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.broker.close()
+        for channel in [*self.channels.values(), self.notices]:
+            if isinstance(channel, Closable):
+                with contextlib.suppress(Exception):
+                    await channel.close()
+        await self.engine.dispose()

@@ -1,0 +1,44 @@
+"""Setting and reading the channel through which each agency receives documents."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from foundation.errors import ClerkError
+from foundation.models import AgencyChannel, ChannelKind
+from foundation.models.clock import utcnow
+
+
+async def set_channel(
+    session: AsyncSession, agency_id: str, kind: ChannelKind, target: str | None
+) -> AgencyChannel:
+    """Set the agency's channel after checking the target fits the kind."""
+    if kind == ChannelKind.WEBHOOK and not (target or "").startswith(("http://", "https://")):
+        raise ClerkError(422, "bad_webhook", "A webhook needs an http:// or https:// URL.")
+    if kind == ChannelKind.EMAIL and "@" not in (target or ""):
+        raise ClerkError(422, "bad_email", "An e-mail channel needs an address such as a@b.vn.")
+    if kind == ChannelKind.INBOX:
+        target = None
+    row = await session.get(AgencyChannel, agency_id)
+    if row is None:
+        row = AgencyChannel(agency_id=agency_id)
+    row.kind, row.target, row.updated_at = kind, target, utcnow()
+    session.add(row)
+    return row
+
+
+async def channels_of(session: AsyncSession, agency_ids: set[str]) -> dict[str, AgencyChannel]:
+    """The channels of several agencies at once; inbox for those without a row."""
+    query = select(AgencyChannel).where(col(AgencyChannel.agency_id).in_(agency_ids))
+    found = {row.agency_id: row for row in (await session.exec(query)).all()}
+    return {
+        agency: found.get(agency) or AgencyChannel(agency_id=agency, kind=ChannelKind.INBOX)
+        for agency in agency_ids
+    }
+
+
+async def channel_of(session: AsyncSession, agency_id: str) -> AgencyChannel:
+    """The agency's channel; its inbox when none was set."""
+    row = await session.get(AgencyChannel, agency_id)
+    return row or AgencyChannel(agency_id=agency_id, kind=ChannelKind.INBOX)

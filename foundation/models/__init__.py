@@ -1,0 +1,20 @@
+"""The tables of the service: the database is the source of truth for what happened."""
+
+from foundation.models.channel import AgencyChannel, ChannelKind
+from foundation.models.delivery import Delivery, DeliveryEvent, DeliveryState
+from foundation.models.document import Document
+from foundation.models.outbox import OutboxMessage, ProcessedMessage
+from foundation.models.token import ApiToken, Role
+
+__all__ = [
+    "AgencyChannel",
+    "ApiToken",
+    "ChannelKind",
+    "Delivery",
+    "DeliveryEvent",
+    "DeliveryState",
+    "Document",
+    "OutboxMessage",
+    "ProcessedMessage",
+    "Role",
+]

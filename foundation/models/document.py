@@ -1,0 +1,46 @@
+"""A submitted official document: its text, the fields read from it and its expansion."""
+
+import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from foundation.models.clock import utcnow
+
+
+class DocumentBase(SQLModel):
+    """Fields read from the document's text (any of them may be missing)."""
+
+    number: str | None = Field(default=None, max_length=100)
+    doc_type: str | None = Field(default=None, max_length=50)
+    issuer: str | None = Field(default=None, max_length=300)
+    issuer_code: str | None = Field(default=None, max_length=50)
+    date: datetime.date | None = None
+    urgency: str | None = Field(default=None, max_length=30)
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    sender: str | None = Field(default=None, max_length=100)
+
+
+class Document(DocumentBase, table=True):
+    """One document; resubmissions with the same issuer, number and date are the same row."""
+
+    __tablename__ = "document"
+    # NULLs never collide, so documents without a number or date are never merged by accident.
+    __table_args__ = (
+        UniqueConstraint("issuer_key", "number", "date", name="uq_document_issuer_number_date"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
+    issuer_key: str | None = Field(default=None, max_length=300)
+    submitted_by: int | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    routed_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    rules_version: str | None = Field(default=None, max_length=100)
+    expansion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

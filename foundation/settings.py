@@ -1,0 +1,121 @@
+"""The service's settings, read once from `DOCROUTE_*` environment variables."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import NonNegativeFloat, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from foundation.broker import DELIVERIES_PER_MESSAGE
+
+# RabbitMQ closes a consumer's channel when it holds a message unacked this long (default).
+CONSUMER_TIMEOUT_SECONDS = 30 * 60
+
+
+class Settings(BaseSettings):
+    """Where the service keeps its data, which broker it uses, and how it talks to agencies.
+
+    The defaults run everything embedded: a SQLite file and an in-process queue.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DOCROUTE_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/docroute.sqlite3"
+    # Unset means the in-process queue; set it to run on RabbitMQ.
+    amqp_url: str | None = None
+    # Every queue and exchange name starts with this, so test runs never share queues.
+    queue_prefix: str = "docroute"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Base of the confirm links put in e-mails.
+    public_url: str = "http://127.0.0.1:8000"
+    # Key of the HMAC that signs webhook bodies and confirm links.
+    signing_secret: str = "docroute-development-secret"
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    # RabbitMQ 3.10 quorum queues have no default limit: a poison message would loop forever.
+    delivery_limit: int = 5
+    prefetch: int = 200
+    batch_size: int = 100
+    consumer_tasks: int = 4
+    # The deliveries queue carries up to 50 deliveries per message (foundation.broker), so its
+    # consumers hold few messages: 8 × 50 = 400 deliveries per worker. Even if all of them
+    # go to one dead host (a round of 3 attempts of 10 s, 16 at a time, plus the backoff)
+    # they are settled in about 13 minutes, inside RabbitMQ's 30-minute consumer timeout;
+    # settings that could not promise that are refused (`_settled_within_consumer_timeout`).
+    delivery_prefetch: int = 8
+    delivery_batch: int = 2
+    publish_timeout: float = 10.0
+    relay_batch: int = 500
+    relay_idle_seconds: float = 0.05
+
+    webhook_timeout: float = 10.0
+    # Webhook requests in flight per delivery worker: the size of the webhook channel's
+    # aiohttp connection pool; further sends wait in the connector's queue. (aiohttp rather
+    # than httpx: httpcore's pool took about half a worker's CPU, by bench/pipeline.py.)
+    webhook_concurrency: int = 16
+    # One round of attempts, within seconds (the e-mail channel's too).
+    webhook_attempts: int = 3
+    webhook_backoff_seconds: float = 0.5
+    # After a round ends in a transient fault (host down, 5xx, timeout) the delivery waits
+    # in the database, not in a held message, this long before each later round; when the
+    # schedule runs out it fails. Default: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h (~10.3 h).
+    retry_schedule_seconds: list[NonNegativeFloat] = [60, 300, 900, 3600, 10800, 21600]
+    # How often the relaying process looks for deliveries whose next round is due.
+    retry_poll_seconds: float = 5.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    mail_from: str = "docroute@localhost"
+
+    # A province's own directory (file or folder) and rule set; unset: the shipped ones.
+    directory_path: Path | None = None
+    rules_path: Path | None = None
+
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    # Fault tests only: the name of a crash point where the process SIGKILLs itself.
+    crash_at: str | None = None
+
+    @model_validator(mode="after")
+    def _settled_within_consumer_timeout(self) -> Settings:
+        # Only RabbitMQ takes messages back; the in-process queue waits as long as it takes.
+        worst = self.worst_case_hold_seconds()
+        if self.amqp_url and worst > 0.9 * CONSUMER_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"a delivery worker could hold a message {worst / 60:.0f} minutes when an "
+                "agency's host is down, past RabbitMQ's 30-minute consumer timeout: lower "
+                "DOCROUTE_DELIVERY_PREFETCH, DOCROUTE_WEBHOOK_ATTEMPTS or "
+                "DOCROUTE_WEBHOOK_TIMEOUT, or raise DOCROUTE_WEBHOOK_CONCURRENCY"
+            )
+        return self
+
+    def worst_case_hold_seconds(self) -> float:
+        """How long a worker may hold its last message if every delivery it holds goes to
+        one host that never answers: each takes every attempt's full timeout, `concurrency`
+        at a time, and the backoff comes on top."""
+        held = self.delivery_prefetch * DELIVERIES_PER_MESSAGE
+        rounds = math.ceil(held / max(self.webhook_concurrency, 1))
+        waits = range(self.webhook_attempts - 1)
+        backoff = sum(min(self.webhook_backoff_seconds * (1 << n), 30.0) for n in waits)
+        return rounds * self.webhook_attempts * self.webhook_timeout + backoff
+
+    @property
+    def embedded_queue(self) -> bool:
+        """True when no broker URL is set and the in-process queue is used."""
+        return not self.amqp_url
+
+    @property
+    def on_postgres(self) -> bool:
+        """True when the database is PostgreSQL (row locks with SKIP LOCKED are available)."""
+        return self.database_url.startswith("postgresql")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

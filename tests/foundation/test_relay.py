@@ -1,0 +1,94 @@
+"""The outbox relay marks a row sent only on the broker's confirm, and several relays on
+PostgreSQL never publish one row twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from sqlmodel import col, select
+
+from foundation.broker import DOCUMENTS, BatchHandler, PublishError
+from foundation.database import create_engine, session_factory, transaction
+from foundation.migrate import migrate
+from foundation.models import OutboxMessage
+from foundation.outbox import add_message
+from foundation.relay import Relay
+from foundation.settings import Settings
+
+
+class RecordingBroker:
+    """Confirms what it is given, except ids it is told to refuse; counts publishes."""
+
+    def __init__(self, refuse: set[str] | None = None) -> None:
+        self.published: Counter[str] = Counter()
+        self.refuse = refuse or set()
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    async def publish(self, queue: str, message_id: str, body: bytes) -> None:
+        """Confirm, or refuse as told."""
+        await asyncio.sleep(0)  # let other relays run between publishes
+        if message_id in self.refuse:
+            raise PublishError("nacked")
+        self.published[message_id] += 1
+
+    async def consume(self, queue: str, handler: BatchHandler) -> None:
+        """Unused."""
+
+    async def dead_letters(self, queue: str) -> list[bytes]:
+        """Unused."""
+        return []
+
+    async def ready(self) -> bool:
+        """Always."""
+        return True
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+async def _outbox(settings: Settings, count: int) -> tuple[Any, list[str]]:
+    engine = create_engine(settings.database_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        ids = [add_message(session, DOCUMENTS, {"n": n}).message_id for n in range(count)]
+    return engine, ids
+
+
+async def test_unconfirmed_rows_stay_pending_and_go_out_on_the_next_pass(stack: Settings) -> None:
+    """A row the broker refuses is not marked sent; once the broker confirms, it is."""
+    engine, ids = await _outbox(stack, 5)
+    sessions = session_factory(engine)
+    broker = RecordingBroker(refuse={ids[2]})
+    relay = Relay(sessions, broker, batch=100, idle_seconds=0.01, skip_locked=stack.on_postgres)
+    assert await relay.publish_pending() == 4
+    async with sessions() as session:
+        pending = (await session.exec(
+            select(OutboxMessage.message_id).where(col(OutboxMessage.sent_at).is_(None))
+        )).all()
+    assert list(pending) == [ids[2]]
+    broker.refuse.clear()
+    assert await relay.publish_pending() == 1
+    assert await relay.publish_pending() == 0
+    assert broker.published == Counter(ids)
+    await engine.dispose()
+
+
+async def test_concurrent_relays_on_postgres_publish_each_row_once(real: Settings) -> None:
+    """Four relays draining 400 rows at once (SKIP LOCKED) publish every row exactly once."""
+    engine, ids = await _outbox(real, 400)
+    broker = RecordingBroker()
+    relays = [Relay(session_factory(engine), broker, batch=25, idle_seconds=0.01,
+                    skip_locked=True) for _ in range(4)]
+
+    async def drain(relay: Relay) -> None:
+        while await relay.publish_pending():
+            pass
+
+    await asyncio.gather(*(drain(relay) for relay in relays))
+    assert broker.published == Counter(ids)
+    await engine.dispose()
