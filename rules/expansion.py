@@ -37,6 +37,7 @@ class Reason:
     category: str
     text: str
     notes: dict[str, Any] = field(default_factory=dict)
+    confidence: str = "exact"
 
     def to_json(self) -> dict[str, Any]:
         """The reason as JSON."""
@@ -45,6 +46,7 @@ class Reason:
             "rule": self.rule,
             "rules_version": self.rules_version,
             "category": self.category,
+            "confidence": self.confidence,
             "text": self.text,
         }
         if self.notes:
@@ -83,6 +85,17 @@ class LineOutcome:
     agencies: list[str]
     notes: dict[str, Any]
     reason: str
+    # What each reading of the line gave, with its confidence and the clerk's choices.
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def suggestions(self) -> list[dict[str, Any]]:
+        """Bodies offered to the clerk for the unread parts ("did you mean X?"), each once."""
+        seen: dict[str, dict[str, Any]] = {}
+        for part in self.parts:
+            for suggestion in part.get("suggestions", []):
+                seen.setdefault(suggestion["id"], {**suggestion, "for": part["text"]})
+        return list(seen.values())
 
     def to_json(self) -> dict[str, Any]:
         """The line as JSON (the stable keys other tools read)."""
@@ -95,6 +108,8 @@ class LineOutcome:
             "agencies": self.agencies,
             "notes": self.notes,
             "reason": self.reason,
+            "parts": self.parts,
+            "suggestions": self.suggestions,
         }
 
 
@@ -142,6 +157,7 @@ class Expansion:
             "directory": self.directory_id,
             "lines": [line.to_json() for line in self.lines],
             "recipients": [r.to_json() for r in self.recipients],
+            "unresolved": [line.to_json() for line in self.unresolved],
         }
 
 
@@ -273,8 +289,28 @@ def _outcome(
     for part in parts:
         if part.category not in categories:
             categories.append(part.category)
-    reason = "; ".join(p.text for p in parts) or "nothing on this line names a recipient"
-    return LineOutcome(number, section, item, outcome, categories, agencies, notes, reason)
+    reason = line_reason(parts)
+    return LineOutcome(
+        number,
+        section,
+        item,
+        outcome,
+        categories,
+        agencies,
+        notes,
+        reason,
+        [p.to_json() for p in parts],
+    )
+
+
+def line_reason(parts: list[Part]) -> str:
+    """One sentence for a line: what was not read first (the clerk acts on it), then the rest."""
+    if not parts:
+        return "nothing on this line names a recipient"
+    ordered = sorted(parts, key=lambda p: p.outcome != "unresolved")
+    texts = list(dict.fromkeys(p.text.rstrip(".") for p in ordered))
+    sentence = "; ".join(texts)
+    return sentence if sentence.endswith("?") else sentence + "."
 
 
 def _union(
@@ -294,7 +330,13 @@ def _union(
                 reason = shared.get(text)
                 if reason is None:
                     reason = Reason(
-                        line.number, part.rule, ruleset.version, part.category, text, line.notes
+                        line.number,
+                        part.rule,
+                        ruleset.version,
+                        part.category,
+                        text,
+                        line.notes,
+                        part.confidence,
                     )
                     shared[text] = reason
                 recipient.reasons.append(reason)

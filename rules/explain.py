@@ -183,6 +183,8 @@ def _segment_verdict(
         return _rule_verdict(segment.rule, text, question, previous)
     if isinstance(segment, NameSegment) and agency.id in segment.agency_ids:
         return f"'{text}' names it, but the line was read as: {line_reason}"
+    if isinstance(segment, Leftover) and agency.id in segment.suggestions:
+        return f"'{text}' is only close to its name: offered to the clerk, never delivered"
     if isinstance(segment, NameSegment | Leftover):
         score = max(
             fuzz.ratio(segment.text, " ".join(question.ruleset.tokens(n)))

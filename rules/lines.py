@@ -1,4 +1,10 @@
-"""Resolves one recipient line: each segment of it becomes a `Part` with an outcome and reason."""
+"""Resolves one recipient line: each segment of it becomes a `Part` with an outcome and reason.
+
+Every part that names a body carries a confidence: `exact` (the directory's own name), `alias`
+(an alias or an abbreviation), `corrected` (a slip that changes no word: a lost diacritic, a
+missing space, a doubled letter; the reason says which) or `suggested` (merely close: never
+delivered, the line is unresolved and the suggestion is offered to the clerk).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from rules.document import Document
 from rules.ruleset import Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
 from rules.selection import select
-from rules.text import Span, Tokens
+from rules.text import Span, Tokens, accent_keys, raw_tokens, words
 
 # Named bodies whose kind is itself a category of the JSON contract.
 _KIND_CATEGORY = {
@@ -46,10 +52,31 @@ class Part:
     text: str
     agencies: list[Agency] = field(default_factory=list)
     per_agency: dict[str, str] = field(default_factory=dict)
+    confidence: str = "exact"
+    suggestions: list[Agency] = field(default_factory=list)
+    title: str | None = None
+    quoted: str = ""
 
     def why(self, agency: Agency) -> str:
         """The reason for one agency of this part."""
         return self.per_agency.get(agency.id, self.text)
+
+    def to_json(self) -> dict[str, object]:
+        """The part as JSON: what was read, how surely, and what a clerk may choose."""
+        out: dict[str, object] = {
+            "text": self.quoted,
+            "outcome": self.outcome,
+            "category": self.category,
+            "rule": self.rule,
+            "confidence": self.confidence,
+            "agencies": [a.id for a in self.agencies],
+            "reason": self.text,
+        }
+        if self.title:
+            out["title"] = self.title
+        if self.suggestions:
+            out["suggestions"] = [{"id": a.id, "name": a.name} for a in self.suggestions]
+        return out
 
 
 def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
@@ -71,13 +98,19 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
         ]
     segments = ctx.segmenter.segments(tokens)
     if any(isinstance(s, Leftover) for s in segments):
-        whole = ctx.segmenter.whole_line_guess(tokens)
+        whole = ctx.segmenter.whole_line_correction(tokens)
         if whole is not None:
             segments = [whole]
     parts: list[Part] = []
     previous: Agency | None = None
     for segment in segments:
-        part = _resolve_segment(segment, quote(segment, bare, tokens, spans), ctx, previous)
+        text = quote(segment, bare, tokens, spans)
+        part = _resolve_segment(segment, text, ctx, previous)
+        if isinstance(segment, NameSegment) and part.agencies:
+            part = _with_confidence(part, segment, bare, tokens, spans, ctx)
+        if isinstance(segment, NameSegment) and segment.title and segment.tokens is tokens:
+            part.title = bare[spans[segment.span[0]][0] : spans[segment.body_start - 1][1]]
+        part.quoted = text
         parts.append(part)
         if isinstance(segment, NameSegment) and len(part.agencies) == 1:
             previous = part.agencies[0]
@@ -99,12 +132,7 @@ def _resolve_segment(
     previous: Agency | None,
 ) -> Part:
     if isinstance(segment, Leftover):
-        return Part(
-            "unresolved",
-            "named",
-            "named",
-            f"no agency named '{text}' in directory '{ctx.directory.id}'",
-        )
+        return _leftover(segment, text, ctx)
     if isinstance(segment, SenderSegment):
         return Part(
             "excluded",
@@ -201,9 +229,62 @@ def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
     )
 
 
+def _leftover(segment: Leftover, text: str, ctx: LineContext) -> Part:
+    """Words read as no body: a question for the clerk, with what they may have meant."""
+    found = [ctx.directory.get(i) for i in segment.suggestions]
+    suggestions = [a for a in found if a is not None and a.valid_on(ctx.as_of)]
+    if segment.why == "not_split":
+        why = (
+            f"'{text}' is not split at 'và', because not every part of it names a body "
+            f"of directory '{ctx.directory.id}' on its own"
+        )
+    else:
+        why = f"no agency named '{text}' in directory '{ctx.directory.id}'"
+    if suggestions:
+        why += "; did you mean " + " or ".join(a.name for a in suggestions) + "?"
+    return Part(
+        "unresolved",
+        "named",
+        "named",
+        why,
+        confidence="suggested" if suggestions else "none",
+        suggestions=suggestions,
+    )
+
+
+def _with_confidence(
+    part: Part, segment: NameSegment, bare: str, tokens: Tokens, spans: list[Span], ctx: LineContext
+) -> Part:
+    """The part with how surely its one body was read (exact, alias or corrected)."""
+    agency = part.agencies[0]
+    start, end = segment.body_start, segment.span[1]
+    body = tokens[start:end]
+    written = bare[spans[start][0] : spans[end - 1][1]] if segment.tokens is tokens else ""
+    if segment.correction:
+        part.confidence = "corrected"
+        part.text += f" (corrected: {segment.correction} in '{written or segment.text}')"
+    elif written and _lost_accents(written, agency):
+        part.confidence = "corrected"
+        part.text += f" (corrected: diacritics restored in '{written}')"
+    elif written and words(raw_tokens(written)) != words(body):
+        part.confidence = "alias"
+    elif ctx.segmenter.names.is_official(agency.id, body):
+        part.confidence = "exact"
+    else:
+        part.confidence = "alias"
+    return part
+
+
+def _lost_accents(written: str, agency: Agency) -> bool:
+    """Whether a written word is one of the agency's words with its diacritics lost or wrong."""
+    known = accent_keys(" ".join((agency.name, *agency.aliases)))
+    folded = {key[0] for key in known}
+    return any(key[0] in folded and key not in known for key in accent_keys(written))
+
+
 def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
     candidates = [a for a in (ctx.directory.get(i) for i in segment.agency_ids) if a is not None]
-    how = " (read as a near match, check the spelling)" if segment.approximate else ""
+    how = ""
     valid = _prefer_near_sender([a for a in candidates if a.valid_on(ctx.as_of)], ctx)
     if len(valid) > 1:
         names = ", ".join(f"{a.name} ({a.id})" for a in valid[:5])
@@ -219,22 +300,24 @@ def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
 
 
 def _one_named(segment: NameSegment, text: str, agency: Agency, ctx: LineContext, how: str) -> Part:
-    category = "leaders" if segment.title else _KIND_CATEGORY.get(agency.kind, "named")
     if ctx.sender is not None and agency.id == ctx.sender.id:
         who = "the sender's own leaders" if segment.title else "the sender itself"
         return Part(
             "excluded",
-            category,
+            "leaders" if segment.title else _KIND_CATEGORY.get(agency.kind, "named"),
             "leaders" if segment.title else "named",
             f"'{text}': {who} ({agency.name}); internal, not a delivery",
+            title=segment.title,
         )
+    # A title in front of another body addresses that body ("Thường trực Tỉnh ủy" is Tỉnh ủy).
     title = " (addressed to its leadership)" if segment.title else ""
     return Part(
         "recipients",
-        category,
+        _KIND_CATEGORY.get(agency.kind, "named"),
         "named",
         f"'{text}' names {agency.name}{title}{how}",
         [agency],
+        title=segment.title,
     )
 
 

@@ -1,12 +1,19 @@
-"""Finds agencies by the names clerks write: exact token keys first, then a fuzzy fallback.
+"""Finds agencies by the names clerks write: exact token keys, safe corrections, suggestions.
 
 Every name and alias of the directory is turned into token keys (abbreviations expanded, accents
 folded), plus shorter keys without the place name ("Sở Nội vụ tỉnh Khánh Hòa" is also
 "Sở Nội vụ tỉnh" and "Sở Nội vụ"), as long as what is left is not a generic word ("Báo").
+
+A name that is not a key is *corrected* only when the difference is a missing or extra space or
+a doubled letter (`SởNội vụ`, `Sở Tư phapp`): such a slip changes no word. Anything else that is
+merely close is a *suggestion* for the clerk, never a delivery, and a candidate whose
+distinguishing words differ (`Bộ`/`Sở`, `Cục`/`Chi cục`, `tỉnh`/`thành phố`, `Phường 1`/`2`) is
+not even suggested: it is another body.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from rules.directory import Agency, Directory
 from rules.ruleset import RuleSet
-from rules.text import Tokens, words
+from rules.text import Tokens, distinguishing, words
 
 _LEVEL_WORDS: tuple[Tokens, ...] = (
     ("tinh",),
@@ -27,16 +34,28 @@ _LEVEL_WORDS: tuple[Tokens, ...] = (
     ("dac", "khu"),
 )
 _UBND: Tokens = ("uy", "ban", "nhan", "dan")
-FUZZY_CUTOFF = 90.0
+SUGGEST_CUTOFF = 85.0
+SUGGESTIONS = 3
+_DOUBLED = re.compile(r"([a-z])\1+")
 
 
 @dataclass(frozen=True)
 class NameMatch:
-    """A span of tokens that names one or more agencies (several when the name is ambiguous)."""
+    """A span of tokens that names one or more agencies (several when the name is ambiguous).
+
+    `confidence` is `exact` for a directory key (the caller tells an alias from the name),
+    `corrected` for a slip that changes no word (`correction` says which), `suggested` for a
+    near match that only a clerk may confirm."""
 
     end: int
     agency_ids: tuple[str, ...]
-    approximate: bool = False
+    confidence: str = "exact"
+    correction: str | None = None
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the name was not read as written (corrected or only suggested)."""
+        return self.confidence in ("corrected", "suggested")
 
 
 class NameIndex:
@@ -53,8 +72,19 @@ class NameIndex:
                     ids.append(agency.id)
         self._longest = max((len(k) for k in self._keys), default=0)
         self._strings = [" ".join(k) for k in self._keys]
-        self._squeezed = ["".join(k) for k in self._keys]
         self._by_string = {" ".join(k): k for k in self._keys}
+        self._distinct = ruleset.distinguishing
+        self._vocabulary = frozenset(t for k in (*self._keys, *self._distinct) for t in k)
+        # Keys without spaces and doubled letters: the slips a correction may undo.
+        self._squeezed: dict[str, list[Tokens]] = {}
+        self._undoubled: dict[str, list[Tokens]] = {}
+        for key in self._keys:
+            squeezed = "".join(key)
+            self._squeezed.setdefault(squeezed, []).append(key)
+            self._undoubled.setdefault(_DOUBLED.sub(r"\1", squeezed), []).append(key)
+        self._official: dict[str, set[Tokens]] = {}
+        for agency in directory:
+            self._official[agency.id] = _agency_keys(agency, ruleset, places, aliases=False)
 
     def lookup(self, key: Sequence[str]) -> tuple[str, ...]:
         """Agency ids whose key is exactly `key` (separators ignored)."""
@@ -77,24 +107,67 @@ class NameIndex:
                 best = NameMatch(j + 1, tuple(ids))
         return best
 
-    def fuzzy(self, span: Sequence[str]) -> NameMatch | None:
-        """The closest name to the whole `span`, when it is close enough to be a typo."""
-        text = " ".join(words(span))
+    def is_official(self, agency_id: str, key: Sequence[str]) -> bool:
+        """Whether `key` is the agency's own name (with or without its place), not an alias."""
+        return words(key) in self._official.get(agency_id, set())
+
+    def corrected(self, span: Sequence[str]) -> NameMatch | None:
+        """The name `span` is, once a missing/extra space or a doubled letter is undone."""
+        written = words(span)
+        squeezed = "".join(written)
+        if len(squeezed) < 6:
+            return None
+        for index, slip, form in (
+            (self._squeezed, "a missing or extra space", squeezed),
+            (self._undoubled, "a doubled letter", _DOUBLED.sub(r"\1", squeezed)),
+        ):
+            keys = index.get(form, [])  # no word changes: the kind and level are as written
+            if keys:
+                ids = tuple(dict.fromkeys(i for k in keys for i in self._keys[k]))
+                return NameMatch(len(span), ids, "corrected", slip)
+        return None
+
+    def suggest(self, span: Sequence[str]) -> tuple[str, ...]:
+        """Agencies whose name is close to `span` and of the same kind and level (best first)."""
+        written = words(span)
+        text = " ".join(written)
         if len(text) < 6:
-            return None
-        found = process.extractOne(
-            text, self._strings, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+            return ()
+        found = process.extract(
+            text, self._strings, scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF, limit=10
         )
-        if found is None:
-            # Dropped or extra spaces ("SởNội vụ"): compare without any.
-            squeezed = text.replace(" ", "")
-            found = process.extractOne(
-                squeezed, self._squeezed, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
-            )
-        if found is None:
-            return None
-        key = self._by_string[self._strings[found[2]]]
-        return NameMatch(len(span), tuple(self._keys[key]), approximate=True)
+        out: list[str] = []
+        for string, _, _ in found:
+            key = self._by_string[string]
+            if self._same_kind(written, key):
+                out.extend(i for i in self._keys[key] if i not in out)
+        return tuple(out[:SUGGESTIONS])
+
+    def _same_kind(self, written: Tokens, key: Tokens) -> bool:
+        """Whether two names share their distinguishing words (kind, level, numbers)."""
+
+        def marks(tokens: Sequence[str]) -> tuple[str, ...]:
+            # A doubled letter ("CChi cục") hides no kind word.
+            return distinguishing([_DOUBLED.sub(r"\1", t) for t in tokens], self._distinct)
+
+        return marks(self._unglue(written)) == marks(key)
+
+    def _unglue(self, tokens: Sequence[str]) -> list[str]:
+        """Words glued by a lost space split again ("tỉnhNha" -> "tỉnh", "nha"), so that a
+        kind or level word cannot hide inside an unknown word."""
+        out: list[str] = []
+        for token in tokens:
+            if token not in self._vocabulary:
+                for cut in range(1, len(token)):
+                    head, tail = token[:cut], token[cut:]
+                    if head in self._vocabulary and tail in self._vocabulary:
+                        out += [head, tail]
+                        break
+                else:
+                    out.append(token)
+                continue
+            out.append(token)
+        return out
 
 
 def _places(directory: Directory, ruleset: RuleSet) -> dict[str, list[Tokens]]:
@@ -122,11 +195,13 @@ def _place_of(agency: Agency, ruleset: RuleSet) -> Tokens:
     return ()
 
 
-def _agency_keys(agency: Agency, ruleset: RuleSet, places: dict[str, list[Tokens]]) -> set[Tokens]:
+def _agency_keys(
+    agency: Agency, ruleset: RuleSet, places: dict[str, list[Tokens]], aliases: bool = True
+) -> set[Tokens]:
     territory = agency.id if agency.id in places else agency.area
     place_names = places.get(territory or "", [])
     keys: set[Tokens] = set()
-    for name in (agency.name, *agency.aliases):
+    for name in (agency.name, *(agency.aliases if aliases else ())):
         full = words(ruleset.tokens(name))
         if not full:
             continue

@@ -1,4 +1,7 @@
-"""Renders an expansion as a readable table: unresolved lines first, then who and why."""
+"""Renders an expansion as a readable table: unresolved lines first, then who and why.
+
+Every reading shows its confidence (exact, alias, corrected, suggested), and an unread name its
+suggestions with their ids, so that the clerk can confirm one in a click or a command."""
 
 from __future__ import annotations
 
@@ -23,7 +26,10 @@ def render(expansion: Expansion) -> str:
         lines = ",".join(str(r.line) for r in recipient.reasons)
         out.append(f"  {recipient.id:<34} {recipient.name}  [{recipient.kind}]  line {lines}")
         for reason in recipient.reasons:
-            out.append(f"      why (line {reason.line}, rule {reason.rule}): {reason.text}")
+            out.append(
+                f"      why (line {reason.line}, rule {reason.rule}, {reason.confidence}): "
+                f"{reason.text}"
+            )
     return "\n".join(out)
 
 
@@ -44,9 +50,12 @@ def _heading(expansion: Expansion) -> list[str]:
 def _line(line: LineOutcome, detail: bool) -> str:
     mark = _MARK.get(line.outcome, "?")
     head = f" {mark} {line.number:>2} {line.section:<8} {line.outcome:<10} {line.text}"
+    sure = "/".join(dict.fromkeys(str(p["confidence"]) for p in line.parts)) or "-"
     if detail or line.outcome != "recipients":
-        return f"{head}\n        → {line.reason}"
+        choices = [f"{s['id']} ({s['name']})" for s in line.suggestions]
+        offer = f"\n        ? did you mean: {'; '.join(choices)}" if choices else ""
+        return f"{head}\n        → [{sure}] {line.reason}{offer}"
     count = len(line.agencies)
     noun = "agency" if count == 1 else "agencies"
     more = " …" if count > 6 else ""
-    return f"{head}\n        → {count} {noun}: {', '.join(line.agencies[:6])}{more}"
+    return f"{head}\n        → [{sure}] {count} {noun}: {', '.join(line.agencies[:6])}{more}"

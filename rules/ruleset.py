@@ -80,6 +80,8 @@ class RuleSet:
     description: str = ""
     source: str = ""
     generic_names: frozenset[Tokens] = field(default=frozenset())
+    # Words that tell bodies apart (kind, level): a near match differing in them is another body.
+    distinguishing: frozenset[Tokens] = field(default=frozenset())
 
     def tokens(self, text: str) -> Tokens:
         """Normalise `text` to tokens with abbreviations expanded."""
@@ -164,10 +166,14 @@ def _build(data: dict[str, Any], file: str) -> RuleSet:
         ),
         rules=rules,
         source=file,
-        generic_names=frozenset(
-            words(abbreviations.expand(raw_tokens(str(w)))) for w in data.get("generic_names") or []
-        ),
+        generic_names=_word_set(data.get("generic_names"), abbreviations),
+        distinguishing=_word_set(data.get("distinguishing_words"), abbreviations),
     )
+
+
+def _word_set(raw: Any, abbreviations: Abbreviations) -> frozenset[Tokens]:
+    """A YAML list of words or phrases as token tuples (abbreviations expanded)."""
+    return frozenset(words(abbreviations.expand(raw_tokens(str(w)))) for w in raw or [])
 
 
 def _rule(

@@ -39,11 +39,15 @@ class RuleSegment(Cut):
 
 @dataclass(frozen=True)
 class NameSegment(Cut):
-    """A body named in the line; several ids when the name alone is ambiguous."""
+    """A body named in the line; several ids when the name alone is ambiguous.
+
+    `body_start` is where the name begins after a title (`Thường trực` of `Thường trực Tỉnh
+    ủy`); `correction` says what slip was undone when the name was not written exactly."""
 
     agency_ids: tuple[str, ...]
     title: str | None = None
-    approximate: bool = False
+    body_start: int = 0
+    correction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,13 @@ class SenderSegment(Cut):
 
 @dataclass(frozen=True)
 class Leftover(Cut):
-    """Words no rule and no name could read."""
+    """Words no rule and no name could read, with the bodies a clerk may have meant.
+
+    `suggestions` are agency ids of close names of the same kind and level, or the bodies
+    read on either side of a `và` that could not be split (`Báo X và Đài PT-TH`)."""
+
+    suggestions: tuple[str, ...] = ()
+    why: str | None = None
 
 
 Segment = RuleSegment | NameSegment | SenderSegment | Leftover
@@ -90,7 +100,7 @@ class Segmenter:
                 segment = self._leftover(spread, i, end)
             out.append(segment)
             i = end
-        return out
+        return self._join_unread(spread, out)
 
     def mentions(self, tokens: Tokens) -> list[Segment]:
         """Every rule phrase and body named anywhere in prose (for `Như Điều N`)."""
@@ -117,12 +127,19 @@ class Segmenter:
             for phrase in rule.patterns
         )
 
-    def whole_line_guess(self, tokens: Tokens) -> NameSegment | None:
-        """A near match of the whole line to one name (when cutting it left words unread)."""
-        found = self.names.fuzzy(words(tokens))
+    def whole_line_correction(self, tokens: Tokens) -> NameSegment | None:
+        """The whole line as one name once a slip is undone (when cutting it left words unread)."""
+        start, end = 0, len(tokens)
+        while start < end and tokens[start] in SEPARATORS:
+            start += 1
+        while end > start and tokens[end - 1] in SEPARATORS:
+            end -= 1
+        found = self.names.corrected(tokens[start:end])
         if found is None:
             return None
-        return NameSegment(tokens, (0, len(tokens)), found.agency_ids, approximate=True)
+        return NameSegment(
+            tokens, (start, end), found.agency_ids, body_start=start, correction=found.correction
+        )
 
     def _read_at(
         self, tokens: Tokens, text: str, offsets: list[int], i: int, after_name: bool
@@ -136,7 +153,10 @@ class Segmenter:
             return plain
         title = " ".join(tokens[i:title_end])
         if isinstance(body, NameSegment):
-            return NameSegment(tokens, (i, end), body.agency_ids, title, body.approximate), end
+            return (
+                NameSegment(tokens, (i, end), body.agency_ids, title, title_end, body.correction),
+                end,
+            )
         sender_end = self._sender_word_end(tokens, title_end)
         alone = title_end == len(tokens) or tokens[title_end] in SEPARATORS
         if (sender_end > title_end and (body is None or sender_end >= end)) or alone:
@@ -170,7 +190,7 @@ class Segmenter:
         name = self.names.longest_at(tokens, i)
         # A name as long as a category phrase is the more specific reading.
         if name is not None and name.end >= best[1]:
-            best = (NameSegment(tokens, (i, name.end), name.agency_ids), name.end)
+            best = (NameSegment(tokens, (i, name.end), name.agency_ids, body_start=i), name.end)
         return best
 
     def _title_end(self, tokens: Tokens, text: str, offsets: list[int], i: int) -> int | None:
@@ -193,11 +213,60 @@ class Segmenter:
                 end = j + 1
         return end
 
-    def _leftover(self, tokens: Tokens, start: int, end: int) -> Segment:
-        found = self.names.fuzzy(tokens[start:end])
-        if found is not None:
-            return NameSegment(tokens, (start, end), found.agency_ids, approximate=True)
-        return Leftover(tokens, (start, end))
+    def _leftover(
+        self,
+        tokens: Tokens,
+        start: int,
+        end: int,
+        also: tuple[str, ...] = (),
+        why: str | None = None,
+    ) -> Segment:
+        """Unread words: a name once a slip is undone, else a leftover with suggestions."""
+        span = tokens[start:end]
+        found = self.names.corrected(span)
+        if found is not None and not also:
+            return NameSegment(
+                tokens,
+                (start, end),
+                found.agency_ids,
+                body_start=start,
+                correction=found.correction,
+            )
+        near = self.names.suggest(span)
+        suggestions = tuple(dict.fromkeys((*also, *near)))
+        return Leftover(tokens, (start, end), suggestions, why)
+
+    def _join_unread(self, tokens: Tokens, out: list[Segment]) -> list[Segment]:
+        """Join unread words to what they stick to, instead of reading a part of a name.
+
+        Words glued to a reading with no separator make it doubtful: `Sở Tư phsp` is not the
+        category `Sở` plus a stray word, `Sở Nội vụ tỉnh Quảng Trị` is not Khánh Hòa's Sở Nội
+        vụ. And a line is split at `và` only where each side reads a body: `Bộ Khoa học và
+        Công nghệ` is one name, `Báo X và Đài PT-TH` one question (Đài PT-TH suggested)."""
+        merged: list[Segment] = []
+        for segment in out:
+            before = merged[-1] if merged else None
+            if before is None or not (
+                isinstance(before, Leftover) or isinstance(segment, Leftover)
+            ):
+                merged.append(segment)
+                continue
+            between = tokens[before.span[1] : segment.span[0]]
+            names = (NameSegment, Leftover)
+            if not between:
+                merged[-1] = self._leftover(tokens, before.span[0], segment.span[1])
+            elif _only_va(between) and isinstance(before, names) and isinstance(segment, names):
+                read = tuple(
+                    i
+                    for s in (before, segment)
+                    for i in (s.agency_ids if isinstance(s, NameSegment) else s.suggestions)
+                )
+                merged[-1] = self._leftover(
+                    tokens, before.span[0], segment.span[1], read, "not_split"
+                )
+            else:
+                merged.append(segment)
+        return merged
 
     def _spread_prefix(self, tokens: Tokens) -> Tokens:
         """`Các Sở: Nội vụ, Tài chính` -> `Sở Nội vụ , Sở Tài chính` when each name exists."""
@@ -274,6 +343,10 @@ def _token_at(offsets: list[int], char: int) -> int:
         else:
             hi = mid
     return lo
+
+
+def _only_va(between: Sequence[str]) -> bool:
+    return "va" in between and all(t in {"va", "+"} for t in between)
 
 
 def _next_separator(tokens: Tokens, start: int) -> int:

@@ -121,3 +121,45 @@ def words(tokens: Sequence[str]) -> Tokens:
 def joined(tokens: Sequence[str]) -> str:
     """Render tokens as a matchable string: every token followed by one space."""
     return "".join(t + " " for t in tokens)
+
+
+# Without "vi" and "xi": they are also words ("đơn vị", "xí nghiệp" fold to them).
+_ROMAN = frozenset(
+    ["i", "ii", "iii", "iv", "v", "vii", "viii", "ix", "x", "xii", "xiii", "xiv", "xv"]
+)
+
+
+def distinguishing(tokens: Sequence[str], table: frozenset[Tokens]) -> tuple[str, ...]:
+    """The words of a name that tell one body from another of a similar name, sorted.
+
+    `table` holds the kind and level words (`chi cục` is read before `cục`); numbers and roman
+    numerals count too (`Phường 1` is not `Phường 2`, `khu vực II` not `khu vực III`)."""
+    plain = words(tokens)
+    longest = max((len(t) for t in table), default=0)
+    found: list[str] = []
+    i = 0
+    while i < len(plain):
+        for size in range(min(longest, len(plain) - i), 0, -1):
+            if tuple(plain[i : i + size]) in table:
+                found.append(" ".join(plain[i : i + size]))
+                i += size
+                break
+        else:
+            if plain[i].isdigit() or plain[i] in _ROMAN:
+                found.append(plain[i].lstrip("0") or "0")
+            i += 1
+    return tuple(sorted(found))
+
+
+AccentKey = tuple[str, tuple[str, ...]]
+
+
+def accent_keys(text: str) -> set[AccentKey]:
+    """Each word of `text` as (folded word, its marks sorted): `hòa` and `hoà` are one key,
+    `hoa` (marks lost) another. Marks are sorted so that where a tone sits does not count."""
+    out: set[AccentKey] = set()
+    for word in re.findall(r"\w+", unicodedata.normalize("NFC", text.lower())):
+        marks = sorted(ch for ch in unicodedata.normalize("NFD", word) if unicodedata.combining(ch))
+        marks += ["đ"] * (word.count("đ") + word.count("ð"))
+        out.add((fold(word), tuple(marks)))
+    return out

@@ -69,7 +69,8 @@ def test_prefix_list_splits_into_bodies(khanh_hoa: Directory, rules: RuleSet) ->
 
 
 def test_ocr_accents_and_titles(khanh_hoa: Directory, rules: RuleSet) -> None:
-    """Dropped accents, a title in front and NFD text still name the right body."""
+    """Dropped accents and a title in front still name the right body; the title addresses it
+    (category of the body, not `leaders`), and the lost accents are a stated correction."""
     text = "Nơi nhận:\n- Giam doc So Noi vu;\n- Chủ tịch UBND tỉnh;\n- Sở Tư pháp;\n"
     result = run(text, khanh_hoa, rules, "2024-01-01", "kh.so-tai-chinh")
     assert [ln.agencies for ln in result.lines] == [
@@ -77,26 +78,29 @@ def test_ocr_accents_and_titles(khanh_hoa: Directory, rules: RuleSet) -> None:
         ["kh.ubnd-tinh"],
         ["kh.so-tu-phap"],
     ]
-    assert result.lines[1].categories == ["leaders"]
+    assert result.lines[1].categories == ["ubnd_tinh"]
+    assert result.lines[1].parts[0]["title"] == "Chủ tịch"
+    assert [ln.parts[0]["confidence"] for ln in result.lines] == ["corrected", "alias", "exact"]
+    assert "diacritics restored in 'So Noi vu'" in result.lines[0].reason
 
 
-def test_typo_in_a_name_is_a_near_match(khanh_hoa: Directory, rules: RuleSet) -> None:
-    """A typo ('Sở Tư phapp') resolves by near match and the reason says to check the spelling."""
+def test_doubled_letter_is_a_stated_correction(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """A doubled letter ('Sở Tư phapp') changes no word: delivered, and the reason says so."""
     result = run("Nơi nhận:\n- Sở Tư phapp;\n", khanh_hoa, rules, "2024-01-01")
     assert result.lines[0].agencies == ["kh.so-tu-phap"]
-    assert "near match" in result.lines[0].reason
+    assert "corrected: a doubled letter in 'Sở Tư phapp'" in result.lines[0].reason
+    assert result.recipients[0].reasons[0].confidence == "corrected"
 
 
-def test_unknown_body_is_flagged_and_known_part_still_receives(
-    khanh_hoa: Directory, rules: RuleSet
-) -> None:
-    """'Báo XYZ và Đài PT-TH': the line is unresolved, and Đài PT-TH still receives."""
+def test_unknown_body_before_va_keeps_the_line_whole(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Báo Nhân Dân và Đài PT-TH': split only where each part resolves (issue 10), so nothing is
+    delivered; Đài PT-TH is offered to the clerk as a suggestion."""
     result = run("Nơi nhận:\n- Báo Nhân Dân và Đài PT-TH;\n", khanh_hoa, rules, "2024-01-01")
     line = result.lines[0]
     assert line.outcome == "unresolved"
-    assert line.agencies == ["kh.dai-ptth"]
-    assert "no agency named 'Báo Nhân Dân'" in line.reason
-    assert [r.id for r in result.recipients] == ["kh.dai-ptth"]
+    assert line.agencies == [] and result.recipients == []
+    assert "not split at 'và'" in line.reason
+    assert [s["id"] for s in line.suggestions] == ["kh.dai-ptth"]
 
 
 def test_ambiguous_name_is_flagged(khanh_hoa: Directory, rules: RuleSet) -> None:

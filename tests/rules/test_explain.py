@@ -77,3 +77,13 @@ def test_unknown_agency(khanh_hoa: Directory, rules: RuleSet) -> None:
     result = expansion(BROADCAST, khanh_hoa, rules, "2024-01-01", "kh.ubnd-tinh")
     answer = explain(result, "kh.nowhere", khanh_hoa, rules)
     assert answer.agency is None and "no agency 'kh.nowhere'" in answer.summary
+
+
+def test_why_not_for_a_suggestion(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """A body only suggested for a misspelt name is told as such: offered, never delivered."""
+    result = expansion("Nơi nhận:\n- Sở Tư phsp;\n", khanh_hoa, rules, "2024-01-01", "kh.ubnd-tinh")
+    answer = explain(result, "kh.so-tu-phap", khanh_hoa, rules)
+    assert answer.received is False
+    assert [v.verdict for v in answer.lines] == [
+        "'Sở Tư phsp' is only close to its name: offered to the clerk, never delivered"
+    ]

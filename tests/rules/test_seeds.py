@@ -23,12 +23,15 @@ def reasons_of(expansion: Expansion, agency_id: str) -> list[tuple[int, str]]:
 
 
 def test_seed_004_every_line_accounted_for(khanh_hoa: Directory, rules: RuleSet) -> None:
-    """Seed 004 (UBND tỉnh, 2023): ten lines give recipients, TT. UBND tỉnh and Lưu are excluded."""
+    """Seed 004 (UBND tỉnh, 2023): ten lines give recipients, TT. UBND tỉnh and Lưu are excluded.
+
+    'TT. Tỉnh ủy' and 'TT. HĐND tỉnh' address those bodies (issue 10): their category is the
+    body's, with the title as a note; `leaders` is only the sender's own ('TT. UBND tỉnh')."""
     result = expand(read_document(seed_text("004")), khanh_hoa, rules, sender="kh.ubnd-tinh")
     assert result.as_of == dt.date(2023, 2, 28)
     assert outcomes(result) == [
-        ("noi_nhan", "recipients", ["leaders", "tinh_uy"]),
-        ("noi_nhan", "recipients", ["leaders", "hdnd_tinh"]),
+        ("noi_nhan", "recipients", ["tinh_uy"]),
+        ("noi_nhan", "recipients", ["hdnd_tinh"]),
         ("noi_nhan", "excluded", ["leaders"]),
         ("noi_nhan", "recipients", ["mttq", "doan_the"]),
         ("noi_nhan", "recipients", ["so_ban_nganh"]),
