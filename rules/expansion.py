@@ -16,7 +16,7 @@ from typing import Any
 
 from rules.directory import Agency, Directory
 from rules.document import Document
-from rules.lines import LineContext, Part, resolve_line
+from rules.lines import LineContext, Part, resolve_item
 from rules.names import NameIndex
 from rules.notes import split_notes
 from rules.ruleset import RuleSet
@@ -191,8 +191,7 @@ def expand(
                 {a.id: a for parts in parts_by_line for p in parts for a in p.agencies}.values()
             )
         for item in items:
-            bare, notes = split_notes(item)
-            parts = resolve_line(bare, context)
+            parts, notes = resolve_item(*split_notes(item), context)
             parts_by_line.append(parts)
             lines.append(_outcome(len(lines) + 1, section, item, notes.to_json(), parts))
     recipients = _union(lines, parts_by_line, ruleset)

@@ -9,10 +9,11 @@ delivered, the line is unresolved and the suggestion is offered to the clerk).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rules.directory import Agency, Directory
 from rules.document import Document
+from rules.notes import Notes
 from rules.ruleset import Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
 from rules.selection import select
@@ -105,6 +106,11 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     previous: Agency | None = None
     for segment in segments:
         text = quote(segment, bare, tokens, spans)
+        if isinstance(segment, RuleSegment) and segment.rule.action == "union":
+            for part in _union(segment, text, ctx, previous):
+                part.quoted = text
+                parts.append(part)
+            continue
         part = _resolve_segment(segment, text, ctx, previous)
         if isinstance(segment, NameSegment) and part.agencies:
             part = _with_confidence(part, segment, bare, tokens, spans, ctx)
@@ -117,12 +123,65 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     return parts
 
 
+def resolve_item(bare: str, notes: Notes, ctx: LineContext) -> tuple[list[Part], Notes]:
+    """The parts of one item. A body in brackets is the real recipient: `Bộ Tư pháp (Cục
+    Kiểm tra VBQPPL)` is addressed to the Cục; the body before it only says whose unit it is,
+    and is offered to the clerk when the unit itself is not in the directory."""
+    inner = [o for o in notes.other if ctx.segmenter.names_a_body(ctx.ruleset.tokens(o))]
+    if not inner:
+        return resolve_line(bare, ctx), notes
+    outer_text = " ".join(bare.split()).strip(" ;,.-")
+    parents = [a for p in resolve_line(bare, ctx) for a in p.agencies]
+    parts: list[Part] = []
+    for text in inner:
+        for part in resolve_line(text, ctx):
+            where = f"the unit addressed in brackets after '{outer_text}'"
+            if part.outcome == "unresolved":
+                part.text = f"{part.text.rstrip('.?')} ({where})"
+                part.suggestions += [a for a in parents if a not in part.suggestions]
+                if part.suggestions:
+                    names = " or ".join(a.name for a in part.suggestions)
+                    part.text += f"; did you mean {names}?"
+                    part.confidence = "suggested"
+            else:
+                part.text = f"{part.text} ({where})"
+            parts.append(part)
+    return parts, replace(notes, other=tuple(o for o in notes.other if o not in inner))
+
+
 def quote(segment: Segment, bare: str, tokens: Tokens, spans: list[Span]) -> str:
-    """The clerk's own words for a segment cut from `tokens` (else its folded words)."""
-    if segment.tokens is not tokens:
+    """The clerk's own words for a segment cut from `tokens` (else its folded words).
+
+    A segment of a rewritten line (`TT HĐND, UBND tỉnh` spread to `TT UBND tỉnh`) is quoted
+    piece by piece from the tokens it came from; a piece that is only part of an abbreviation
+    (`thuong truc` of `TT HĐND`) is given in folded words."""
+    if segment.tokens is tokens:
+        start, end = segment.span
+        return bare[spans[start][0] : spans[end - 1][1]]
+    if not segment.origin or len(segment.origin) != len(segment.tokens):
         return segment.text
-    start, end = segment.span
-    return bare[spans[start][0] : spans[end - 1][1]]
+    pieces: list[str] = []
+    taken = [o for o in segment.origin[segment.span[0] : segment.span[1]] if 0 <= o < len(spans)]
+    for run in _runs(taken):
+        whole = [
+            i for i, span in enumerate(spans) if spans[run[0]][0] <= span[0] < spans[run[-1]][1]
+        ]
+        if set(whole) <= set(run):
+            pieces.append(bare[spans[run[0]][0] : spans[run[-1]][1]])
+        else:
+            pieces.append(" ".join(tokens[i] for i in run))
+    return " ".join(pieces)
+
+
+def _runs(indices: list[int]) -> list[list[int]]:
+    """Consecutive runs of token indices, each index once, in order."""
+    runs: list[list[int]] = []
+    for i in dict.fromkeys(indices):
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _resolve_segment(
@@ -134,15 +193,75 @@ def _resolve_segment(
     if isinstance(segment, Leftover):
         return _leftover(segment, text, ctx)
     if isinstance(segment, SenderSegment):
-        return Part(
-            "excluded",
-            "leaders",
-            "leaders",
-            f"'{text}': the sender's own leaders; internal, not a delivery",
-        )
+        return _leaders(segment, text, ctx)
     if isinstance(segment, NameSegment):
         return _named(segment, text, ctx)
     return _rule(segment, text, ctx, previous)
+
+
+_UBND: Tokens = ("uy", "ban", "nhan", "dan")
+_LEVEL_OF_WORD = {"tinh": "tinh", "huyen": "huyen", "xa": "xa"}
+
+
+def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
+    """A title with a bare body word, read relative to the sender: `CT, các PCT UBND` is the
+    People's Committee of the sender's territory (the sender itself, or its superior), the same
+    reading as `CT, các PCT UBND tỉnh`; `Lãnh đạo Sở` is the sender when the sender is a Sở."""
+    own = Part(
+        "excluded",
+        "leaders",
+        "leaders",
+        f"'{text}': the sender's own leaders; internal, not a delivery",
+    )
+    sender, word = ctx.sender, words(segment.word)
+    if sender is None or not word:
+        return own
+    if word[: len(_UBND)] == _UBND or word in (("tinh",), ("huyen",), ("xa",)):
+        level = _LEVEL_OF_WORD.get(word[-1])
+        body = _committee_of(sender, level, ctx.directory)
+        if body is None:
+            return Part(
+                "unresolved",
+                "leaders",
+                "leaders",
+                f"'{text}': no People's Committee "
+                f"of that level above the sender {sender.name} in the directory",
+            )
+        if body.id == sender.id:
+            return own
+        return Part(
+            "recipients",
+            _KIND_CATEGORY.get(body.kind, "named"),
+            "leaders",
+            f"'{text}' names {body.name}, the People's Committee of the sender's territory "
+            "(addressed to its leadership)",
+            [body],
+            title=segment.title,
+        )
+    if (
+        word in (("co", "quan"), ("don", "vi"))
+        or words(ctx.ruleset.tokens(sender.name))[: len(word)] == word
+    ):
+        return own
+    return Part(
+        "unresolved",
+        "leaders",
+        "leaders",
+        f"'{text}': the sender ({sender.name}) is not a body of that kind, so whose leaders "
+        "are meant is not clear",
+    )
+
+
+def _committee_of(sender: Agency, level: str | None, directory: Directory) -> Agency | None:
+    """The People's Committee of the sender's territory, or the one above it at `level`."""
+    current = directory.get(directory.territory(sender) or "")
+    seen: set[str] = set()
+    while current is not None and current.id not in seen:
+        if level is None or current.level == level:
+            return current
+        seen.add(current.id)
+        current = directory.get(current.area or "")
+    return None
 
 
 def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | None) -> Part:
@@ -158,6 +277,24 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
         return _as_above(rule, ctx)
     if rule.action == "as_article":
         return _as_article(segment, text, ctx)
+    if rule.select and rule.select.scope == "children_of_next":
+        anchors = _prefer_near_sender(
+            [a for i in segment.anchor if (a := ctx.directory.get(i)) and a.valid_on(ctx.as_of)],
+            ctx,
+        )
+        previous = anchors[0] if len(anchors) == 1 else None
+    return _selected(rule, text, ctx, previous)
+
+
+def _union(
+    segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | None
+) -> list[Part]:
+    """`Các sở, ban, ngành, đoàn thể tỉnh`: one part per category rule the phrase joins."""
+    rules = [r for i in segment.rule.parts if (r := ctx.ruleset.rule(i)) is not None]
+    return [_selected(rule, text, ctx, previous) for rule in rules]
+
+
+def _selected(rule: Rule, text: str, ctx: LineContext, previous: Agency | None) -> Part:
     chosen = select(rule, ctx.ruleset, ctx.directory, ctx.as_of, ctx.sender, previous)
     category = rule.category
     if rule.select and rule.select.scope == "children_of_previous" and previous is not None:
@@ -166,6 +303,8 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
     if not chosen.agencies:
         return Part("unresolved", category, rule.id, f"'{text}' {chosen.empty_reason}")
     why = f"'{text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
+    if rule.select and rule.select.scope == "children_of_next" and previous is not None:
+        why = f"{why.rstrip('.')} ({previous.name})"
     per_agency = {
         agency_id: f"{why} (included because policy flag '{flag}' is on)"
         for agency_id, flag in chosen.by_flag.items()
@@ -287,12 +426,17 @@ def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
     how = ""
     valid = _prefer_near_sender([a for a in candidates if a.valid_on(ctx.as_of)], ctx)
     if len(valid) > 1:
-        names = ", ".join(f"{a.name} ({a.id})" for a in valid[:5])
+        # A few namesakes are offered to the clerk; many are only counted (naming five of 96
+        # communes helps nobody, and a reason names no body the line did not mean).
+        offered = valid if len(valid) <= 3 else []
+        which = f": {', '.join(a.name for a in offered)}" if offered else "; write which one"
         return Part(
             "unresolved",
             "named",
             "named",
-            f"'{text}' is ambiguous: it names {len(valid)} agencies: {names}",
+            f"'{text}' is ambiguous: it names {len(valid)} agencies{which}",
+            confidence="suggested" if offered else "none",
+            suggestions=offered,
         )
     if valid:
         return _one_named(segment, text, valid[0], ctx, how)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from rules.cities import CityLevel
 from rules.directory import Agency, Directory
 from rules.ruleset import RuleSet
 from rules.text import Tokens, distinguishing, words
@@ -26,6 +27,7 @@ from rules.text import Tokens, distinguishing, words
 _LEVEL_WORDS: tuple[Tokens, ...] = (
     ("tinh",),
     ("huyen",),
+    ("quan",),
     ("thi", "xa"),
     ("thanh", "pho"),
     ("xa",),
@@ -63,10 +65,11 @@ class NameIndex:
 
     def __init__(self, directory: Directory, ruleset: RuleSet) -> None:
         self._keys: dict[Tokens, list[str]] = {}
+        self.city = city_level(directory, ruleset)
         places = _places(directory, ruleset)
         self.places: frozenset[Tokens] = frozenset(p for ps in places.values() for p in ps)
         for agency in directory:
-            for key in _agency_keys(agency, ruleset, places):
+            for key in _agency_keys(agency, ruleset, places, city=self.city):
                 ids = self._keys.setdefault(key, [])
                 if agency.id not in ids:
                     ids.append(agency.id)
@@ -84,11 +87,16 @@ class NameIndex:
             self._undoubled.setdefault(_DOUBLED.sub(r"\1", squeezed), []).append(key)
         self._official: dict[str, set[Tokens]] = {}
         for agency in directory:
-            self._official[agency.id] = _agency_keys(agency, ruleset, places, aliases=False)
+            self._official[agency.id] = _agency_keys(
+                agency, ruleset, places, aliases=False, city=self.city
+            )
 
     def lookup(self, key: Sequence[str]) -> tuple[str, ...]:
         """Agency ids whose key is exactly `key` (separators ignored)."""
-        return tuple(self._keys.get(words(key), ()))
+        plain = words(key)
+        if self.city is not None:
+            plain = self.city.canonical(plain)[0]
+        return tuple(self._keys.get(plain, ()))
 
     def longest_at(self, tokens: Sequence[str], start: int) -> NameMatch | None:
         """The longest exact name starting at `start` (commas inside a name are skipped)."""
@@ -106,6 +114,10 @@ class NameIndex:
             if ids and token != ",":
                 best = NameMatch(j + 1, tuple(ids))
         return best
+
+    def is_kind(self, tokens: Sequence[str]) -> bool:
+        """Whether `tokens` is a word that tells a kind of body (`sở`, `phòng`, `cục`)."""
+        return words(tokens) in self._distinct
 
     def is_official(self, agency_id: str, key: Sequence[str]) -> bool:
         """Whether `key` is the agency's own name (with or without its place), not an alias."""
@@ -170,6 +182,15 @@ class NameIndex:
         return out
 
 
+def city_level(directory: Directory, ruleset: RuleSet) -> CityLevel | None:
+    """The city-level reading when the directory's province is a centrally-run city."""
+    names = [words(ruleset.tokens(p)) for p in (directory.province, *directory.province_aliases)]
+    bare = [n[2:] if n[:2] == ("thanh", "pho") else n for n in names]
+    if not any(b in ruleset.centrally_run_cities for b in bare):
+        return None
+    return CityLevel([*names, *bare])
+
+
 def _places(directory: Directory, ruleset: RuleSet) -> dict[str, list[Tokens]]:
     """Place names by territorial agency id: the province for the top, the unit's own name below."""
     province = [
@@ -196,13 +217,19 @@ def _place_of(agency: Agency, ruleset: RuleSet) -> Tokens:
 
 
 def _agency_keys(
-    agency: Agency, ruleset: RuleSet, places: dict[str, list[Tokens]], aliases: bool = True
+    agency: Agency,
+    ruleset: RuleSet,
+    places: dict[str, list[Tokens]],
+    aliases: bool = True,
+    city: CityLevel | None = None,
 ) -> set[Tokens]:
     territory = agency.id if agency.id in places else agency.area
     place_names = places.get(territory or "", [])
     keys: set[Tokens] = set()
     for name in (agency.name, *(agency.aliases if aliases else ())):
         full = words(ruleset.tokens(name))
+        if city is not None:
+            full = city.canonical(full)[0]
         if not full:
             continue
         keys.add(full)

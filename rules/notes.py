@@ -7,13 +7,19 @@ the purpose (report to a superior, carry out, coordinate, for information) and p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rules.text import fold
 
 _PAREN = re.compile(r"\(([^()]*)\)")
-_COPIES = re.compile(r"^(\d{1,3})\s*(b|ban|bản)$")
+_COPIES = re.compile(r"^(\d{1,3})\s*(b|ban|bản)( giay| giấy)?$")
+# Routing codes of a registry ("(3I, 2B)"): a number and a letter code, not only "b" copies.
+_CODE = re.compile(r"^\d{1,3}\s*[a-z]{1,3}$")
+# "02 bản giấy", "- 03 bản" written after the body, outside any bracket.
+_TRAILING_COPIES = re.compile(
+    r"[\s,:\-–]+0*(\d{1,3})\s*(?:bản|ban|b)\s*(?:giấy|giay)?\s*[.;,]?\s*$", re.I
+)
 
 # Folded note text -> purpose key. Longest forms first is not needed: each part is matched whole.
 _PURPOSES: dict[str, str] = {
@@ -55,6 +61,7 @@ class Notes:
     purpose: tuple[str, ...] = ()
     paper_copies: int | None = None
     other: tuple[str, ...] = field(default=())
+    routing: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         """The notes as the JSON object of a line (only the keys that were present)."""
@@ -67,20 +74,37 @@ class Notes:
             out["paper_copies"] = self.paper_copies
         if self.other:
             out["other"] = list(self.other)
+        if self.routing:
+            out["routing_codes"] = list(self.routing)
         return out
 
 
 def split_notes(text: str) -> tuple[str, Notes]:
-    """Return `text` without its parentheses, and the notes they held."""
-    parts: list[str] = []
-    for inner in _PAREN.findall(text):
-        parts.extend(p.strip() for p in re.split(r"[,;]", inner) if p.strip())
+    """Return `text` without its parentheses, and the notes they held.
+
+    A group of registry codes (`(3I, 2B)`) is kept as routing codes, not read as copies; a
+    copy count written after the body (`Sở Nội vụ 02 bản giấy`) is a note too."""
+    groups = [inner for inner in _PAREN.findall(text)]
     bare = _PAREN.sub(" ", text)
     # An unclosed "(" (OCR, a wrapped line) still starts a note.
     if "(" in bare:
         bare, _, tail = bare.partition("(")
-        parts.extend(p.strip() for p in re.split(r"[,;]", tail) if p.strip())
-    return bare, _read_notes(parts)
+        groups.append(tail)
+    parts: list[str] = []
+    routing: list[str] = []
+    for inner in groups:
+        pieces = [p.strip() for p in re.split(r"[,;]", inner) if p.strip()]
+        keys = [fold(p).strip(" .") for p in pieces]
+        if pieces and all(_CODE.match(k) for k in keys) and not all(_COPIES.match(k) for k in keys):
+            routing.extend(pieces)
+        else:
+            parts.extend(pieces)
+    copies = _TRAILING_COPIES.search(bare)
+    if copies is not None and copies.start() > 0:
+        bare = bare[: copies.start()]
+        parts.append(f"{copies.group(1)} bản")
+    notes = _read_notes(parts)
+    return bare, replace(notes, routing=tuple(routing)) if routing else notes
 
 
 def _read_notes(parts: list[str]) -> Notes:

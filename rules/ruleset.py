@@ -19,8 +19,10 @@ import yaml
 from rules.directory import KINDS, LEVELS
 from rules.text import Abbreviations, Span, Tokens, raw_tokens, spanned_tokens, words
 
-ACTIONS = frozenset({"select", "archive", "as_above", "as_article"})
-SCOPES = frozenset({"province", "sender_area", "under_sender", "children_of_previous"})
+ACTIONS = frozenset({"select", "archive", "as_above", "as_article", "union"})
+SCOPES = frozenset(
+    {"province", "sender_area", "under_sender", "children_of_previous", "children_of_next"}
+)
 _PHRASE_PART = re.compile(r"\[|\]|\(|\)|\||#|[^\[\]()|#]+")
 
 
@@ -64,6 +66,8 @@ class Rule:
     when_empty: str | None = None
     whole_line: bool = False
     description: str = ""
+    # For a `union` rule ("sở, ban, ngành, đoàn thể"): the rules whose selections it joins.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,14 @@ class RuleSet:
     generic_names: frozenset[Tokens] = field(default=frozenset())
     # Words that tell bodies apart (kind, level): a near match differing in them is another body.
     distinguishing: frozenset[Tokens] = field(default=frozenset())
+    # Bodies that take a level after them, so a list may share it ("HĐND, UBND tỉnh").
+    list_heads: frozenset[Tokens] = field(default=frozenset())
+    # Short forms valid only in a list after a prefix ("Sở: XD, TC"), by prefix.
+    list_abbreviations: Mapping[Tokens, Abbreviations] = field(default_factory=dict)
+    # Words after a category that only restate the province ("trên địa bàn tỉnh").
+    scope_qualifiers: tuple[Phrase, ...] = ()
+    # Centrally-run cities, where "Thành phố" is the provincial level.
+    centrally_run_cities: frozenset[Tokens] = field(default=frozenset())
 
     def tokens(self, text: str) -> Tokens:
         """Normalise `text` to tokens with abbreviations expanded."""
@@ -100,6 +112,10 @@ class RuleSet:
         """A copy with some policy flags changed (and a new version, which a change must carry)."""
         policy = {**self.policy, **flags}
         return replace(self, policy=policy, version=version or f"{self.version}+{_flags(flags)}")
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id, or None."""
+        return next((r for r in self.rules if r.id == rule_id), None)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -150,6 +166,13 @@ def _build(data: dict[str, Any], file: str) -> RuleSet:
     problems.extend(
         f"{file}: rule '{d}': duplicate id" for d in sorted({i for i in ids if ids.count(i) > 1})
     )
+    selecting = {r.id for r in rules if r.action == "select"}
+    problems.extend(
+        f"{file}: rule '{r.id}': field 'rules': '{part}' is no select rule of this file"
+        for r in rules
+        for part in r.parts
+        if part not in selecting
+    )
     if problems:
         raise RuleSetError(problems)
     return RuleSet(
@@ -168,7 +191,26 @@ def _build(data: dict[str, Any], file: str) -> RuleSet:
         source=file,
         generic_names=_word_set(data.get("generic_names"), abbreviations),
         distinguishing=_word_set(data.get("distinguishing_words"), abbreviations),
+        list_heads=_word_set(data.get("list_heads"), abbreviations),
+        list_abbreviations=_list_abbreviations(data.get("list_abbreviations"), abbreviations),
+        centrally_run_cities=_word_set(data.get("centrally_run_cities"), abbreviations),
+        scope_qualifiers=tuple(
+            compile_phrase(str(p), abbreviations) for p in data.get("scope_qualifiers") or []
+        ),
     )
+
+
+def _list_abbreviations(raw: Any, abbreviations: Abbreviations) -> dict[Tokens, Abbreviations]:
+    """Prefix -> its short forms. Keys are read through the general table first, because the
+    line is: "TP" after "Sở:" arrives as "thành phố" and means "tư pháp"."""
+    out: dict[Tokens, Abbreviations] = {}
+    for prefix, table in (raw or {}).items():
+        expanded = {
+            " ".join(abbreviations.expand(raw_tokens(str(k)))): str(v)
+            for k, v in (table or {}).items()
+        }
+        out[words(abbreviations.expand(raw_tokens(str(prefix))))] = Abbreviations(expanded)
+    return out
 
 
 def _word_set(raw: Any, abbreviations: Abbreviations) -> frozenset[Tokens]:
@@ -207,6 +249,7 @@ def _rule(
         when_empty=raw.get("when_empty"),
         whole_line=bool(raw.get("whole_line", False)),
         description=str(raw.get("description", "")),
+        parts=tuple(str(r) for r in raw.get("rules") or ()),
     )
 
 
@@ -222,6 +265,8 @@ def _rule_errors(raw: dict[str, Any]) -> list[str]:
     select = raw.get("select")
     if action == "select" and not isinstance(select, dict):
         errors.append("field 'select': required for a select rule")
+    if action == "union" and not (isinstance(raw.get("rules"), list) and raw["rules"]):
+        errors.append("field 'rules': a union rule lists the rules whose selections it joins")
     if isinstance(select, dict):
         errors.extend(_selector_errors(select))
     for addition in raw.get("also") or []:

@@ -9,8 +9,9 @@ kept as a leftover span, so that no word of a line is ever silently dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from rules.lists import ListReader
 from rules.names import NameIndex
 from rules.ruleset import Phrase, Rule, RuleSet
 from rules.text import SEPARATORS, Tokens, joined, words
@@ -18,10 +19,14 @@ from rules.text import SEPARATORS, Tokens, joined, words
 
 @dataclass(frozen=True)
 class Cut:
-    """Where a segment stands: `tokens[span[0]:span[1]]` of the tokens it was cut from."""
+    """Where a segment stands: `tokens[span[0]:span[1]]` of the tokens it was cut from.
+
+    When the line was rewritten (a list's shared words spread), `origin` gives for each token
+    the index of the line's token it came from (-1: none), to quote the clerk's words."""
 
     tokens: Tokens
     span: tuple[int, int]
+    origin: tuple[int, ...] = field(default=(), kw_only=True)
 
     @property
     def text(self) -> str:
@@ -35,6 +40,8 @@ class RuleSegment(Cut):
 
     rule: Rule
     number: int | None = None
+    # For `children_of_next` (`Các đơn vị thuộc Sở Y tế`): the body named after the phrase.
+    anchor: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,11 @@ class NameSegment(Cut):
 
 @dataclass(frozen=True)
 class SenderSegment(Cut):
-    """A title with no other body (`Lãnh đạo Sở`, `Ban Giám đốc`): the sender's own leaders."""
+    """A title with no named body (`Lãnh đạo Sở`, `CT, các PCT UBND`): leaders read relative to
+    the sender; `word` is the bare body word after the title (`sở`, `ủy ban nhân dân`), if any."""
 
     title: str
+    word: Tokens = ()
 
 
 @dataclass(frozen=True)
@@ -80,11 +89,23 @@ class Segmenter:
         self.abbreviations = ruleset.abbreviations
         self._rules = _by_first_word((r, p) for r in ruleset for p in r.patterns)
         self._titles = _by_first_word((None, p) for p in ruleset.leader_titles)
+        self.lists = ListReader(
+            names, ruleset.list_heads, ruleset.list_abbreviations, self._title_end_of
+        )
 
     def segments(self, tokens: Tokens) -> list[Segment]:
         """All segments of a line, in order. Their `tokens` are the line's own, unless the line
         was rewritten (a prefix spread over a list: `Các Sở: Nội vụ, Tài chính`)."""
-        spread = self._spread_prefix(tokens)
+        spread: Tokens = tokens
+        origin: tuple[int, ...] = ()
+        if self.names.city is not None:
+            canonical, city_origin = self.names.city.canonical(tokens)
+            if canonical != tokens:
+                spread, origin = canonical, city_origin
+        rewritten = self.lists.rewrite(spread)
+        if rewritten:
+            spread, listed = rewritten
+            origin = tuple(origin[k] if origin and k >= 0 else k for k in listed)
         text = joined(spread)
         offsets = _offsets(spread)
         out: list[Segment] = []
@@ -100,7 +121,8 @@ class Segmenter:
                 segment = self._leftover(spread, i, end)
             out.append(segment)
             i = end
-        return self._join_unread(spread, out)
+        joined_out = self._join_unread(spread, out)
+        return [replace(s, origin=origin) for s in joined_out] if origin else joined_out
 
     def mentions(self, tokens: Tokens) -> list[Segment]:
         """Every rule phrase and body named anywhere in prose (for `Như Điều N`)."""
@@ -116,6 +138,16 @@ class Segmenter:
             out.append(segment)
             i = end
         return out
+
+    def names_a_body(self, tokens: Tokens) -> bool:
+        """Whether bracketed words name a body (`Cục Kiểm tra VBQPPL`, `Vụ Ngân sách nhà nước`)
+        rather than a note: a directory name, or a word of a kind of body at their head."""
+        if any(isinstance(s, NameSegment) for s in self.segments(tokens)):
+            return True
+        plain = words(tokens)
+        return any(
+            self.names.is_kind(plain[:n]) and plain[:n] not in _LEVEL_ONLY for n in (1, 2, 3)
+        )
 
     def is_archive(self, tokens: Tokens) -> bool:
         """Whether the line is an archive copy (`Lưu: VT, ...`)."""
@@ -162,12 +194,12 @@ class Segmenter:
         if (sender_end > title_end and (body is None or sender_end >= end)) or alone:
             # "Lãnh đạo Sở", "Ban Giám đốc": a title with no other body is the sender's own.
             end = max(sender_end, title_end)
-            return SenderSegment(tokens, (i, end), title), end
+            return SenderSegment(tokens, (i, end), title, tokens[title_end:end]), end
         if body is None:
             return plain  # "Trường THPT X" is no title "trưởng": leave the words unread
         if isinstance(body, RuleSegment):
             # "Lãnh đạo các sở": the leaders of a category receive through their bodies.
-            return RuleSegment(tokens, (i, end), body.rule, body.number), end
+            return RuleSegment(tokens, (i, end), body.rule, body.number, body.anchor), end
         return plain
 
     def _plain_at(
@@ -184,14 +216,23 @@ class Segmenter:
             if match is None or match.end() == offsets[i]:
                 continue
             end = len(tokens) if rule.whole_line else _token_at(offsets, match.end())
+            anchor: tuple[str, ...] = ()
+            if rule.select and rule.select.scope == "children_of_next":
+                body = self.names.longest_at(tokens, end)
+                if body is None:
+                    continue  # "các đơn vị thuộc" reads as the units of a body only before one
+                end, anchor = body.end, body.agency_ids
             if end > best[1]:
                 number = int(match.group(1)) if match.groups() and match.group(1) else None
-                best = (RuleSegment(tokens, (i, end), rule, number), end)
+                best = (RuleSegment(tokens, (i, end), rule, number, anchor), end)
         name = self.names.longest_at(tokens, i)
         # A name as long as a category phrase is the more specific reading.
         if name is not None and name.end >= best[1]:
             best = (NameSegment(tokens, (i, name.end), name.agency_ids, body_start=i), name.end)
         return best
+
+    def _title_end_of(self, tokens: Tokens, i: int) -> int | None:
+        return self._title_end(tokens, joined(tokens), _offsets(tokens), i) if tokens else None
 
     def _title_end(self, tokens: Tokens, text: str, offsets: list[int], i: int) -> int | None:
         longest: int | None = None
@@ -241,54 +282,65 @@ class Segmenter:
 
         Words glued to a reading with no separator make it doubtful: `Sở Tư phsp` is not the
         category `Sở` plus a stray word, `Sở Nội vụ tỉnh Quảng Trị` is not Khánh Hòa's Sở Nội
-        vụ. And a line is split at `và` only where each side reads a body: `Bộ Khoa học và
-        Công nghệ` is one name, `Báo X và Đài PT-TH` one question (Đài PT-TH suggested)."""
+        vụ, `UBMTTQVN các xã` is not MTTQ tỉnh plus the communes. Words that only restate the
+        province (`thuộc tỉnh`, `trên địa bàn tỉnh`, `tỉnh Khánh Hòa`) stay with the category.
+        And a line is split at `và` only where each side reads a body: `Bộ Khoa học và Công
+        nghệ` is one name, `Báo X và Đài PT-TH` one question (Đài PT-TH suggested)."""
         merged: list[Segment] = []
         for segment in out:
             before = merged[-1] if merged else None
-            if before is None or not (
-                isinstance(before, Leftover) or isinstance(segment, Leftover)
-            ):
+            if before is None or not self._doubtful(before, segment):
                 merged.append(segment)
                 continue
-            between = tokens[before.span[1] : segment.span[0]]
-            names = (NameSegment, Leftover)
-            if not between:
-                merged[-1] = self._leftover(tokens, before.span[0], segment.span[1])
-            elif _only_va(between) and isinstance(before, names) and isinstance(segment, names):
-                read = tuple(
-                    i
-                    for s in (before, segment)
-                    for i in (s.agency_ids if isinstance(s, NameSegment) else s.suggestions)
-                )
+            if tokens[before.span[1] : segment.span[0]]:
+                read = tuple(i for s in (before, segment) for i in _read_ids(s))
                 merged[-1] = self._leftover(
                     tokens, before.span[0], segment.span[1], read, "not_split"
                 )
+            elif isinstance(before, RuleSegment) and self._restates_province(tokens, segment):
+                merged[-1] = replace(before, span=(before.span[0], segment.span[1]))
             else:
-                merged.append(segment)
+                merged[-1] = self._leftover(tokens, before.span[0], segment.span[1])
         return merged
 
-    def _spread_prefix(self, tokens: Tokens) -> Tokens:
-        """`Các Sở: Nội vụ, Tài chính` -> `Sở Nội vụ , Sở Tài chính` when each name exists."""
-        if ":" not in tokens:
-            return tokens
-        colon = tokens.index(":")
-        head = tuple(t for t in tokens[:colon] if t != "cac")
-        parts = _split(tokens[colon + 1 :])
-        if not head or not parts:
-            return tokens
-        spread: list[str] = []
-        for part in parts:
-            if self.names.lookup(head + part):
-                spread.extend((*head, *part, ","))
-                continue
-            pieces = _split(part, on=frozenset({"va"}))
-            if len(pieces) < 2 or not all(self.names.lookup(head + p) for p in pieces):
-                return tokens
-            for piece in pieces:
-                spread.extend((*head, *piece, ","))
-        return tuple(spread[:-1])
+    def _doubtful(self, before: Segment, segment: Segment) -> bool:
+        """Whether two neighbours must be read as one: glued, or split at `và` with a side
+        unread."""
+        between = segment.tokens[before.span[1] : segment.span[0]]
+        unread = isinstance(before, Leftover) or isinstance(segment, Leftover)
+        if between:
+            sides = (NameSegment, Leftover)
+            return (
+                unread
+                and _only_va(between)
+                and isinstance(before, sides)
+                and isinstance(segment, sides)
+            )
+        boards = (
+            isinstance(segment, RuleSegment)
+            and segment.rule.select is not None
+            and (segment.rule.select.scope == "children_of_previous")
+        )
+        glued_level = isinstance(before, NameSegment) and isinstance(segment, RuleSegment)
+        return unread or (glued_level and not boards)
 
+    def _restates_province(self, tokens: Tokens, segment: Segment) -> bool:
+        """`thuộc tỉnh`, `trên địa bàn tỉnh Khánh Hòa`, `Khánh Hòa`: the province again."""
+        rest = words(tokens[segment.span[0] : segment.span[1]])
+        text = joined(rest)
+        for phrase in self._ruleset.scope_qualifiers:
+            match = phrase.regex.match(text)
+            if match:
+                rest = rest[_token_at(_offsets(rest), match.end()) :]
+                break
+        return not rest or rest in self.names.places
+
+
+# Words of a level, not of a kind of body: "(phường 1)" in brackets is no unit.
+_LEVEL_ONLY: frozenset[Tokens] = frozenset(
+    {("tinh",), ("huyen",), ("xa",), ("phuong",), ("quan",), ("thi", "xa"), ("thi", "tran")}
+    | {("thanh", "pho"), ("dac", "khu"), ("trung", "uong"), ("khu", "vuc")}
+)
 
 _Entry = tuple[Rule | None, Phrase]
 
@@ -310,21 +362,6 @@ def _candidates(index: dict[str | None, list[_Entry]], token: str) -> list[_Entr
     return here + anywhere if anywhere else here
 
 
-def _split(tokens: Sequence[str], on: frozenset[str] = frozenset({",", ";"})) -> list[Tokens]:
-    parts: list[Tokens] = []
-    current: list[str] = []
-    for token in tokens:
-        if token in on:
-            if current:
-                parts.append(tuple(current))
-            current = []
-        else:
-            current.append(token)
-    if current:
-        parts.append(tuple(current))
-    return parts
-
-
 def _offsets(tokens: Tokens) -> list[int]:
     """Character offset of each token in `joined(tokens)`, plus the end."""
     out = [0]
@@ -343,6 +380,13 @@ def _token_at(offsets: list[int], char: int) -> int:
         else:
             hi = mid
     return lo
+
+
+def _read_ids(segment: Segment) -> tuple[str, ...]:
+    """The bodies a segment read or suggested (offered when a `và` could not be split)."""
+    if isinstance(segment, NameSegment):
+        return segment.agency_ids
+    return segment.suggestions if isinstance(segment, Leftover) else ()
 
 
 def _only_va(between: Sequence[str]) -> bool:

@@ -66,9 +66,10 @@ def _scoped(
 ) -> tuple[list[Agency], str | None]:
     if selector.scope == "province":
         return candidates, None
-    if selector.scope == "children_of_previous":
+    if selector.scope in ("children_of_previous", "children_of_next"):
         if previous is None:
-            return [], "names the boards of a body, but no single body stands before it"
+            where = "before" if selector.scope == "children_of_previous" else "after"
+            return [], f"names the units of a body, but no single body stands {where} it"
         return [a for a in candidates if a.parent == previous.id], None
     if sender is None:
         return [], "is relative to the sender, and the sender is not known (pass --sender)"

@@ -68,6 +68,7 @@ def test_every_item_appears_once(
 ) -> None:
     """Every non-blank item of Kính gửi and Nơi nhận appears exactly once in `lines`, in order
     (a run of spaces inside an item reads as one space)."""
+
     def as_written(texts: list[str]) -> list[str]:
         return [f"- {t.strip()};" for t in texts]
 
@@ -98,3 +99,61 @@ def test_expansion_is_deterministic(khanh_hoa: Directory, rules: RuleSet, items:
     first = expand(read_document(text), khanh_hoa, rules, DAY, "kh.ubnd-tinh").to_json()
     again = expand(read_document(text), khanh_hoa, rules, DAY, "kh.ubnd-tinh").to_json()
     assert first == again
+
+
+# Phrases whose reading needs nothing from the rest of the block (not "Như trên").
+SELF_CONTAINED = [
+    "Chủ tịch, các PCT UBND",
+    "Chủ tịch, các PCT UBND tỉnh",
+    "CVP UBND tỉnh",
+    "TT HĐND, UBND, UBMTTQVN tỉnh",
+    "TT HĐND, UBND, UBMTTQVN các xã, phường",
+    "Các sở, ban, ngành, đoàn thể tỉnh",
+    "Các Ban HĐND",
+    "Sở: XD, TC, GD&ĐT",
+    "Các cơ quan, đơn vị thuộc UBND tỉnh",
+    "VP Đoàn ĐBQH và HĐND tỉnh",
+    "Bộ Tư pháp",
+    "Sở Tư phsp",
+    "So Noi vu",
+    "Thường trực Tỉnh ủy",
+    "Lãnh đạo Sở",
+    "Báo Nhân Dân và Đài PT-TH",
+    "UBND các xã, thị trấn",
+]
+SENDERS = [None, "kh.ubnd-tinh", "kh.so-noi-vu", "kh.ubnd-huyen-568"]
+
+
+def _reading(line: dict[str, object]) -> tuple[object, ...]:
+    return (line["outcome"], line["categories"], sorted(line["agencies"]))  # type: ignore[arg-type]
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from(SELF_CONTAINED), min_size=1, max_size=8),
+    st.lists(st.sampled_from(SELF_CONTAINED), max_size=3),
+    st.sampled_from(SENDERS),
+)
+def test_a_phrase_reads_the_same_wherever_it_stands(
+    khanh_hoa: Directory,
+    rules: RuleSet,
+    items: list[str],
+    addressees: list[str],
+    sender: str | None,
+) -> None:
+    """The same phrase with the same sender gets the same reading on any line of the block,
+    in Kính gửi or Nơi nhận, whatever stands before or after it."""
+
+    def alone(phrase: str) -> tuple[object, ...]:
+        doc = read_document(f"Nơi nhận:\n- {phrase};\n")
+        return _reading(expand(doc, khanh_hoa, rules, DAY, sender).to_json()["lines"][0])
+
+    text = "Số: 5/KH-UBND\n"
+    if addressees:
+        text += "Kính gửi:\n" + "".join(f"- {a};\n" for a in addressees) + "\nNội dung.\n"
+    text += "Nơi nhận:\n" + "".join(f"- {i};\n" for i in items)
+    lines = expand(read_document(text), khanh_hoa, rules, DAY, sender).to_json()["lines"]
+    phrases = [*addressees, *items]
+    assert len(lines) == len(phrases)
+    for phrase, got in zip(phrases, lines, strict=True):
+        assert _reading(got) == alone(phrase), phrase
