@@ -275,6 +275,8 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
         )
     if rule.action == "as_above":
         return _as_above(rule, ctx)
+    if rule.action == "ask":
+        return Part("unresolved", rule.category, rule.id, f"'{text}' {rule.description.strip()}")
     if rule.action == "as_article":
         return _as_article(segment, text, ctx)
     if rule.select and rule.select.scope == "children_of_next":

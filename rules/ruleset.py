@@ -19,7 +19,7 @@ import yaml
 from rules.directory import KINDS, LEVELS
 from rules.text import Abbreviations, Span, Tokens, raw_tokens, spanned_tokens, words
 
-ACTIONS = frozenset({"select", "archive", "as_above", "as_article", "union"})
+ACTIONS = frozenset({"select", "archive", "as_above", "as_article", "union", "ask"})
 SCOPES = frozenset(
     {"province", "sender_area", "under_sender", "children_of_previous", "children_of_next"}
 )

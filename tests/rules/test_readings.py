@@ -267,3 +267,23 @@ def test_thanh_pho_elsewhere_is_a_district_level_city(khanh_hoa: Directory, rule
     outcome = line("UBND Thành phố", khanh_hoa, rules, "kh.so-y-te")
     assert outcome.outcome == "unresolved" and outcome.agencies == []
     assert "kh.ubnd-tinh" not in [s["id"] for s in outcome.suggestions]
+
+
+def test_concerned_bodies_are_a_question(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Các cơ quan, đơn vị có liên quan' names no body: one clear question, not two fragments."""
+    outcome = line("Các cơ quan, đơn vị có liên quan", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert (outcome.outcome, outcome.agencies, outcome.categories) == (
+        "unresolved",
+        [],
+        ["concerned"],
+    )
+    assert outcome.reason == (
+        "'Các cơ quan, đơn vị có liên quan' does not say which bodies are concerned: "
+        "name them on the line."
+    )
+
+
+def test_director_and_deputies_of_the_sender(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Giám đốc, các PGĐ Sở' from a Sở is its own leadership, excluded in one line."""
+    outcome = line("Giám đốc, các PGĐ Sở", khanh_hoa, rules, "kh.so-y-te")
+    assert (outcome.outcome, outcome.categories) == ("excluded", ["leaders"])
