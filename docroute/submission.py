@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from pydantic import BaseModel, Field
@@ -31,6 +33,15 @@ class Submission(BaseModel):
     date: datetime.date | None = Field(default=None, description="Date, if the text lacks it.")
 
 
+@dataclass(frozen=True)
+class Clerk:
+    """A person sending through the web interface, with their decisions on unresolved lines
+    (applied by the router, `router/resolutions.py`)."""
+
+    person_id: int
+    resolutions: list[dict[str, Any]] = field(default_factory=list)
+
+
 def read_checked(
     submission: Submission, routing: recipients.RoutingRules | None = None
 ) -> rules.Document:
@@ -53,7 +64,11 @@ def read_checked(
 
 
 def new_document(
-    submission: Submission, parsed: rules.Document, key: str | None, caller: int | None
+    submission: Submission,
+    parsed: rules.Document,
+    key: str | None,
+    caller: int | None,
+    clerk: Clerk | None = None,
 ) -> Document:
     """A Document row built from the submission and the fields the rules engine read."""
     number = submission.number or parsed.number
@@ -74,6 +89,8 @@ def new_document(
         sender=submission.sender,
         # Only a numbered, dated document can be recognised when it comes back.
         issuer_key=issuer if number and date else None,
+        submitted_by_person=clerk.person_id if clerk else None,
+        resolutions=clerk.resolutions or None if clerk else None,
     )
 
 
@@ -99,9 +116,10 @@ async def submit(
     key: str | None,
     caller: int | None,
     routing: recipients.RoutingRules | None = None,
+    clerk: Clerk | None = None,
 ) -> tuple[Document, bool]:
     """Store the document and its outbox row; return (document, created)."""
-    document = new_document(submission, read_checked(submission, routing), key, caller)
+    document = new_document(submission, read_checked(submission, routing), key, caller, clerk)
     try:
         # The lookup and the insert share one transaction: one connection checkout and one
         # commit per submission.

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     directory_path: Path | None = None
     rules_path: Path | None = None
 
+    # The web interface: this many failed sign-ins in a row lock an account for
+    # `login_lockout_minutes`; a session lasts `session_hours`. Session cookies are Secure
+    # when the request came over HTTPS (directly or as X-Forwarded-Proto from a trusted
+    # proxy); `secure_cookies=true` makes them Secure always.
+    login_attempts: int = 5
+    login_lockout_minutes: float = 15.0
+    session_hours: float = 12.0
+    secure_cookies: bool = False
+
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     # Fault tests only: the name of a crash point where the process SIGKILLs itself.

@@ -25,6 +25,7 @@ from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
 from foundation.outbox import add_delivery_messages, claim_message
 from router import recipients
+from router.resolutions import apply_resolutions
 
 log = structlog.get_logger(__name__)
 CONSUMER = "router"
@@ -83,7 +84,9 @@ class Router:
         parsed = recipients.read(document.text)
         # Without a date line the rules engine dates the document from its text.
         expansion = self.routing.expand(parsed, document.sender, document.date)
-        view = expansion.to_json()
+        view = apply_resolutions(
+            expansion.to_json(), document.resolutions or [], self.routing.directory
+        )
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()

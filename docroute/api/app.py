@@ -9,6 +9,8 @@ from docroute.api.audit import api as audit_api
 from docroute.api.errors import install_error_handlers
 from docroute.api.limits import BodyLimit
 from docroute.service import Service
+from docroute.web import install_web
+from docroute.web.apidocs import with_bearer_scheme
 
 
 def create_app(service: Service) -> FastAPI:
@@ -17,12 +19,16 @@ def create_app(service: Service) -> FastAPI:
         title="docroute",
         summary="Routes official documents to the agencies their Nơi nhận block names.",
         version="0.1.0",
+        docs_url=None,  # served offline by docroute.web.apidocs, with the bearer scheme
+        redoc_url=None,
     )
     app.state.service = service
     app.include_router(health.api)
     app.include_router(documents.api)
     app.include_router(deliveries.api)
     app.include_router(audit_api)  # /v1/audit/…: reports, replays, history verification
+    install_web(app)  # the pages for people (/, /login, …) and the offline /docs
+    with_bearer_scheme(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=service.settings.max_upload_bytes)
     return app

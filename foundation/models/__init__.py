@@ -4,6 +4,7 @@ from foundation.models.channel import AgencyChannel, ChannelKind
 from foundation.models.delivery import Delivery, DeliveryEvent, DeliveryState
 from foundation.models.document import Document
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
+from foundation.models.people import Person, UploadedFile, WebSession
 from foundation.models.token import ApiToken, Role
 
 __all__ = [
@@ -15,6 +16,9 @@ __all__ = [
     "DeliveryState",
     "Document",
     "OutboxMessage",
+    "Person",
     "ProcessedMessage",
     "Role",
+    "UploadedFile",
+    "WebSession",
 ]

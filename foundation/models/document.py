@@ -44,3 +44,9 @@ class Document(DocumentBase, table=True):
     )
     rules_version: str | None = Field(default=None, max_length=100)
     expansion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The person (web interface) who sent it; `submitted_by` is the API token, if any.
+    submitted_by_person: int | None = None
+    # The clerk's decisions on lines the rules left unresolved, made before sending: each
+    # {"line", "section", "text", "action": "agency" | "not_recipient", "agency_id"?,
+    # "reason", "by", "by_name", "at"}; the router applies them (router/resolutions.py).
+    resolutions: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))

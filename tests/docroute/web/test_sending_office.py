@@ -1,0 +1,77 @@
+"""The sending office in a real browser: sign in, paste a document, see every line with its
+outcome (unresolved first), resolve lines in place, send, and find the clerk's decisions on
+the document's page."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+
+from tests.docroute.web.conftest import Pages, WebServer
+
+# Written for these tests: one category line, one line naming no agency, one archive line.
+NOTICE = """ỦY BAN NHÂN DÂN
+TỈNH KHÁNH HÒA
+Số: 41/TB-UBND
+Khánh Hòa, ngày 3 tháng 11 năm 2026
+THÔNG BÁO
+Về việc kiểm tra giao diện gửi văn bản
+
+Nội dung thông báo.
+
+Nơi nhận:
+- Các sở, ban, ngành;
+- Trung tâm Thử nghiệm Không Tồn tại;
+- Hội Sinh vật cảnh Đồng Đế;
+- Lưu: VT.
+"""
+
+
+def test_sender_previews_resolves_in_place_and_sends(pages: Pages, web: WebServer) -> None:
+    """The unresolved lines come first and are counted in a banner; the clerk names the agency
+    of one line and marks the other as not a recipient; the document goes out with both
+    decisions recorded as the clerk's and shown on its page."""
+    web.add_person("vanthu", "sender", "kh.ubnd-tinh", name="Trần Thị Văn Thư")
+    pages.sign_in("vanthu")
+    pages.wait_for("#text")
+    pages.set_value("text", NOTICE)
+    pages.click("#preview-submit")
+    banner = pages.wait_for("#unresolved-banner")
+    assert "2 dòng chưa xác định" in banner.text
+    rows = pages.browser.find_elements(By.CSS_SELECTOR, "#lines tbody tr")
+    outcomes = [row.get_attribute("class") for row in rows]
+    assert outcomes[:2] == ["unresolved", "unresolved"], outcomes
+    assert "Trung tâm Thử nghiệm Không Tồn tại" in rows[0].text + rows[1].text
+    assert len(rows) == 4  # every line of Nơi nhận is listed
+    pages.screenshot("sending-office-preview")
+
+    # Sending with unresolved lines needs the clerk's explicit acknowledgement.
+    pages.click("#send-submit")
+    pages.wait_text("dòng chưa xác định được nơi nhận: hãy giải quyết")
+
+    legends = [e.text for e in pages.browser.find_elements(By.CSS_SELECTOR, "fieldset legend")]
+    index = {("Thử nghiệm" in text): i for i, text in enumerate(legends)}
+    named, other = index[True], index[False]
+    pages.click(f"#decision-{named} input[value=agency]")
+    pages.fill(f"agency-{named}", "Sở Y tế tỉnh Khánh Hòa — kh.so-y-te")
+    pages.click(f"#decision-{other} input[value=not_recipient]")
+    pages.fill(f"reason-{other}", "Hội không thuộc danh bạ; gửi bản giấy riêng")
+    pages.click("#apply-decisions")
+    pages.wait_text("Mọi dòng đều đã xác định")
+    assert "Trần Thị Văn Thư" in pages.text()
+
+    pages.click("#send-submit")
+    pages.wait_for("#deliveries")  # shown once the router has planned the deliveries
+    text = pages.text()
+    assert "resolved by Trần Thị Văn Thư" in text
+    assert "marked not a recipient by Trần Thị Văn Thư: Hội không thuộc danh bạ" in text
+    assert "Sở Y tế tỉnh Khánh Hòa" in text
+
+
+def test_a_document_without_recipient_block_gets_a_sentence(pages: Pages, web: WebServer) -> None:
+    """Bad input is a sentence telling the clerk what to do, on the same page."""
+    web.add_person("vanthu", "sender", "kh.ubnd-tinh")
+    pages.sign_in("vanthu")
+    pages.wait_for("#text")
+    pages.set_value("text", "Một đoạn văn không có phần nơi nhận.")
+    pages.click("#preview-submit")
+    pages.wait_text("hãy kiểm tra văn bản có đủ phần nơi nhận")
