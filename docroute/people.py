@@ -42,6 +42,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password."""
+    return _HASHER.hash(password)
+
+
 def check_password_rules(password: str) -> None:
     """422 with what to do when a new password is too weak to accept."""
     if len(password) < MIN_PASSWORD:

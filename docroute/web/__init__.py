@@ -7,7 +7,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from docroute.web import account, apidocs, inbox, sending, sent
+from docroute.web import (
+    account,
+    admin,
+    apidocs,
+    auditing,
+    explaining,
+    inbox,
+    replaying,
+    sending,
+    sent,
+)
 from docroute.web.pages import HERE
 from docroute.web.signin import NotSignedInError
 
@@ -15,7 +25,8 @@ from docroute.web.signin import NotSignedInError
 def install_web(app: FastAPI) -> None:
     """Mount the pages, the static assets and the offline /docs on the API's app."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (account, sending, sent, inbox, apidocs):
+    modules = (account, sending, sent, inbox, auditing, explaining, replaying, admin, apidocs)
+    for module in modules:
         app.include_router(module.pages)
 
     @app.exception_handler(NotSignedInError)

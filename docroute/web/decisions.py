@@ -1,9 +1,9 @@
 """The clerk's decisions on unresolved lines, as posted by the preview form.
 
 Each unresolved line `i` of the preview posts `key_i` (section|line|text), `action_i`
-(`keep`, `agency`, `suggestion`, `not_recipient`), `agency_i` (a directory pick, shown as
-"Name — id") and `reason_i`. A decision that cannot be applied is kept as a problem sentence
-shown beside its line, never dropped.
+(`keep`, `agency`, `suggestion:<agency id>`, `not_recipient`), `agency_i` (a directory
+pick, shown as "Name — id") and `reason_i`. A decision that cannot be applied is kept as a
+problem sentence shown beside its line, never dropped.
 """
 
 from __future__ import annotations
@@ -74,7 +74,6 @@ def read_decisions(
             "action": form.get(f"action_{index}", "keep"),
             "agency": form.get(f"agency_{index}", ""),
             "reason": form.get(f"reason_{index}", "").strip(),
-            "suggestion": form.get(f"suggestion_{index}", ""),
         }
         result.chosen[key] = chosen
         decision, problem = _decision(key, chosen, directory, me)
@@ -95,9 +94,9 @@ def _decision(
         "section": section, "line": int(number) if number.isdigit() else number, "text": text,
         "by": me.username, "by_name": me.name, "at": utcnow().isoformat(),
     }
-    action = chosen["action"]
+    action, _, suggested = chosen["action"].partition(":")  # "suggestion:<agency id>"
     if action in ("agency", "suggestion"):
-        typed = chosen["agency"] if action == "agency" else chosen["suggestion"]
+        typed = chosen["agency"] if action == "agency" else suggested
         agency = find_agency(directory, typed)
         if agency is None:
             return None, (

@@ -4,10 +4,11 @@ from foundation.models.channel import AgencyChannel, ChannelKind
 from foundation.models.delivery import Delivery, DeliveryEvent, DeliveryState
 from foundation.models.document import Document
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
-from foundation.models.people import Person, UploadedFile, WebSession
+from foundation.models.people import AdminAction, Person, UploadedFile, WebSession
 from foundation.models.token import ApiToken, Role
 
 __all__ = [
+    "AdminAction",
     "AgencyChannel",
     "ApiToken",
     "ChannelKind",

@@ -66,3 +66,18 @@ class UploadedFile(SQLModel, table=True):
     created_at: datetime.datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class AdminAction(SQLModel, table=True):
+    """What an admin did from the web interface (accounts, tokens, channels), and who did it."""
+
+    __tablename__ = "admin_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    actor: str = Field(max_length=300)
+    action: str = Field(max_length=50)
+    detail: str = Field(max_length=1000)
+    at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

@@ -2,7 +2,7 @@
 
 `person` holds named accounts (argon2id hashes, the lock-out after failed sign-ins);
 `web_session` a signed-in browser (cookie hash, CSRF token, expiry); `uploaded_file` the
-original file a clerk sent. A document records the
+original file a clerk sent; `admin_action` what an admin did, and who. A document records the
 person who sent it and the clerk's decisions on its unresolved lines.
 
 Revision ID: 0007
@@ -64,6 +64,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_uploaded_file_document_id", "uploaded_file", ["document_id"])
+    op.create_table(
+        "admin_action",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
     with op.batch_alter_table("document") as batch_op:
         batch_op.add_column(sa.Column("submitted_by_person", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("resolutions", sa.JSON(), nullable=True))
@@ -74,6 +85,7 @@ def downgrade() -> None:
     with op.batch_alter_table("document") as batch_op:
         batch_op.drop_column("resolutions")
         batch_op.drop_column("submitted_by_person")
+    op.drop_table("admin_action")
     op.drop_index("ix_uploaded_file_document_id", table_name="uploaded_file")
     op.drop_table("uploaded_file")
     op.drop_index("ix_web_session_person_id", table_name="web_session")

@@ -34,6 +34,7 @@ def _open_the_inbox_document(pages: Pages, clerk: str) -> None:
 def test_seed_004_sent_confirmed_rejected_and_reminded(pages: Pages, web: WebServer) -> None:
     """Every step through the pages; each status change names the person who made it."""
     web.add_person("vanthu-ubnd", "sender", "kh.ubnd-tinh", name="Lê Văn Gửi")
+    web.add_person("thanhtra-004", "auditor", name="Thanh tra viên")
     for agency in (*CONFIRMING, REJECTING, REMINDED):
         web.add_person(f"vanthu-{agency}", "agency", agency, name=f"Văn thư {agency}")
     document_id = _send_seed_004(pages)
@@ -75,3 +76,19 @@ def test_seed_004_sent_confirmed_rejected_and_reminded(pages: Pages, web: WebSer
     pages.open("/gui/da-gui")
     pages.wait_for("#sent")
     assert "2 xác nhận" in pages.text()
+
+    # The auditor finds the missing ones: rejected on the dashboard, unconfirmed on the
+    # document's audit page (the confirmed and rejected ones are not among them).
+    pages.sign_in("thanhtra-004")
+    pages.wait_for("#tiles")
+    assert pages.browser.find_element(By.ID, "tile-rejected").text.startswith("1")
+    pages.screenshot("auditor-dashboard")
+    pages.click("#tile-rejected")
+    findings = pages.wait_for("#findings").text
+    assert "Sở Tư pháp" in findings and "Sở Y tế" not in findings
+    pages.open(f"/kiem-tra/van-ban/{document_id}")
+    unconfirmed = pages.wait_for("#unconfirmed").text
+    assert "Sở Nội vụ tỉnh Khánh Hòa" in unconfirmed
+    for confirmed in ("Sở Y tế tỉnh Khánh Hòa", "Sở Tài chính tỉnh Khánh Hòa"):
+        assert confirmed not in unconfirmed
+    assert pages.browser.find_element(By.ID, "n-confirmed").text == "2"
