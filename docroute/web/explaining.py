@@ -72,20 +72,25 @@ async def why(
     request: Request, me: Me, session: SessionDep, service: ServiceDep, document_id: str,
     co_quan: str = "",
 ) -> Response:
-    """Why the agency receives the document, or why it does not (the API's answer)."""
-    allow(me, Role.AUDITOR)
+    """Why the agency receives the document, or why it does not (the API's answer); a
+    sending office may ask about its own documents, as in the API."""
+    allow(me, Role.AUDITOR, Role.SENDER)
     document = await _document(session, document_id)
+    if me.role == Role.SENDER and document.sender != me.agency_id:
+        raise ClerkError(403, "not_your_document",
+                         "Văn bản này do cơ quan khác gửi; bạn không xem được.")
     agency = find_agency(service.routing.directory, co_quan)
     if agency is None:
         raise ClerkError(
             422, "unknown_agency",
             f"Không tìm thấy cơ quan '{co_quan}' trong danh bạ; hãy chọn trong danh sách gợi ý.",
         )
-    caller = Caller(token_id=0, role=Role.AUDITOR, agency_id=None)
+    caller = Caller(token_id=0, role=me.role, agency_id=me.agency_id)
     answer = await _explanation(session, service, caller, document.id, agency.id)
     return render(
         request, "audit_why.html", document=document, answer=answer, agency=agency,
         clerk=_clerk_decisions(document, agency.id),
+        back="/kiem-tra/van-ban/" if me.role != Role.SENDER else "/gui/van-ban/",
     )
 
 

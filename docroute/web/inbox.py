@@ -40,8 +40,14 @@ def _status_filter(loc: str) -> Any:
 
 
 def _agency_of(me: SignedIn, agency: str | None) -> str:
-    if me.role == Role.ADMIN and agency:
-        return agency
+    if me.role == Role.ADMIN:
+        if agency:
+            return agency
+        raise ClerkError(
+            422, "agency_required",
+            "Quản trị viên xem hộp thư của một cơ quan bằng cách thêm ?agency=MÃ vào địa chỉ, "
+            "ví dụ /hop-thu?agency=kh.so-noi-vu.",
+        )
     if not me.agency_id:
         raise ClerkError(
             403,
