@@ -58,7 +58,11 @@ def test_an_agency_cannot_open_another_agencys_document(
     """Direct URLs to another agency's document, file and status form answer 404."""
     client = signed_in(web, "so-y-te")
     theirs = delivered["so-noi-vu"]
-    assert client.get(f"/hop-thu/{delivered['so-y-te']}").status_code == 200
+    own = client.get(f"/hop-thu/{delivered['so-y-te']}")
+    assert own.status_code == 200
+    # Pages cannot be framed (a status button clickjacked) nor load scripts from elsewhere.
+    assert own.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in own.headers["content-security-policy"]
     assert client.get(f"/hop-thu/{theirs}").status_code == 404
     assert client.get(f"/hop-thu/{theirs}/van-ban.txt").status_code == 404
     token = _csrf(client.get(f"/hop-thu/{delivered['so-y-te']}").text)
