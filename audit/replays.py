@@ -23,6 +23,7 @@ import rules
 from foundation.database import SessionFactory, transaction
 from foundation.models import Delivery, Document
 from foundation.models.audit import ReplayRun
+from router.resolutions import clerk_agencies
 from router.routing import plan_deliveries
 from rules.explain import explain
 
@@ -139,11 +140,14 @@ def _change(
         sender=document.sender if directory.get(document.sender or "") else None,
     )
     chosen = {r.id: r for r in new.recipients}
+    # An agency the clerk named for an unresolved line is the clerk's choice, not the rules':
+    # a rule change does not take it away.
+    kept = clerk_agencies(document.resolutions)
     added = [r.to_json() for r in new.recipients if r.id not in dispatched]
     removed = [
         {"id": agency, "name": name, "why": explain(new, agency, directory, ruleset).summary}
         for agency, name in sorted(dispatched.items())
-        if agency not in chosen
+        if agency not in chosen and agency not in kept
     ]
     if not added and not removed:
         return None

@@ -70,3 +70,13 @@ def apply_resolutions(
             line["outcome"] = "excluded"
     result["recipients"] = list(by_id.values())  # new agencies after the rules' own
     return result
+
+
+def clerk_agencies(decisions: list[dict[str, Any]] | None) -> set[str]:
+    """The agencies the clerk named for unresolved lines (they receive the document whatever
+    a later rule set reads)."""
+    return {
+        str(d["agency_id"])
+        for d in decisions or []
+        if d.get("action") == AGENCY and d.get("agency_id")
+    }
