@@ -117,3 +117,12 @@ def test_a_locked_out_account_stays_locked_for_the_configured_time(web: WebServe
     assert dt.timedelta(minutes=29) < left <= dt.timedelta(minutes=30)
     web.cli("users", "unlock", "bi-khoa")
     assert signed_in(web, "bi-khoa").cookies.get("dr_session")
+
+
+def test_a_mistyped_address_is_a_page_for_people_and_json_for_machines(web: WebServer) -> None:
+    """People read a sentence; the API's paths keep the API's JSON errors."""
+    client = httpx.Client(base_url=web.url, timeout=30)
+    page = client.get("/khong-co-trang-nay")
+    assert page.status_code == 404 and "Không có trang này" in page.text
+    api = client.get("/v1/khong-co")
+    assert api.status_code == 404 and api.json()["code"] == "http_error"
