@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from docroute.audit_cli import register as register_audit
+from docroute.edxml_cli import register as register_edxml
 from docroute.service_cli import register as register_service
 from rules.cli import register as register_rules
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 register_rules(app)
 register_service(app)
 register_audit(app)
+register_edxml(app)
 
 
 def main() -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from pydantic import BaseModel, Field
@@ -52,8 +55,30 @@ def read_checked(
     return parsed
 
 
+@dataclass(frozen=True)
+class PacketFields:
+    """What an edXML packet adds to a submission (see docroute/edxml_intake.py)."""
+
+    edxml_id: str | None
+    packet: dict[str, Any]
+
+
+def content_hash(submission: Submission, packet: PacketFields | None = None) -> str:
+    """A digest of what was submitted; line ends and surrounding blanks do not count."""
+    text = "\n".join(line.rstrip() for line in submission.text.strip().splitlines())
+    to = sorted(str(o.get("agency_id") or o.get("organ_id")) for o in
+                (packet.packet.get("to", []) if packet else []))
+    parts = [text, submission.sender or "", submission.number or "",
+             submission.date.isoformat() if submission.date else "", "|".join(to)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 def new_document(
-    submission: Submission, parsed: rules.Document, key: str | None, caller: int | None
+    submission: Submission,
+    parsed: rules.Document,
+    key: str | None,
+    caller: int | None,
+    packet: PacketFields | None = None,
 ) -> Document:
     """A Document row built from the submission and the fields the rules engine read."""
     number = submission.number or parsed.number
@@ -74,14 +99,25 @@ def new_document(
         sender=submission.sender,
         # Only a numbered, dated document can be recognised when it comes back.
         issuer_key=issuer if number and date else None,
+        content_hash=content_hash(submission, packet),
+        edxml_id=packet.edxml_id if packet else None,
+        packet=packet.packet if packet else None,
     )
 
 
 async def find_existing(session: AsyncSession, document: Document) -> Document | None:
-    """The stored document with the same idempotency key, or issuer, number and date."""
+    """The stored document with the same idempotency key, or issuer, number and date; a 409
+    when it was submitted with other content (a silent duplicate would lose the change)."""
     if document.idempotency_key:
         query = select(Document).where(Document.idempotency_key == document.idempotency_key)
         if found := (await session.exec(query)).first():
+            if _differs(found, document):
+                raise ClerkError(
+                    409, "idempotency_key_reused",
+                    f"The Idempotency-Key {document.idempotency_key!r} was already used for "
+                    f"document {found.id} with a different body; use a new key for a new "
+                    "document, or send the same body to get the first answer again.",
+                )
             return found
     if document.issuer_key:
         query = select(Document).where(
@@ -89,8 +125,22 @@ async def find_existing(session: AsyncSession, document: Document) -> Document |
             Document.number == document.number,
             Document.date == document.date,
         )
-        return (await session.exec(query)).first()
+        found = (await session.exec(query)).first()
+        if found is not None and _differs(found, document):
+            raise ClerkError(
+                409, "changed_resubmission",
+                f"Document {document.number} of {document.date} was already sent (id "
+                f"{found.id}) with different content. To add or remove recipients or correct "
+                f"it, send it as an update of document {found.id} (not as a new submission); "
+                "to withdraw it, recall it.",
+            )
+        return found
     return None
+
+
+def _differs(found: Document, document: Document) -> bool:
+    # Rows stored before content hashes existed cannot be compared: treated as the same.
+    return found.content_hash is not None and found.content_hash != document.content_hash
 
 
 async def submit(
@@ -99,9 +149,10 @@ async def submit(
     key: str | None,
     caller: int | None,
     routing: recipients.RoutingRules | None = None,
+    packet: PacketFields | None = None,
 ) -> tuple[Document, bool]:
     """Store the document and its outbox row; return (document, created)."""
-    document = new_document(submission, read_checked(submission, routing), key, caller)
+    document = new_document(submission, read_checked(submission, routing), key, caller, packet)
     try:
         # The lookup and the insert share one transaction: one connection checkout and one
         # commit per submission.

@@ -84,6 +84,9 @@ class Router:
         # Without a date line the rules engine dates the document from its text.
         expansion = self.routing.expand(parsed, document.sender, document.date)
         view = expansion.to_json()
+        if document.packet and document.packet.get("to"):
+            # An edXML packet names its receivers too: route to the union (issue 14).
+            view = recipients.with_packet_to(view, document.packet["to"])
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()

@@ -138,6 +138,13 @@ async def get_document(document_id: str, caller: CallerDep, session: SessionDep)
     return _document_view(document, deliveries, history)
 
 
+def _packet_view(document: Document, expansion: dict[str, Any]) -> dict[str, Any] | None:
+    if document.packet is None:
+        return None
+    return {"document_id": document.edxml_id, **document.packet,
+            "packet_to": expansion.get("packet_to")}
+
+
 def _document_view(
     document: Document, deliveries: list[Delivery], history: dict[str, list[Any]]
 ) -> dict[str, Any]:
@@ -157,6 +164,8 @@ def _document_view(
         "unresolved": [
             ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
         ],
+        # edXML: the packet's own fields, and its To against its Nơi nhận, both ways.
+        "edxml": _packet_view(document, expansion),
         "summary": {
             "deliveries": len(deliveries),
             "delivered": sum(d.state == "delivered" for d in deliveries),

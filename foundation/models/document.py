@@ -44,3 +44,16 @@ class Document(DocumentBase, table=True):
     )
     rules_version: str | None = Field(default=None, max_length=100)
     expansion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # SHA-256 of what was submitted (text, sender, number, date, packet recipients): the same
+    # number and date, or the same Idempotency-Key, with other content is a 409, not a duplicate.
+    content_hash: str | None = Field(default=None, max_length=64)
+    # edXML: the packet's DocumentId (statuses point back to it), what the packet said beyond
+    # the text (From, To matched to the directory, ToPlaces, attachments, BussinessDocType),
+    # and the document this one replaces (BussinessDocType 3, or a replace from the API).
+    edxml_id: str | None = Field(default=None, max_length=200, index=True)
+    packet: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    replaces: str | None = Field(default=None, max_length=36)
+    # Set when the sender recalled the document (status 13 or BussinessDocType 1).
+    recalled_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
