@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from docroute.submission import PacketFields, Submission
-from edxml import DocumentPacket
+from docroute.submission import Original, PacketFields, Submission
+from edxml import Attachment, DocumentPacket
 from router import recipients
 from rules.sources import SourceError, text_from_bytes
 
-MAIN_SUFFIXES = (".docx", ".pdf")
+# .txt too: docroute attaches a text submission as .txt, and reads it back the same way.
+MAIN_SUFFIXES = (".docx", ".pdf", ".txt")
+# OtherInfo/Priority to độ khẩn (notes §7.3); 0 (thường) and unknown values add none.
+URGENCY = {1: "khan", 2: "thuong_khan", 3: "hoa_toc", 4: "hoa_toc_hen_gio"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class PacketText:
     text: str
     source: str
     notes: tuple[str, ...] = ()
+    main: Attachment | None = None
 
 
 def packet_text(packet: DocumentPacket) -> PacketText:
@@ -40,10 +44,10 @@ def packet_text(packet: DocumentPacket) -> PacketText:
             notes.append(f"attachment {attachment.name!r} could not be read: {error}")
             continue
         if recipients.read(text).noi_nhan or not packet.to_places:
-            return PacketText(text, f"attachment {attachment.name}", tuple(notes))
+            return PacketText(text, f"attachment {attachment.name}", tuple(notes), attachment)
         notes.append(f"attachment {attachment.name!r} has no Nơi nhận: ToPlaces used")
         return PacketText(_with_places(text, packet), f"attachment {attachment.name} + ToPlaces",
-                          tuple(notes))
+                          tuple(notes), attachment)
     return PacketText(_with_places(_heading(packet), packet), "packet fields + ToPlaces",
                       tuple(notes))
 
@@ -115,5 +119,7 @@ def packet_submission(packet: DocumentPacket, routing: recipients.RoutingRules) 
     submission = Submission(text=text.text, sender=sender.agency_id, number=packet.code,
                             date=packet.date)
     notes = text.notes if sender.agency_id else (*text.notes, f"sender not matched: {sender.how}")
-    return PacketIntake(submission, PacketFields(packet.document_id, stored), sender,
-                        text.source, notes)
+    main = text.main or (packet.attachments[0] if packet.attachments else None)
+    original = Original(main.name, main.content_type, main.data) if main else None
+    fields = PacketFields(packet.document_id, stored, URGENCY.get(packet.priority or 0), original)
+    return PacketIntake(submission, fields, sender, text.source, notes)

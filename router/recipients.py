@@ -92,10 +92,14 @@ def find_agency(
 PACKET_TO_RULE = "edxml_to"
 
 
-def with_packet_to(view: dict[str, Any], to: list[dict[str, Any]]) -> dict[str, Any]:
+def with_packet_to(
+    view: dict[str, Any], to: list[dict[str, Any]], *, only_to: bool = False
+) -> dict[str, Any]:
     """The expansion (as JSON) routed to the union of its recipients and the packet's `To`,
     with the difference both ways under `packet_to` (the sender sees both).
 
+    `only_to`: a packet received from the hub is for the agencies its `To` names; the others
+    its Nơi nhận implies were sent their own packets by the issuer, so they are only reported.
     A `To` that matches no directory agency is flagged, never guessed at."""
     listed = view.setdefault("recipients", [])
     implied = {r["id"] for r in listed}
@@ -121,4 +125,6 @@ def with_packet_to(view: dict[str, Any], to: list[dict[str, Any]]) -> dict[str, 
         "not_in_noi_nhan": [o for o in to if o.get("agency_id") and o["agency_id"] not in implied],
         "unmatched": [o for o in to if not o.get("agency_id")],
     }
+    if only_to:
+        view["recipients"] = [r for r in listed if r["id"] in to_ids]
     return view

@@ -86,7 +86,8 @@ class Router:
         view = expansion.to_json()
         if document.packet and document.packet.get("to"):
             # An edXML packet names its receivers too: route to the union (issue 14).
-            view = recipients.with_packet_to(view, document.packet["to"])
+            view = recipients.with_packet_to(view, document.packet["to"],
+                                             only_to=document.packet.get("via") == "hub")
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()

@@ -7,6 +7,7 @@ saying why, in the reader's words.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -15,8 +16,10 @@ from starlette.datastructures import UploadFile
 
 import edxml
 from docroute.api.deps import CallerDep, ServiceDep, require
+from docroute.edxml_documents import take_packet
 from docroute.edxml_intake import packet_submission
-from docroute.submission import read_checked, submit
+from docroute.edxml_status import receive_status
+from docroute.submission import read_checked
 from foundation.errors import ClerkError
 from foundation.models import Role
 from foundation.tokens import Caller
@@ -94,13 +97,36 @@ async def post_packet(
         preview = recipients.with_packet_to(recipients.preview(view), intake.fields.packet["to"])
         return JSONResponse({"packet": edxml.packet_json(packet), "text_source": intake.source,
                              "notes": list(intake.notes), **preview})
-    document, created = await submit(service.sessions, submission, idempotency_key,
-                                     caller.token_id, service.routing, intake.fields)
-    if created:
-        service.relay.nudge()
-    body = {"id": document.id, "duplicate": not created, "document_id": document.edxml_id,
+    intake = replace(intake, submission=submission)
+    taken = await take_packet(service.sessions, service.routing, packet, intake,
+                              key=idempotency_key, caller=caller.token_id,
+                              actor=caller.agency_id or caller.role.value)
+    service.relay.nudge()
+    document, created = taken.document, taken.created
+    body = {"id": document.id, "duplicate": not created and taken.action == "new",
+            "action": taken.action, **taken.detail, "document_id": document.edxml_id,
             "number": document.number,
             "date": document.date.isoformat() if document.date else None,
             "text_source": intake.source, "notes": list(intake.notes),
             "url": f"/v1/documents/{document.id}"}
     return JSONResponse(body, status_code=202 if created else 200)
+
+
+@api.post("/status", openapi_extra=_BODY_DOC,
+          summary="Report a status with an edXML status packet (01-06, 13, 15, 16)")
+async def post_status_packet(request: Request, caller: CallerDep,
+                             service: ServiceDep) -> dict[str, Any]:
+    """Record the status packet as the delivery's receipt (duplicates and late arrivals
+    included); an agency token may only report as itself."""
+    require(caller, Role.AGENCY)
+    packet = await packet_from_request(request, _limits(service))
+    if not isinstance(packet, edxml.StatusPacket):
+        raise ClerkError(422, "document_packet", "This is a document packet; send it to "
+                         "POST /v1/edxml.")
+    as_agency = caller.agency_id if caller.role == Role.AGENCY else None
+    async with service.sessions() as session, session.begin():
+        received = await receive_status(session, packet, service.routing, "packet", as_agency)
+    return {"document": received.document_id, "delivery_id": received.delivery_id,
+            "status_code": packet.status_code, "duplicate": received.duplicate,
+            "receipt": received.receipt, "recall": received.recall,
+            "warnings": list(packet.warnings)}

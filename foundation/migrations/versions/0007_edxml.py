@@ -24,6 +24,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("packet", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("replaces", sa.String(36), nullable=True))
         batch_op.add_column(sa.Column("recalled_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("original", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("original_name", sa.String(300), nullable=True))
+        batch_op.add_column(sa.Column("original_type", sa.String(100), nullable=True))
         batch_op.create_index(batch_op.f("ix_document_edxml_id"), ["edxml_id"], unique=False)
     with op.batch_alter_table("delivery") as batch_op:
         batch_op.add_column(sa.Column("recall", sa.String(2), nullable=True))
@@ -72,5 +75,6 @@ def downgrade() -> None:
         batch_op.drop_column("recall")
     with op.batch_alter_table("document") as batch_op:
         batch_op.drop_index(batch_op.f("ix_document_edxml_id"))
-        for column in ("recalled_at", "replaces", "packet", "edxml_id", "content_hash"):
+        for column in ("original_type", "original_name", "original", "recalled_at", "replaces",
+                       "packet", "edxml_id", "content_hash"):
             batch_op.drop_column(column)
