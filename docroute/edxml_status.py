@@ -99,6 +99,9 @@ async def receive_status(
     if as_agency is not None and match.agency_id != as_agency:
         raise ClerkError(403, "wrong_reporter", f"The status is From {packet.sender.organ_id} "
                          f"({match.agency_id or match.how}); this token belongs to {as_agency}.")
+    if packet.status_code == "13" and not _is_issuer(document, packet, match.agency_id):
+        raise ClerkError(403, "not_the_issuer", "Only the document's issuer can ask for it back "
+                         f"(13); {packet.sender.organ_id} did not send it.")
     delivery = await _delivery(session, document, match.agency_id)
     if packet.status_code != "13" and delivery is None:
         raise ClerkError(422, "not_a_recipient",
@@ -122,6 +125,12 @@ async def receive_status(
         await _apply(session, document, delivery, packet, actor)
     return Received(document.id, delivery.id if delivery else None, False,
                     delivery.receipt if delivery else None, delivery.recall if delivery else None)
+
+
+def _is_issuer(document: Document, packet: StatusPacket, agency_id: str | None) -> bool:
+    origin = (document.packet or {}).get("from") or {}
+    return (agency_id is not None and agency_id == document.sender) or (
+        bool(origin.get("organ_id")) and origin.get("organ_id") == packet.sender.organ_id)
 
 
 async def _seen(session: AsyncSession, document_id: str, reporter: str, code: str,

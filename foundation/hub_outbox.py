@@ -7,6 +7,8 @@ stored once. Rows are written in the caller's transaction.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,8 +33,9 @@ async def store_inbound(session: AsyncSession, hub_id: str, kind: str, body: byt
     query = select(HubMessage).where(HubMessage.direction == "in", HubMessage.hub_id == hub_id)
     if (await session.exec(query)).first() is not None:
         return False
-    session.add(HubMessage(id=f"in:{hub_id}"[:36], direction="in", kind=kind, hub_id=hub_id,
-                           body=body))
+    # A name-based UUID: the same hub id always gives the same row id, whatever its length.
+    row_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"hub-in:{hub_id}"))
+    session.add(HubMessage(id=row_id, direction="in", kind=kind, hub_id=hub_id, body=body))
     try:
         await session.flush()
     except IntegrityError:  # fetched concurrently by another poller
