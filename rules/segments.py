@@ -297,7 +297,9 @@ class Segmenter:
                 merged[-1] = self._leftover(
                     tokens, before.span[0], segment.span[1], read, "not_split"
                 )
-            elif isinstance(before, RuleSegment) and self._restates_province(tokens, segment):
+            elif isinstance(before, RuleSegment | NameSegment) and self._restates_province(
+                tokens, segment
+            ):
                 merged[-1] = replace(before, span=(before.span[0], segment.span[1]))
             else:
                 merged[-1] = self._leftover(tokens, before.span[0], segment.span[1])
@@ -333,7 +335,7 @@ class Segmenter:
             if match:
                 rest = rest[_token_at(_offsets(rest), match.end()) :]
                 break
-        return not rest or rest in self.names.places
+        return not rest or rest in self.names.province_places
 
 
 # Words of a level, not of a kind of body: "(phường 1)" in brackets is no unit.
