@@ -309,3 +309,20 @@ def test_the_province_after_a_name_and_a_courtesy_title(
     assert line("Sở Y tế Khánh Hòa", khanh_hoa, rules, None).agencies == ["kh.so-y-te"]
     chair = line("Đ/c Chủ tịch UBND tỉnh", khanh_hoa, rules, "kh.so-y-te")
     assert (chair.outcome, chair.agencies) == ("recipients", ["kh.ubnd-tinh"])
+
+
+def test_words_glued_to_a_name_offer_it_unless_a_place_follows(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'Sở Y tế Nơi nhận' (a reader's slip) asks, offering Sở Y tế; after 'tỉnh' the rest is a
+    place of another province: 'Sở Nội vụ tỉnh Quảng Trị' offers nothing of Khánh Hòa."""
+    slip = line("Sở Y tế Nơi nhận", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert slip.agencies == [] and [s["id"] for s in slip.suggestions] == ["kh.so-y-te"]
+    other = line("Sở Nội vụ tỉnh Quảng Trị", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert other.agencies == [] and other.suggestions == []
+
+
+def test_leaders_of_the_own_office_are_internal(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Lãnh đạo VP' is the sender's own office: internal, whatever the sender's kind."""
+    for sender in ("kh.ubnd-tinh", "kh.so-noi-vu"):
+        assert line("Lãnh đạo VP", khanh_hoa, rules, sender).outcome == "excluded"
