@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/docroute serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check rules foundation router consumers audit docroute tests bench
+	$(VENV)/bin/ruff check rules edxml foundation router consumers audit docroute tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

@@ -8,7 +8,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from docroute.audit_cli import register as register_audit
+from docroute.edxml_cli import register as register_edxml
 from docroute.people_cli import register as register_people
+from docroute.revisions_cli import register as register_revisions
 from docroute.service_cli import register as register_service
 from rules.cli import register as register_rules
 
@@ -21,6 +23,8 @@ register_rules(app)
 register_service(app)
 register_audit(app)
 register_people(app)
+register_edxml(app)
+register_revisions(app)
 
 
 def main() -> None:

@@ -13,10 +13,12 @@ from audit.notices import NoticeSender
 from audit.reminders import remind_forever
 from consumers.channel import Channel, Closable
 from consumers.delivery import DeliveryWorker
+from consumers.edxml_channel import EdxmlChannel
 from consumers.email import EmailChannel
 from consumers.inbox import InboxChannel
 from consumers.retries import requeue_forever
 from consumers.webhook import WebhookChannel
+from docroute.hub import HubPoller, LgspHub
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
@@ -55,19 +57,31 @@ class Service:
         )
         self.notices = NoticeSender.from_settings(settings)  # used by the reminder loop
         self.channels = channels or self._default_channels()
+        self.hub_poller = self._hub_poller()
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _hub_poller(self) -> HubPoller | None:
+        """The exchange with the deployment's hub, when DOCROUTE_HUB_URL is set."""
+        s = self.settings
+        if not s.hub_url:
+            return None
+        hub = LgspHub(s.hub_url, s.hub_system_id or "", s.hub_secret or "")
+        return HubPoller(self.sessions, hub, self.routing, self.relay.nudge)
 
     def _default_channels(self) -> dict[str, Channel]:
         s = self.settings
+        webhook = WebhookChannel(
+            s.signing_secret,
+            attempts=s.webhook_attempts,
+            backoff_seconds=s.webhook_backoff_seconds,
+            timeout=s.webhook_timeout,
+            concurrency=s.webhook_concurrency,
+        )
         return {
             "inbox": InboxChannel(),
-            "webhook": WebhookChannel(
-                s.signing_secret,
-                attempts=s.webhook_attempts,
-                backoff_seconds=s.webhook_backoff_seconds,
-                timeout=s.webhook_timeout,
-                concurrency=s.webhook_concurrency,
-            ),
+            "webhook": webhook,
+            "edxml": EdxmlChannel(self.sessions, self.routing.directory, webhook,
+                                  s.edxml_system_id),
             "email": EmailChannel(
                 s.smtp_host,
                 s.smtp_port,
@@ -92,6 +106,9 @@ class Service:
             self._tasks.append(asyncio.create_task(self._reminders()))
             self._tasks.append(asyncio.create_task(requeue_forever(
                 self.sessions, self.settings.retry_poll_seconds, self.relay.nudge)))
+            if self.hub_poller is not None and self.settings.hub_poll_seconds > 0:
+                self._tasks.append(asyncio.create_task(
+                    self.hub_poller.run_forever(self.settings.hub_poll_seconds)))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing)
             await self.broker.consume(DOCUMENTS, router_consumer.handle)
@@ -125,6 +142,8 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.broker.close()
+        if self.hub_poller is not None and isinstance(self.hub_poller.hub, Closable):
+            await self.hub_poller.hub.close()
         for channel in [*self.channels.values(), self.notices]:
             if isinstance(channel, Closable):
                 with contextlib.suppress(Exception):

@@ -178,10 +178,13 @@ def tokens_issue(
 @agencies_app.command("set-channel")
 def agencies_set_channel(
     agency_id: str,
-    kind: Annotated[ChannelKind, typer.Argument(help="inbox, webhook or email.")],
-    target: Annotated[str | None, typer.Argument(help="The URL or e-mail address.")] = None,
+    kind: Annotated[ChannelKind, typer.Argument(help="inbox, webhook, email or edxml.")],
+    target: Annotated[
+        str | None, typer.Argument(help="The URL, e-mail address, or 'hub' for edxml.")
+    ] = None,
 ) -> None:
-    """Choose how an agency receives documents: `webhook URL`, `email ADDRESS` or `inbox`."""
+    """Choose how an agency receives documents: `webhook URL`, `email ADDRESS`, `edxml hub`,
+    `edxml URL` (its system takes QCVN 102 packets) or `inbox`."""
     from foundation.channels import set_channel
 
     row = _run(lambda session: set_channel(session, agency_id, kind, target))

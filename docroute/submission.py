@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from foundation.errors import ClerkError
 from foundation.models import Document
 from foundation.outbox import add_message
 from router import recipients
+from router.routing import plan_deliveries
 
 log = structlog.get_logger(__name__)
 
@@ -63,11 +65,41 @@ def read_checked(
     return parsed
 
 
+@dataclass(frozen=True)
+class PacketFields:
+    """What an edXML packet adds to a submission (see docroute/edxml_intake.py)."""
+
+    edxml_id: str | None
+    packet: dict[str, Any]
+    urgency: str | None = None  # from OtherInfo/Priority
+    original: Original | None = None  # the main attachment
+
+
+@dataclass(frozen=True)
+class Original:
+    """The file a document was submitted as: sent on as the attachment of edXML packets."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def content_hash(submission: Submission, packet: PacketFields | None = None) -> str:
+    """A digest of what was submitted; line ends and surrounding blanks do not count."""
+    text = "\n".join(line.rstrip() for line in submission.text.strip().splitlines())
+    to = sorted(str(o.get("agency_id") or o.get("organ_id")) for o in
+                (packet.packet.get("to", []) if packet else []))
+    parts = [text, submission.sender or "", submission.number or "",
+             submission.date.isoformat() if submission.date else "", "|".join(to)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 def new_document(
     submission: Submission,
     parsed: rules.Document,
     key: str | None,
     caller: int | None,
+    packet: PacketFields | None = None,
     clerk: Clerk | None = None,
 ) -> Document:
     """A Document row built from the submission and the fields the rules engine read."""
@@ -91,14 +123,25 @@ def new_document(
         issuer_key=issuer if number and date else None,
         submitted_by_person=clerk.person_id if clerk else None,
         resolutions=clerk.resolutions or None if clerk else None,
+        content_hash=content_hash(submission, packet),
+        edxml_id=packet.edxml_id if packet else None,
+        packet=packet.packet if packet else None,
     )
 
 
 async def find_existing(session: AsyncSession, document: Document) -> Document | None:
-    """The stored document with the same idempotency key, or issuer, number and date."""
+    """The stored document with the same idempotency key, or issuer, number and date; a 409
+    when it was submitted with other content (a silent duplicate would lose the change)."""
     if document.idempotency_key:
         query = select(Document).where(Document.idempotency_key == document.idempotency_key)
         if found := (await session.exec(query)).first():
+            if _differs(found, document):
+                raise ClerkError(
+                    409, "idempotency_key_reused",
+                    f"The Idempotency-Key {document.idempotency_key!r} was already used for "
+                    f"document {found.id} with a different body; use a new key for a new "
+                    "document, or send the same body to get the first answer again.",
+                )
             return found
     if document.issuer_key:
         query = select(Document).where(
@@ -106,8 +149,32 @@ async def find_existing(session: AsyncSession, document: Document) -> Document |
             Document.number == document.number,
             Document.date == document.date,
         )
-        return (await session.exec(query)).first()
+        found = (await session.exec(query)).first()
+        if found is not None and _differs(found, document):
+            raise ClerkError(
+                409, "changed_resubmission",
+                f"Document {document.number} of {document.date} was already sent (id "
+                f"{found.id}) with different content. To add or remove recipients or correct "
+                f"it, send it as an update of document {found.id} (not as a new submission); "
+                "to withdraw it, recall it.",
+            )
+        return found
     return None
+
+
+def own_edxml_id(document: Document, routing: recipients.RoutingRules) -> str | None:
+    """The DocumentId docroute's packets give this document (notes §7.2): the sender's mã
+    định danh (its directory code, else its directory id), the date and số/ký hiệu."""
+    if not (document.sender and document.date and document.number):
+        return None
+    agency = routing.directory.get(document.sender)
+    organ_id = (agency.code if agency else None) or document.sender
+    return f"{organ_id},{document.date:%Y/%m/%d},{document.number}"
+
+
+def _differs(found: Document, document: Document) -> bool:
+    # Rows stored before content hashes existed cannot be compared: treated as the same.
+    return found.content_hash is not None and found.content_hash != document.content_hash
 
 
 async def submit(
@@ -116,10 +183,26 @@ async def submit(
     key: str | None,
     caller: int | None,
     routing: recipients.RoutingRules | None = None,
+    packet: PacketFields | None = None,
+    replaces: str | None = None,
+    original: Original | None = None,
     clerk: Clerk | None = None,
 ) -> tuple[Document, bool]:
-    """Store the document and its outbox row; return (document, created)."""
-    document = new_document(submission, read_checked(submission, routing), key, caller, clerk)
+    """Store the document and its outbox row; return (document, created). `replaces`: the id
+    of the document this one replaces (BussinessDocType 3); `original`: the file submitted."""
+    document = new_document(
+        submission, read_checked(submission, routing), key, caller, packet, clerk
+    )
+    document.replaces = replaces
+    original = original or (packet.original if packet else None)
+    if original is not None:
+        document.original_name = original.name[:300]
+        document.original_type = original.content_type[:100]
+        document.original = original.data
+    if packet is not None and packet.urgency:
+        document.urgency = packet.urgency
+    if document.edxml_id is None:
+        document.edxml_id = own_edxml_id(document, routing or recipients.shipped())
     try:
         # The lookup and the insert share one transaction: one connection checkout and one
         # commit per submission.
@@ -136,3 +219,42 @@ async def submit(
         raise
     log.info("document_accepted", document_id=document.id, number=document.number)
     return document, True
+
+
+async def add_recipients(sessions: SessionFactory, packet: PacketFields, note: str) -> bool:
+    """When a document with this packet's DocumentId is already here, add the packet's `To`
+    agencies it does not have yet (planned at once if it is routed); False when it is new."""
+    if not packet.edxml_id:
+        return False
+    async with transaction(sessions) as session:
+        query = select(Document).where(Document.edxml_id == packet.edxml_id).with_for_update()
+        document = (await session.exec(query)).first()
+        if document is None:
+            return False
+        stored = dict(document.packet or {})
+        known = {o.get("agency_id") for o in stored.get("to", [])}
+        added = [o for o in packet.packet.get("to", []) if o.get("agency_id") not in known]
+        if not added:
+            return True
+        stored["to"] = [*stored.get("to", []), *added]
+        document.packet = stored  # a new dict: the JSON column sees the change
+        session.add(document)
+        if document.routed_at is not None:
+            planned = [{"id": o["agency_id"], "name": o.get("name") or o["agency_id"],
+                        "reasons": [{"line": None, "rule": recipients.PACKET_TO_RULE,
+                                     "rules_version": None, "category": None,
+                                     "text": f"named in the packet's To ({o.get('organ_id')})"}]}
+                       for o in added if o.get("agency_id")]
+            await _plan_new(session, document, planned, note)
+    return True
+
+
+async def _plan_new(session: AsyncSession, document: Document, planned: list[dict[str, Any]],
+                    note: str) -> int:
+    """Plan deliveries to the agencies among `planned` that do not have one yet."""
+    from foundation.models import Delivery
+
+    query = select(Delivery.agency_id).where(Delivery.document_id == document.id)
+    have = set((await session.exec(query)).all())
+    fresh = [p for p in planned if p["id"] not in have]
+    return await plan_deliveries(session, document, fresh, note, actor="docroute")

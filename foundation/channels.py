@@ -18,6 +18,11 @@ async def set_channel(
         raise ClerkError(422, "bad_webhook", "A webhook needs an http:// or https:// URL.")
     if kind == ChannelKind.EMAIL and "@" not in (target or ""):
         raise ClerkError(422, "bad_email", "An e-mail channel needs an address such as a@b.vn.")
+    if kind == ChannelKind.EDXML and not (
+        target == "hub" or (target or "").startswith(("http://", "https://"))
+    ):
+        raise ClerkError(422, "bad_edxml_target", "An edxml channel goes to 'hub' (the "
+                         "deployment's hub) or to the http(s) URL of the agency's system.")
     if kind == ChannelKind.INBOX:
         target = None
     row = await session.get(AgencyChannel, agency_id)

@@ -71,6 +71,8 @@ def delivery_view(delivery: Delivery, history: list[Any] | None = None) -> dict[
         "receipt_label": LABELS[ReceiptStatus(delivery.receipt)] if delivery.receipt else None,
         "confirmed": is_confirmed(delivery.receipt),
         "reasons": delivery.reasons,
+        # A recall or update asked of the agency: 13 asked, 15 agreed, 16 refused.
+        "recall": delivery.recall,
         # Rounds of attempts that met a transient fault, and when the next round is due.
         "attempt_rounds": delivery.attempt_rounds,
         "next_round_at": delivery.retry_at.isoformat() if delivery.retry_at else None,

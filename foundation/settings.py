@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     signing_secret: str = "docroute-development-secret"
 
     max_upload_bytes: int = 10 * 1024 * 1024
+    # edXML: this deployment's mã định danh on the hub (its TraceHeader), and the hub it polls
+    # (see docroute/hub.py); unset, packets name the sending agency and no hub is polled.
+    edxml_system_id: str | None = None
+    hub_url: str | None = None
+    hub_system_id: str | None = None
+    hub_secret: str | None = None
+    hub_poll_seconds: float = 60.0
     # RabbitMQ 3.10 quorum queues have no default limit: a poison message would loop forever.
     delivery_limit: int = 5
     prefetch: int = 200

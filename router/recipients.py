@@ -53,3 +53,78 @@ def preview(expansion: rules.Expansion) -> dict[str, Any]:
     view["lines"] = sorted(lines, key=lambda line: line.get("outcome") != "unresolved")
     view["unresolved"] = [line for line in view["lines"] if line.get("outcome") == "unresolved"]
     return view
+
+
+@dataclass(frozen=True)
+class Match:
+    """An agency named by a packet (`From`, `To`), matched to the directory, or why not."""
+
+    agency_id: str | None
+    how: str  # "code", "id", "name" or, when agency_id is None, why nothing matched
+
+
+def find_agency(
+    routing: RoutingRules, organ_id: str | None, name: str | None, day: datetime.date | None
+) -> Match:
+    """The directory agency a packet names: by mã định danh where the directory has one, else
+    by its exact name or alias. Never a near name: a guess is not a delivery."""
+    directory = routing.directory
+    if organ_id:
+        for agency in directory:
+            if agency.code == organ_id and (day is None or agency.valid_on(day)):
+                return Match(agency.id, "code")
+        if directory.get(organ_id) is not None:
+            return Match(organ_id, "id")
+    if not name:
+        return Match(None, f"no agency has mã định danh {organ_id!r} and no name was given")
+    names = rules.segmenter_for(directory, routing.ruleset).names
+    found = names.lookup(routing.ruleset.tokens(name))
+    if day is not None:
+        found = tuple(i for i in found if (a := directory.get(i)) and a.valid_on(day)) or found
+    if len(found) == 1:
+        return Match(found[0], "name")
+    if found:
+        return Match(None, f"{name!r} names {len(found)} agencies: {', '.join(found)}")
+    coded = f" or has mã định danh {organ_id}" if organ_id else ""
+    return Match(None, f"no agency is named {name!r}{coded}")
+
+
+PACKET_TO_RULE = "edxml_to"
+
+
+def with_packet_to(
+    view: dict[str, Any], to: list[dict[str, Any]], *, only_to: bool = False
+) -> dict[str, Any]:
+    """The expansion (as JSON) routed to the union of its recipients and the packet's `To`,
+    with the difference both ways under `packet_to` (the sender sees both).
+
+    `only_to`: a packet received from the hub is for the agencies its `To` names; the others
+    its Nơi nhận implies were sent their own packets by the issuer, so they are only reported.
+    A `To` that matches no directory agency is flagged, never guessed at."""
+    listed = view.setdefault("recipients", [])
+    implied = {r["id"] for r in listed}
+    by_id = {r["id"]: r for r in listed}
+    to_ids: list[str] = []
+    for org in to:
+        agency_id = org.get("agency_id")
+        if not agency_id:
+            continue
+        to_ids.append(agency_id)
+        reason = {"line": None, "rule": PACKET_TO_RULE, "rules_version": None, "category": None,
+                  "text": f"named in the packet's To ({org.get('organ_id') or org.get('name')})"}
+        if agency_id in by_id:
+            by_id[agency_id]["reasons"].append(reason)
+            continue
+        added = {"id": agency_id, "name": org.get("name") or agency_id, "kind": None,
+                 "reasons": [reason]}
+        listed.append(added)
+        by_id[agency_id] = added
+    view["packet_to"] = {
+        "not_in_to": [{"id": r["id"], "name": r["name"]} for r in listed
+                      if r["id"] in implied and r["id"] not in to_ids],
+        "not_in_noi_nhan": [o for o in to if o.get("agency_id") and o["agency_id"] not in implied],
+        "unmatched": [o for o in to if not o.get("agency_id")],
+    }
+    if only_to:
+        view["recipients"] = [r for r in listed if r["id"] in to_ids]
+    return view

@@ -84,9 +84,12 @@ class Router:
         parsed = recipients.read(document.text)
         # Without a date line the rules engine dates the document from its text.
         expansion = self.routing.expand(parsed, document.sender, document.date)
-        view = apply_resolutions(
-            expansion.to_json(), document.resolutions or [], self.routing.directory
-        )
+        view = expansion.to_json()
+        if document.packet and document.packet.get("to"):
+            # An edXML packet names its receivers too: route to the union (issue 14).
+            view = recipients.with_packet_to(view, document.packet["to"],
+                                             only_to=document.packet.get("via") == "hub")
+        view = apply_resolutions(view, document.resolutions or [], self.routing.directory)
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()

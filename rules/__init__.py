@@ -7,7 +7,15 @@ document's date; the CLI (`docroute expand`) prints the same answer for a clerk.
 from rules.defaults import default_directory, default_ruleset
 from rules.directory import Agency, Directory, DirectoryError, load_directory
 from rules.document import Document, read_document
-from rules.expansion import Expansion, LineOutcome, Reason, Recipient, UnknownSenderError, expand
+from rules.expansion import (
+    Expansion,
+    LineOutcome,
+    Reason,
+    Recipient,
+    UnknownSenderError,
+    expand,
+    segmenter_for,
+)
 from rules.ruleset import RuleSet, RuleSetError, load_ruleset
 
 __all__ = [
@@ -28,4 +36,5 @@ __all__ = [
     "load_directory",
     "load_ruleset",
     "read_document",
+    "segmenter_for",
 ]

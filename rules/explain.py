@@ -203,6 +203,10 @@ def _rule_verdict(
 ) -> str | None:
     if rule.action == "as_above":
         return f"'{text}' means the Kính gửi addressees, and Kính gửi does not name it"
+    if rule.action == "union":
+        parts = [question.ruleset.rule(i) for i in rule.parts]
+        verdicts = [_rule_verdict(r, text, question, previous) for r in parts if r is not None]
+        return next((v for v in verdicts if v), None)
     if rule.action != "select":
         return None
     why = why_not_selected(

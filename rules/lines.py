@@ -201,6 +201,11 @@ def _resolve_segment(
 
 _UBND: Tokens = ("uy", "ban", "nhan", "dan")
 _LEVEL_OF_WORD = {"tinh": "tinh", "huyen": "huyen", "xa": "xa"}
+# Bare words that always mean the sender itself or its own internal unit ("Lãnh đạo VP",
+# "Trưởng phòng"): whatever the sender's kind, they are internal.
+_OWN_UNIT_WORDS = frozenset(
+    {("co", "quan"), ("don", "vi"), ("van", "phong"), ("phong",), ("trung", "tam")}
+)
 
 
 def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
@@ -238,10 +243,7 @@ def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
             [body],
             title=segment.title,
         )
-    if (
-        word in (("co", "quan"), ("don", "vi"))
-        or words(ctx.ruleset.tokens(sender.name))[: len(word)] == word
-    ):
+    if word in _OWN_UNIT_WORDS or words(ctx.ruleset.tokens(sender.name))[: len(word)] == word:
         return own
     return Part(
         "unresolved",

@@ -68,6 +68,9 @@ class NameIndex:
         self.city = city_level(directory, ruleset)
         places = _places(directory, ruleset)
         self.places: frozenset[Tokens] = frozenset(p for ps in places.values() for p in ps)
+        self.province_places: frozenset[Tokens] = frozenset(
+            words(ruleset.tokens(p)) for p in (directory.province, *directory.province_aliases) if p
+        )
         for agency in directory:
             for key in _agency_keys(agency, ruleset, places, city=self.city):
                 ids = self._keys.setdefault(key, [])

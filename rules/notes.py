@@ -103,8 +103,27 @@ def split_notes(text: str) -> tuple[str, Notes]:
     if copies is not None and copies.start() > 0:
         bare = bare[: copies.start()]
         parts.append(f"{copies.group(1)} bản")
+    bare, purpose = _trailing_purpose(bare)
+    if purpose:
+        parts.append(purpose)
     notes = _read_notes(parts)
     return bare, replace(notes, routing=tuple(routing)) if routing else notes
+
+
+def _trailing_purpose(bare: str) -> tuple[str, str | None]:
+    """`Sở Y tế để thực hiện`, `UBND tỉnh - báo cáo`: a purpose written without brackets.
+
+    Only a purpose after `để` or a dash or comma is taken, so that no body's own words are."""
+    folded = fold(bare).rstrip(" ;.")
+    if len(fold(bare)) != len(bare):
+        return bare, None  # a character folded to several: positions would not match
+    for key in sorted(_PURPOSES, key=len, reverse=True):
+        for lead in (" - ", ", ", " – "):
+            if folded.endswith(lead + key):
+                return bare[: len(folded) - len(key) - len(lead)], key
+        if key.startswith("de ") and folded.endswith(" " + key):
+            return bare[: len(folded) - len(key) - 1], key
+    return bare, None
 
 
 def _read_notes(parts: list[str]) -> Notes:

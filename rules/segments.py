@@ -297,11 +297,22 @@ class Segmenter:
                 merged[-1] = self._leftover(
                     tokens, before.span[0], segment.span[1], read, "not_split"
                 )
-            elif isinstance(before, RuleSegment) and self._restates_province(tokens, segment):
+            elif isinstance(before, RuleSegment | NameSegment) and self._restates_province(
+                tokens, segment
+            ):
                 merged[-1] = replace(before, span=(before.span[0], segment.span[1]))
             else:
-                merged[-1] = self._leftover(tokens, before.span[0], segment.span[1])
+                # "Sở Y tế Nơi nhận" (a reader's slip) offers Sở Y tế to the clerk; after a
+                # level word ("Sở Nội vụ tỉnh" + "Quảng Trị") the rest is a place: no offer.
+                offer = _read_ids(before) if self._offer_glued(before) else ()
+                merged[-1] = self._leftover(tokens, before.span[0], segment.span[1], offer)
         return merged
+
+    def _offer_glued(self, before: Segment) -> bool:
+        if not isinstance(before, NameSegment) or len(before.agency_ids) != 1:
+            return False
+        last = words(before.tokens[before.span[0] : before.span[1]])[-2:]
+        return not any(last[-n:] in _LEVEL_ONLY for n in (1, 2))
 
     def _doubtful(self, before: Segment, segment: Segment) -> bool:
         """Whether two neighbours must be read as one: glued, or split at `và` with a side
@@ -333,7 +344,7 @@ class Segmenter:
             if match:
                 rest = rest[_token_at(_offsets(rest), match.end()) :]
                 break
-        return not rest or rest in self.names.places
+        return not rest or rest in self.names.province_places
 
 
 # Words of a level, not of a kind of body: "(phường 1)" in brackets is no unit.

@@ -9,8 +9,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from docroute.edxml_status import RECALL_ANSWERS, emit_status
 from foundation.deliveries import delivery_view, get_delivery, history_of, report_receipt
 from foundation.errors import ClerkError
+from foundation.history import append_event
 from foundation.models import Delivery, DeliveryState, Document, Role
 from foundation.receipts import ReceiptStatus, parse_status
 from foundation.signing import verify
@@ -22,7 +24,8 @@ api = APIRouter(tags=["deliveries"])
 class StatusReport(BaseModel):
     """A QCVN 102 status reported by the receiving agency."""
 
-    code: str = Field(description="01 arrived, 02 rejected, 03 accepted, 04-06 progress")
+    code: str = Field(description="01 arrived, 02 rejected, 03 accepted, 04-06 progress; "
+                      "15 / 16 agree to / refuse a recall")
     reason: str | None = Field(
         default=None, max_length=2000, description="Required with 02 (rejected)."
     )
@@ -75,6 +78,8 @@ async def post_status(
 ) -> dict[str, Any]:
     """Record the agency's status after checking it follows the current one."""
     require(caller, Role.AGENCY)
+    if report.code.strip().zfill(2) in RECALL_ANSWERS:
+        return await _answer_recall(delivery_id, report, caller, service)
     status = parse_status(report.code)
     async with service.sessions() as session, session.begin():
         delivery = await get_delivery(session, delivery_id, lock=True)
@@ -82,6 +87,32 @@ async def post_status(
         changed = await report_receipt(
             session, delivery, status, report.reason, actor=caller.agency_id or caller.role.value
         )
+        if changed:  # the sender's own system hears it too, when it speaks edXML
+            document = await session.get(Document, delivery.document_id)
+            if document is not None:
+                await emit_status(session, document, delivery, status, report.reason)
+    return {**delivery_view(delivery), "changed": changed}
+
+
+async def _answer_recall(delivery_id: str, report: StatusReport, caller: Caller,
+                         service: ServiceDep) -> dict[str, Any]:
+    """15 (agreed) or 16 (refused): the agency's answer to a recall or an update's request."""
+    code = report.code.strip().zfill(2)
+    async with service.sessions() as session, session.begin():
+        delivery = await get_delivery(session, delivery_id, lock=True)
+        _own(caller, delivery)
+        if delivery.recall is None:
+            raise ClerkError(409, "nothing_asked", "Nobody asked for this document back; 15 "
+                             "and 16 answer a recall (13).")
+        changed = delivery.recall != code
+        if changed:
+            delivery.recall = code
+            session.add(delivery)
+            append_event(session, delivery, "recall", code, note=report.reason,
+                         actor=caller.agency_id or caller.role.value)
+            document = await session.get(Document, delivery.document_id)
+            if document is not None:
+                await emit_status(session, document, delivery, code, report.reason)
     return {**delivery_view(delivery), "changed": changed}
 
 
@@ -104,6 +135,9 @@ async def confirm(delivery_id: str, service: ServiceDep, sig: str = Query(...)) 
                 None,
                 actor=f"{delivery.agency_id}:email-link",
             )
+            document = await session.get(Document, delivery.document_id)
+            if changed and document is not None:
+                await emit_status(session, document, delivery, ReceiptStatus.ARRIVED, None)
     return {
         "delivery_id": delivery_id,
         "receipt": delivery.receipt,

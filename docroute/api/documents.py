@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
 from docroute.intake import decode_text, extract_text
-from docroute.submission import Submission, read_checked, submit
+from docroute.submission import Original, Submission, read_checked, submit
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError
 from foundation.models import Delivery, Document, Role
@@ -51,7 +51,11 @@ async def _read_submission(request: Request) -> Submission:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ClerkError(422, "no_file", "Attach the document as the form field 'file'.")
-        text = extract_text(upload.filename or "", await upload.read())
+        data = await upload.read()
+        text = extract_text(upload.filename or "", data)
+        # Kept to be sent on as the attachment of edXML packets.
+        request.state.original = Original(upload.filename or "van-ban",
+                                          upload.content_type or "application/octet-stream", data)
         sender = form.get("sender")
         return Submission(text=text, sender=sender if isinstance(sender, str) else None)
     if not content_type.startswith("application/json"):
@@ -107,7 +111,8 @@ async def post_document(
         )
         return JSONResponse(recipients.preview(expansion))
     document, created = await submit(
-        service.sessions, submission, idempotency_key, caller.token_id, service.routing
+        service.sessions, submission, idempotency_key, caller.token_id, service.routing,
+        original=getattr(request.state, "original", None),
     )
     if created:
         service.relay.nudge()
@@ -138,6 +143,13 @@ async def get_document(document_id: str, caller: CallerDep, session: SessionDep)
     return _document_view(document, deliveries, history)
 
 
+def _packet_view(document: Document, expansion: dict[str, Any]) -> dict[str, Any] | None:
+    if document.packet is None:
+        return None
+    return {"document_id": document.edxml_id, **document.packet,
+            "packet_to": expansion.get("packet_to")}
+
+
 def _document_view(
     document: Document, deliveries: list[Delivery], history: dict[str, list[Any]]
 ) -> dict[str, Any]:
@@ -153,10 +165,14 @@ def _document_view(
         "sender": document.sender,
         "created_at": document.created_at.isoformat(),
         "routed": document.routed_at is not None,
+        "replaces": document.replaces,
+        "recalled_at": document.recalled_at.isoformat() if document.recalled_at else None,
         "rules_version": document.rules_version,
         "unresolved": [
             ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
         ],
+        # edXML: the packet's own fields, and its To against its Nơi nhận, both ways.
+        "edxml": _packet_view(document, expansion),
         "summary": {
             "deliveries": len(deliveries),
             "delivered": sum(d.state == "delivered" for d in deliveries),
@@ -164,6 +180,8 @@ def _document_view(
             "confirmed": [d.agency_id for d in deliveries if is_confirmed(d.receipt)],
             "not_confirmed": [d.agency_id for d in deliveries if d.receipt is None],
             "rejected": [d.agency_id for d in deliveries if d.receipt == ReceiptStatus.REJECTED],
+            # A recall or update's requests, and each agency's answer (13 asked, 15, 16).
+            "recall": {d.agency_id: d.recall for d in deliveries if d.recall},
         },
         "deliveries": [delivery_view(d, history[d.id]) for d in deliveries],
     }

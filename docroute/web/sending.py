@@ -148,7 +148,7 @@ async def send(request: Request, me: Me, service: ServiceDep) -> Response:
         )
     document, _created = await submit(
         service.sessions, submission, None, None, service.routing,
-        Clerk(me.person_id, decisions.applied),
+        clerk=Clerk(me.person_id, decisions.applied),
     )
     await _attach_file(service, me, form.get("file_id", ""), document.id)
     service.relay.nudge()

@@ -3,6 +3,7 @@
 from foundation.models.channel import AgencyChannel, ChannelKind
 from foundation.models.delivery import Delivery, DeliveryEvent, DeliveryState
 from foundation.models.document import Document
+from foundation.models.edxml import HubMessage, StatusReport
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
 from foundation.models.people import AdminAction, Person, UploadedFile, WebSession
 from foundation.models.token import ApiToken, Role
@@ -16,10 +17,12 @@ __all__ = [
     "DeliveryEvent",
     "DeliveryState",
     "Document",
+    "HubMessage",
     "OutboxMessage",
     "Person",
     "ProcessedMessage",
     "Role",
+    "StatusReport",
     "UploadedFile",
     "WebSession",
 ]

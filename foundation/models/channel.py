@@ -1,4 +1,4 @@
-"""How each agency receives its documents: its inbox (the default), a webhook or e-mail."""
+"""How each agency receives its documents: its inbox (the default), a webhook, e-mail or edXML."""
 
 import datetime
 import enum
@@ -15,6 +15,8 @@ class ChannelKind(enum.StrEnum):
     INBOX = "inbox"
     WEBHOOK = "webhook"
     EMAIL = "email"
+    # QCVN 102 packets: through the hub (target "hub") or POSTed to the agency's system (a URL).
+    EDXML = "edxml"
 
 
 class AgencyChannel(SQLModel, table=True):

@@ -59,6 +59,8 @@ class Delivery(SQLModel, table=True):
     retry_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
+    # A recall or an update asked of this agency: "13" asked, "15" agreed, "16" refused.
+    recall: str | None = Field(default=None, max_length=2)
     # The replay run that added this delivery after a rule change, if any.
     backfill_of: str | None = Field(default=None, max_length=36)
     # Anchor of the hash-chained history: a deleted newest event cannot go unnoticed.

@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from foundation.models.clock import utcnow
@@ -50,3 +50,21 @@ class Document(DocumentBase, table=True):
     # {"line", "section", "text", "action": "agency" | "not_recipient", "agency_id"?,
     # "reason", "by", "by_name", "at"}; the router applies them (router/resolutions.py).
     resolutions: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    # SHA-256 of what was submitted (text, sender, number, date, packet recipients): the same
+    # number and date, or the same Idempotency-Key, with other content is a 409, not a duplicate.
+    content_hash: str | None = Field(default=None, max_length=64)
+    # edXML: the packet's DocumentId (statuses point back to it), what the packet said beyond
+    # the text (From, To matched to the directory, ToPlaces, attachments, BussinessDocType),
+    # and the document this one replaces (BussinessDocType 3, or a replace from the API).
+    edxml_id: str | None = Field(default=None, max_length=200, index=True)
+    packet: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    replaces: str | None = Field(default=None, max_length=36)
+    # The file as submitted (an upload, or a packet's main attachment), sent on as the
+    # attachment of edXML packets; documents submitted as text have none.
+    original: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    original_name: str | None = Field(default=None, max_length=300)
+    original_type: str | None = Field(default=None, max_length=100)
+    # Set when the sender recalled the document (status 13 or BussinessDocType 1).
+    recalled_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )

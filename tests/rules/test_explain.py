@@ -87,3 +87,15 @@ def test_why_not_for_a_suggestion(khanh_hoa: Directory, rules: RuleSet) -> None:
     assert [v.verdict for v in answer.lines] == [
         "'Sở Tư phsp' is only close to its name: offered to the clerk, never delivered"
     ]
+
+
+def test_why_not_through_a_union_rule(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Các sở, ban, ngành, đoàn thể tỉnh' with the ĐVSN flag off: why-not names the flag."""
+    strict = rules.with_policy(version="kh-strict", dvsn_in_so_ban_nganh=False)
+    text = "Nơi nhận:\n- Các sở, ban, ngành, đoàn thể tỉnh;\n"
+    result = expansion(text, khanh_hoa, strict, "2024-05-01", "kh.ubnd-tinh")
+    answer = explain(result, "kh.ban-qlda-phat-trien-tinh", khanh_hoa, strict)
+    assert answer.received is False
+    (verdict,) = answer.lines
+    assert "rule 'so_ban_nganh'" in verdict.verdict
+    assert "policy flag 'dvsn_in_so_ban_nganh'" in verdict.verdict

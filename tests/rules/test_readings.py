@@ -287,3 +287,42 @@ def test_director_and_deputies_of_the_sender(khanh_hoa: Directory, rules: RuleSe
     """'Giám đốc, các PGĐ Sở' from a Sở is its own leadership, excluded in one line."""
     outcome = line("Giám đốc, các PGĐ Sở", khanh_hoa, rules, "kh.so-y-te")
     assert (outcome.outcome, outcome.categories) == ("excluded", ["leaders"])
+
+
+@pytest.mark.parametrize(
+    ("text", "purpose"),
+    [("Sở Y tế để thực hiện", "execute"), ("UBND tỉnh - báo cáo", "report")],
+)
+def test_a_purpose_without_brackets_is_a_note(
+    khanh_hoa: Directory, rules: RuleSet, text: str, purpose: str
+) -> None:
+    """A purpose after 'để' or a dash is a note, not words that make the name doubtful."""
+    outcome = line(text, khanh_hoa, rules, "kh.so-noi-vu")
+    assert outcome.outcome == "recipients" and len(outcome.agencies) == 1
+    assert outcome.notes == {"purpose": [purpose]}
+
+
+def test_the_province_after_a_name_and_a_courtesy_title(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'Sở Y tế Khánh Hòa' is Sở Y tế; 'Đ/c Chủ tịch UBND tỉnh' addresses UBND tỉnh."""
+    assert line("Sở Y tế Khánh Hòa", khanh_hoa, rules, None).agencies == ["kh.so-y-te"]
+    chair = line("Đ/c Chủ tịch UBND tỉnh", khanh_hoa, rules, "kh.so-y-te")
+    assert (chair.outcome, chair.agencies) == ("recipients", ["kh.ubnd-tinh"])
+
+
+def test_words_glued_to_a_name_offer_it_unless_a_place_follows(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'Sở Y tế Nơi nhận' (a reader's slip) asks, offering Sở Y tế; after 'tỉnh' the rest is a
+    place of another province: 'Sở Nội vụ tỉnh Quảng Trị' offers nothing of Khánh Hòa."""
+    slip = line("Sở Y tế Nơi nhận", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert slip.agencies == [] and [s["id"] for s in slip.suggestions] == ["kh.so-y-te"]
+    other = line("Sở Nội vụ tỉnh Quảng Trị", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert other.agencies == [] and other.suggestions == []
+
+
+def test_leaders_of_the_own_office_are_internal(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Lãnh đạo VP' is the sender's own office: internal, whatever the sender's kind."""
+    for sender in ("kh.ubnd-tinh", "kh.so-noi-vu"):
+        assert line("Lãnh đạo VP", khanh_hoa, rules, sender).outcome == "excluded"

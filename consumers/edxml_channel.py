@@ -1,0 +1,52 @@
+"""The `edxml` channel: the document goes to the agency's system as a QCVN 102 packet.
+
+The channel's target says where: `hub` puts the packet in the hub adapter's outbox (one row per
+delivery, keyed by the delivery id, so a resend after a crash is not a second packet); an
+http(s) URL receives the packet in a POST (`application/xml`, `Idempotency-Key` = delivery id),
+as an agency's document-management system that takes edXML directly does.
+"""
+
+from __future__ import annotations
+
+from consumers.channel import Outcome
+from consumers.edxml_packets import for_delivery
+from consumers.webhook import TRANSIENT, WebhookChannel, describe
+from edxml import write_document
+from foundation.database import SessionFactory
+from foundation.hub_outbox import queue_outbound
+from foundation.models import Delivery, Document
+from rules import Directory
+
+HUB = "hub"
+
+
+class EdxmlChannel:
+    """Builds one packet per delivery and hands it to the hub's outbox or to a URL."""
+
+    def __init__(self, sessions: SessionFactory, directory: Directory, poster: WebhookChannel,
+                 system_id: str | None = None) -> None:
+        self.sessions = sessions
+        self.directory = directory
+        self.poster = poster  # its HTTP session and timeouts; the body is the packet
+        self.system_id = system_id
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        """Queue the packet for the hub, or POST it; transient faults of a POST are retried."""
+        body = write_document(for_delivery(document, delivery, self.directory, self.system_id))
+        if not target:
+            return Outcome(False, "the agency's edxml channel has no target (hub or a URL)")
+        if target == HUB:
+            async with self.sessions() as session, session.begin():
+                await queue_outbound(session, delivery.id, "edoc", body, document.id)
+            return Outcome(True, "edXML packet queued for the hub")
+        headers = {"Content-Type": "application/xml", "Idempotency-Key": delivery.id}
+        try:
+            status, detail = await self.poster.post_once(target, body, headers)
+        except TRANSIENT as error:
+            return Outcome(False, f"edXML POST failed: {describe(error)}", retry=True)
+        if status >= 300:
+            return Outcome(False, f"edXML POST refused with HTTP {status}: {detail}")
+        return Outcome(True, f"edXML packet accepted with HTTP {status}")
+
+    async def close(self) -> None:
+        """The poster's HTTP session is the service's webhook channel's: closed with it."""

@@ -1,0 +1,132 @@
+"""A document packet as a submission: the text the rules engine reads, and its named agencies.
+
+The text comes from the main attachment (.docx or .pdf) when there is one; `ToPlaces` is the
+Nơi nhận when the attachment has none (or there is no readable attachment), written as the
+block a clerk would print, so that the rules engine reads it like any document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from docroute.submission import Original, PacketFields, Submission
+from edxml import Attachment, DocumentPacket
+from router import recipients
+from rules.sources import SourceError, text_from_bytes
+
+# .txt too: docroute attaches a text submission as .txt, and reads it back the same way.
+MAIN_SUFFIXES = (".docx", ".pdf", ".txt")
+# OtherInfo/Priority to độ khẩn (notes §7.3); 0 (thường) and unknown values add none.
+URGENCY = {1: "khan", 2: "thuong_khan", 3: "hoa_toc", 4: "hoa_toc_hen_gio"}
+
+
+@dataclass(frozen=True)
+class PacketText:
+    """The text to route, where it came from, and what a clerk should know about it."""
+
+    text: str
+    source: str
+    notes: tuple[str, ...] = ()
+    main: Attachment | None = None
+
+
+def packet_text(packet: DocumentPacket) -> PacketText:
+    """The routing text of a document packet (see the module docstring)."""
+    notes: list[str] = []
+    for attachment in packet.attachments:
+        if PurePath(attachment.name.lower()).suffix not in MAIN_SUFFIXES:
+            continue
+        try:
+            text = text_from_bytes(attachment.data, attachment.name)
+        except SourceError as error:
+            notes.append(f"attachment {attachment.name!r} could not be read: {error}")
+            continue
+        if recipients.read(text).noi_nhan or not packet.to_places:
+            return PacketText(text, f"attachment {attachment.name}", tuple(notes), attachment)
+        notes.append(f"attachment {attachment.name!r} has no Nơi nhận: ToPlaces used")
+        return PacketText(_with_places(text, packet), f"attachment {attachment.name} + ToPlaces",
+                          tuple(notes), attachment)
+    return PacketText(_with_places(_heading(packet), packet), "packet fields + ToPlaces",
+                      tuple(notes))
+
+
+def _heading(packet: DocumentPacket) -> str:
+    lines = [packet.sender.name or packet.sender.organ_id or ""]
+    if packet.code:
+        lines.append(f"Số: {packet.code}")
+    if packet.date:
+        day = packet.date
+        lines.append(f"{packet.place or ''}, ngày {day.day} tháng {day.month} năm {day.year}")
+    if packet.type_name:
+        lines.append(packet.type_name.upper())
+    if packet.subject:
+        lines.append(packet.subject)
+    return "\n".join(lines)
+
+
+def _with_places(text: str, packet: DocumentPacket) -> str:
+    # One item per Place, each as printed; a bullet only where the clerk left none.
+    items = [p if p.lstrip().startswith(("-", "+", "–")) else f"- {p}" for p in packet.to_places]
+    return f"{text}\n\nNơi nhận:\n" + "\n".join(items) + "\n"
+
+
+def named_agencies(
+    packet: DocumentPacket, routing: recipients.RoutingRules
+) -> tuple[recipients.Match, list[dict[str, Any]]]:
+    """The sender and each `To`, matched to the directory by code or exact name."""
+    sender = recipients.find_agency(routing, packet.sender.organ_id, packet.sender.name,
+                                    packet.date)
+    to = []
+    for org in packet.to:
+        match = recipients.find_agency(routing, org.organ_id, org.name, packet.date)
+        to.append({"organ_id": org.organ_id, "name": org.name, "agency_id": match.agency_id,
+                   "matched_by": match.how})
+    return sender, to
+
+
+@dataclass(frozen=True)
+class PacketIntake:
+    """A document packet made ready for `submit`: the submission, its packet fields, the
+    matched sender, and where the text came from."""
+
+    submission: Submission
+    fields: PacketFields
+    sender: recipients.Match
+    source: str
+    notes: tuple[str, ...]
+
+
+def packet_submission(packet: DocumentPacket, routing: recipients.RoutingRules) -> PacketIntake:
+    """The submission for a document packet (sender set only when the directory knows it)."""
+    text = packet_text(packet)
+    sender, to = named_agencies(packet, routing)
+    stored = {
+        "document_id": packet.document_id,
+        "from": {"organ_id": packet.sender.organ_id, "name": packet.sender.name,
+                 "agency_id": sender.agency_id},
+        "to": to,
+        "to_places": list(packet.to_places),
+        "place": packet.place,
+        "type": {"code": packet.type_code, "detail": packet.type_detail,
+                 "name": packet.type_name},
+        "signer": {"competence": packet.signer.competence, "position": packet.signer.position,
+                   "full_name": packet.signer.full_name},
+        "due_date": packet.due_date.isoformat() if packet.due_date else None,
+        "steering_type": packet.steering_type,
+        "business_type": packet.business.doc_type,
+        "business_reason": packet.business.reason,
+        "priority": packet.priority,
+        "attachments": [{"name": a.name, "content_type": a.content_type, "size": len(a.data)}
+                        for a in packet.attachments],
+        "text_source": text.source,
+        "warnings": list(packet.warnings),
+    }
+    submission = Submission(text=text.text, sender=sender.agency_id, number=packet.code,
+                            date=packet.date)
+    notes = text.notes if sender.agency_id else (*text.notes, f"sender not matched: {sender.how}")
+    main = text.main or (packet.attachments[0] if packet.attachments else None)
+    original = Original(main.name, main.content_type, main.data) if main else None
+    fields = PacketFields(packet.document_id, stored, URGENCY.get(packet.priority or 0), original)
+    return PacketIntake(submission, fields, sender, text.source, notes)

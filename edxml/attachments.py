@@ -1,0 +1,132 @@
+"""Attachments: manifest references linked to base64 files, and the zipped-attachment quirk.
+
+The official SDK library (I1) zips every file that is not pdf/doc/docx/"xsl"/"xslx" and says
+`application/zip` while keeping the original `AttachmentName`; its manifest says
+`application/zip` for every file. So the bytes decide, never the manifest (notes §3.6).
+"""
+
+from __future__ import annotations
+
+import binascii
+import io
+import mimetypes
+import zipfile
+from dataclasses import dataclass
+
+from edxml.errors import PacketError, too_large
+from edxml.limits import Limits
+from edxml.packet import Attachment
+from edxml.xmltree import Node
+
+ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/x-zip"}
+
+
+@dataclass(frozen=True)
+class _Reference:
+    content_id: str | None
+    name: str | None
+    content_type: str | None
+    description: str | None
+
+
+def _bare(content_id: str | None) -> str | None:
+    return content_id.removeprefix("cid:").strip() or None if content_id else None
+
+
+def read_attachments(root: Node, limits: Limits) -> tuple[Attachment, ...]:
+    """Every attached file, decoded, described from its own element or else its reference."""
+    references = [
+        _Reference(_bare(r.text("ContentId")), r.text("AttachmentName"),
+                   r.text("ContentType"), r.text("Description"))
+        for manifest in _all(root, "edXMLManifest", "Manifest")
+        for r in manifest.children("Reference")
+    ]
+    encoded = root.child("AttachmentEncoded")
+    files = list(encoded.children("Attachment")) if encoded else []
+    return tuple(
+        _attachment(node, _linked(node, references, position), limits, position)
+        for position, node in enumerate(files, start=1)
+    )
+
+
+def _all(root: Node, *names: str) -> list[Node]:
+    return [found for name in names if (found := root.find(name)) is not None]
+
+
+def _linked(node: Node, references: list[_Reference], position: int) -> _Reference | None:
+    # By ContentId without `cid:`, else by name, else by position (I4 writes the bare id).
+    content_id, name = _bare(node.text("ContentId")), node.text("AttachmentName")
+    for reference in references:
+        if content_id and reference.content_id == content_id:
+            return reference
+    for reference in references:
+        if name and reference.name == name:
+            return reference
+    return references[position - 1] if position <= len(references) else None
+
+
+def _attachment(
+    node: Node, reference: _Reference | None, limits: Limits, position: int
+) -> Attachment:
+    name = node.text("AttachmentName") or (reference.name if reference else None)
+    name = name or f"attachment-{position}"
+    declared = node.text("ContentType") or (reference.content_type if reference else None)
+    data = _decode(node.text("ContentTransferEncoded") or "", name, limits)
+    unzipped = False
+    if _zipped_quirk(data, declared, name):
+        data, unzipped = _single_entry(data, name, limits), True
+    content_type = _content_type(name, declared, unzipped)
+    description = node.text("Description") or (reference.description if reference else None)
+    content_id = _bare(node.text("ContentId")) or (reference.content_id if reference else None)
+    return Attachment(name, content_type, data, description, content_id, unzipped)
+
+
+def _decode(text: str, name: str, limits: Limits) -> bytes:
+    encoded = "".join(text.split())
+    if len(encoded) * 3 // 4 > limits.attachment_bytes:
+        raise too_large(f"Attachment {name!r}", len(encoded) * 3 // 4,
+                        limits.attachment_bytes, "attachment_bytes")
+    try:
+        return binascii.a2b_base64(encoded, strict_mode=True)
+    except binascii.Error as error:
+        raise PacketError(f"Attachment {name!r} is not valid base64 ({error})") from None
+
+
+def _zipped_quirk(data: bytes, declared: str | None, name: str) -> bool:
+    return (
+        data.startswith(ZIP_MAGIC)
+        and (declared or "").lower() in _ZIP_TYPES
+        and not name.lower().endswith(".zip")
+    )
+
+
+def _single_entry(data: bytes, name: str, limits: Limits) -> bytes:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = [e for e in archive.infolist() if not e.is_dir()]
+            if len(entries) != 1:
+                raise PacketError(
+                    f"Attachment {name!r} is a zip of {len(entries)} files; "
+                    "a zipped attachment must hold exactly one"
+                )
+            entry = entries[0]
+            if entry.file_size > limits.unzipped_bytes:
+                raise too_large(f"Attachment {name!r} unzipped", entry.file_size,
+                                limits.unzipped_bytes, "unzipped_bytes")
+            with archive.open(entry) as stream:
+                # The header's size can lie: read one byte past the limit to know.
+                content = stream.read(limits.unzipped_bytes + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as error:
+        raise PacketError(f"Attachment {name!r} is a broken zip ({error})") from None
+    if len(content) > limits.unzipped_bytes:
+        raise too_large(f"Attachment {name!r} unzipped", len(content),
+                        limits.unzipped_bytes, "unzipped_bytes")
+    return content
+
+
+def _content_type(name: str, declared: str | None, unzipped: bool) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    if unzipped or not declared or (declared.lower() in _ZIP_TYPES and guessed):
+        return guessed or "application/octet-stream"
+    return declared

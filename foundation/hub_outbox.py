@@ -1,0 +1,70 @@
+"""The hub adapter's own outbox: packets to send to the hub and packets fetched from it.
+
+An outbound row is keyed by what produced it (a delivery id, a status report's key), so the
+same packet is queued once; an inbound row is unique per hub id, so a packet fetched twice is
+stored once. Rows are written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from foundation.models import HubMessage
+from foundation.models.clock import utcnow
+
+
+async def queue_outbound(
+    session: AsyncSession, key: str, kind: str, body: bytes, document_id: str | None = None
+) -> bool:
+    """Queue a packet for the hub under `key`; False when that key was already queued."""
+    if await session.get(HubMessage, key) is not None:
+        return False
+    session.add(HubMessage(id=key, direction="out", kind=kind, body=body,
+                           document_id=document_id))
+    return True
+
+
+async def store_inbound(session: AsyncSession, hub_id: str, kind: str, body: bytes) -> bool:
+    """Keep a fetched packet before the hub is told it was received; False if already kept."""
+    query = select(HubMessage).where(HubMessage.direction == "in", HubMessage.hub_id == hub_id)
+    if (await session.exec(query)).first() is not None:
+        return False
+    # A name-based UUID: the same hub id always gives the same row id, whatever its length.
+    row_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"hub-in:{hub_id}"))
+    session.add(HubMessage(id=row_id, direction="in", kind=kind, hub_id=hub_id, body=body))
+    try:
+        await session.flush()
+    except IntegrityError:  # fetched concurrently by another poller
+        await session.rollback()
+        return False
+    return True
+
+
+async def pending(session: AsyncSession, direction: str, limit: int = 100) -> list[HubMessage]:
+    """Rows still to send (out) or to import (in), oldest first."""
+    query = (
+        select(HubMessage)
+        .where(HubMessage.direction == direction, HubMessage.state == "pending")
+        .order_by(col(HubMessage.created_at))
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+def mark_done(row: HubMessage, hub_id: str | None = None) -> None:
+    """The row was sent (with the hub's id for it) or imported."""
+    row.state, row.done_at = "done", utcnow()
+    if hub_id is not None:
+        row.hub_id = hub_id
+
+
+def mark_failed(row: HubMessage, error: str, final: bool) -> None:
+    """An attempt failed; a final failure stops further attempts."""
+    row.attempts += 1
+    row.error = error[:2000]
+    if final:
+        row.state = "failed"

@@ -1,0 +1,67 @@
+"""edXML exchange tables: every status packet received, and the hub's inbound/outbound outbox."""
+
+import datetime
+
+from sqlalchemy import Column, DateTime, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from foundation.models.clock import utcnow
+
+
+class StatusReport(SQLModel, table=True):
+    """One status (01-06, 13, 15, 16) about a document, as reported; rows are only appended.
+
+    The same reporter, document, code and timestamp twice is one report (the unique key);
+    reports arriving out of order are all kept, and the history reads them by `reported_at`."""
+
+    __tablename__ = "status_report"
+    __table_args__ = (
+        UniqueConstraint("document_id", "reporter", "code", "reported_at",
+                         name="uq_status_report"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Looked up through the unique key, whose first column it is: no index of its own.
+    document_id: str = Field(foreign_key="document.id", max_length=36)
+    delivery_id: str | None = Field(default=None, max_length=36)
+    # The reporting agency: its mã định danh (or directory id), and the directory id if known.
+    reporter: str = Field(max_length=100)
+    agency_id: str | None = Field(default=None, max_length=100)
+    code: str = Field(max_length=2)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    # "packet" (POST /v1/edxml/status), "hub", "api" (POST .../status) or "docroute".
+    source: str = Field(default="packet", max_length=20)
+    reported_at: datetime.datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    received_at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class HubMessage(SQLModel, table=True):
+    """A packet to send to the hub, or one fetched from it: the hub adapter's own outbox.
+
+    Outbound rows are sent once (`sent_at`, the hub's id kept); inbound rows are stored before
+    the hub is told they were received, and are unique per hub id, so a packet fetched twice is
+    imported once."""
+
+    __tablename__ = "hub_message"
+    __table_args__ = (UniqueConstraint("direction", "hub_id", name="uq_hub_message_hub_id"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    direction: str = Field(max_length=3)  # "out" | "in"
+    kind: str = Field(max_length=10)  # "edoc" | "status"
+    hub_id: str | None = Field(default=None, max_length=200)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # "pending" (to send / to import), "done", "failed" (with `error`).
+    state: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    document_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    done_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )

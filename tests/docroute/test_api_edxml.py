@@ -1,0 +1,127 @@
+"""POST /v1/edxml: a document packet routed to the union of its To and its Nơi nhận, with the
+difference shown both ways; bad packets answered with a 4xx that says why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+
+from docroute.service import Service
+from edxml import DocumentPacket, Organization, write_document
+from foundation.models import Role
+from tests.edxml.conftest import packet_bytes
+
+XML = {"Content-Type": "application/xml"}
+HOME_AFFAIRS = Organization("000.01.00.H99", "Sở Nội vụ tỉnh Khánh Hòa")
+FINANCE = Organization("000.03.00.H99", "Sở Tài chính tỉnh Khánh Hòa")
+HEALTH = Organization("000.12.00.H99", "Sở Y tế tỉnh Khánh Hòa")
+BOARD = Organization("000.40.00.H99", "Ban Quản lý dự án Phát triển tỉnh Khánh Hòa")
+
+
+def packet(to: tuple[Organization, ...], places: tuple[str, ...], number: str = "21") -> bytes:
+    """A công văn of Sở Nội vụ dated 2025-03-04 with this To and these Nơi nhận lines."""
+    return write_document(DocumentPacket(
+        sender=HOME_AFFAIRS, to=to, document_id=f"000.01.00.H99,2025/03/04,{number}/SNV-CCHC",
+        number=number, notation="SNV-CCHC", date=dt.date(2025, 3, 4), place="Khánh Hòa",
+        type_code=1, type_name="Công văn", subject="Về việc rà soát tổ chức bộ máy",
+        to_places=places,
+    ))
+
+
+async def _post(client: httpx.AsyncClient, headers: dict[str, str], body: bytes,
+                query: str = "") -> httpx.Response:
+    return await client.post(f"/v1/edxml{query}", content=body, headers={**headers, **XML})
+
+
+async def test_to_missing_an_agency_that_noi_nhan_implies_is_reported(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """The seed 000 problem at the hub: 'Các sở, ban, ngành' includes Ban QLDA Phát triển
+    tỉnh (a ĐVSN), but the packet's To lists two departments only."""
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    body = packet((FINANCE, HEALTH), ("- Các sở, ban, ngành;", "- Lưu: VT, CCHC."))
+    response = await _post(client, headers, body, "?dry_run=true")
+    assert response.status_code == 200, response.text
+    view = response.json()
+    differences = view["packet_to"]
+    missing = {a["id"] for a in differences["not_in_to"]}
+    assert "kh.ban-qlda-phat-trien-tinh" in missing and "kh.so-tai-chinh" not in missing
+    assert differences["not_in_noi_nhan"] == [] and differences["unmatched"] == []
+    assert view["packet"]["to_places"] == ["- Các sở, ban, ngành;", "- Lưu: VT, CCHC."]
+    assert view["text_source"] == "packet fields + ToPlaces"
+
+
+async def test_routes_to_the_union_and_the_document_shows_both_differences(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    # To names Sở Y tế, which no line explains; Nơi nhận names Sở Tài chính, which To misses.
+    body = packet((BOARD, HEALTH),
+                  ("- Ban Quản lý dự án Phát triển tỉnh Khánh Hòa;", "- Sở Tài chính;",
+                   "- Lưu: VT."))
+    response = await _post(client, headers, body)
+    assert response.status_code == 202, response.text
+    assert response.json()["document_id"] == "000.01.00.H99,2025/03/04,21/SNV-CCHC"
+    rows = await settled(service, response.json()["id"])
+    assert sorted(r.agency_id for r in rows) == [
+        "kh.ban-qlda-phat-trien-tinh", "kh.so-tai-chinh", "kh.so-y-te"]
+    health = next(r for r in rows if r.agency_id == "kh.so-y-te")
+    assert [reason["rule"] for reason in health.reasons] == ["edxml_to"]
+    auditor = await tokens(service, Role.AUDITOR)
+    view = (await client.get(response.json()["url"], headers=auditor)).json()
+    differences = view["edxml"]["packet_to"]
+    assert [a["id"] for a in differences["not_in_to"]] == ["kh.so-tai-chinh"]
+    assert [o["agency_id"] for o in differences["not_in_noi_nhan"]] == ["kh.so-y-te"]
+    assert view["edxml"]["to_places"][0] == "- Ban Quản lý dự án Phát triển tỉnh Khánh Hòa;"
+
+
+async def test_an_unknown_to_is_flagged_never_guessed(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    near = Organization("000.99.00.H99", "Sở Tài chánh tỉnh Khánh Hòa")  # a typo
+    response = await _post(client, headers, packet((near,), ("- Sở Tài chính;",)), "?dry_run=true")
+    view = response.json()
+    (unmatched,) = view["packet_to"]["unmatched"]
+    assert unmatched["organ_id"] == "000.99.00.H99" and unmatched["agency_id"] is None
+    assert [r["id"] for r in view["recipients"]] == ["kh.so-tai-chinh"]
+
+
+async def test_the_sender_must_be_the_token_agency(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    headers = await tokens(service, Role.SENDER, "kh.so-y-te")
+    response = await _post(client, headers, packet((FINANCE,), ("- Sở Tài chính;",)))
+    assert response.status_code == 403
+    assert "Sở Nội vụ" in response.json()["detail"]
+
+
+async def test_bad_packets_get_a_4xx_that_says_why(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    cases = [
+        (b"<edXML", 422, "not well-formed"),
+        (b"<html/>", 422, "not an edXML packet"),
+        (packet_bytes("status_03.edxml"), 422, "POST /v1/edxml/status"),
+        (packet((FINANCE,), ("x",)).replace(b"2025/03/04</edXML:Prom", b"2025/02/30</edXML:Prom"),
+         422, "not a real date"),
+        (b'<!DOCTYPE x [<!ENTITY a "b">]><edXML/>', 422, "DTD"),
+    ]
+    for body, status, says in cases:
+        response = await _post(client, headers, body)
+        assert response.status_code == status, (says, response.text)
+        assert says in response.json()["detail"]
+
+
+async def test_a_packet_over_the_upload_limit_is_a_413(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    body = packet((FINANCE,), ("- Sở Tài chính;",))
+    huge = body.replace(b"</edXML>", b"<!--" + b"x" * service.settings.max_upload_bytes + b"-->"
+                        b"</edXML>")
+    response = await _post(client, headers, huge)
+    assert response.status_code == 413

@@ -1,0 +1,122 @@
+"""Status packets in: the delivery's receipt, duplicates ignored, any arrival order, history
+kept; 15 / 16 answer a recall, 13 asks for one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from docroute.edxml_status import fold
+from docroute.service import Service
+from edxml import Organization, ResponseFor, StatusPacket, write_status
+from edxml.values import VIETNAM
+from foundation.models import Role, StatusReport
+from tests.docroute.test_api_edxml import FINANCE, HOME_AFFAIRS, XML, packet
+
+DOCUMENT_ID = "000.01.00.H99,2025/03/04,21/SNV-CCHC"
+
+
+def status(code: str, minute: int, reporter: Organization = FINANCE,
+           document_id: str = DOCUMENT_ID) -> bytes:
+    """A status packet about the test document, timed `minute` minutes past 09:00."""
+    return write_status(StatusPacket(
+        sender=reporter,
+        response_for=ResponseFor("000.01.00.H99", "21/SNV-CCHC", dt.date(2025, 3, 4),
+                                 document_id),
+        status_code=code, description=f"mã {code}",
+        timestamp=dt.datetime(2025, 3, 4, 9, minute, tzinfo=VIETNAM),
+    ))
+
+
+async def _sent(service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any) -> str:
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    response = await client.post("/v1/edxml", content=packet((FINANCE,), ("- Sở Tài chính;",)),
+                                 headers={**headers, **XML})
+    assert response.status_code == 202, response.text
+    await settled(service, response.json()["id"])
+    return str(response.json()["id"])
+
+
+async def _report(client: httpx.AsyncClient, headers: dict[str, str], body: bytes
+                  ) -> httpx.Response:
+    return await client.post("/v1/edxml/status", content=body, headers={**headers, **XML})
+
+
+async def test_statuses_in_any_order_with_duplicates_keep_the_full_history(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    document = await _sent(service, client, tokens, settled)
+    finance = await tokens(service, Role.AGENCY, "kh.so-tai-chinh")
+    # 03 arrives before the 01 that preceded it; 01 arrives twice, once written "1".
+    for body in (status("03", 5), status("1", 1), status("01", 1), status("05", 20)):
+        response = await _report(client, finance, body)
+        assert response.status_code == 200, response.text
+    answers = response.json()
+    assert answers["receipt"] == "05" and answers["duplicate"] is False
+    again = (await _report(client, finance, status("03", 5))).json()
+    assert again["duplicate"] is True and again["receipt"] == "05"
+    async with service.sessions() as session:
+        rows = (await session.exec(select(StatusReport).where(
+            StatusReport.document_id == document))).all()
+    assert sorted((r.code, r.reported_at.minute) for r in rows) == [
+        ("01", 1), ("03", 5), ("05", 20)]
+    auditor = await tokens(service, Role.AUDITOR)
+    view = (await client.get(f"/v1/documents/{document}", headers=auditor)).json()
+    (delivery,) = view["deliveries"]
+    receipts = [e["value"] for e in delivery["history"] if e["kind"] == "receipt"]
+    assert receipts == ["03", "05"]  # the late 01 changed nothing: progress never goes back
+
+
+async def test_recall_answers_and_a_recall_request(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    document = await _sent(service, client, tokens, settled)
+    issuer = await tokens(service, Role.AGENCY, "kh.so-noi-vu")
+    asked = await _report(client, issuer, status("13", 30, reporter=HOME_AFFAIRS))
+    assert asked.status_code == 200, asked.text
+    finance = await tokens(service, Role.AGENCY, "kh.so-tai-chinh")
+    answered = await _report(client, finance, status("16", 40))
+    assert answered.json()["recall"] == "16"
+    auditor = await tokens(service, Role.AUDITOR)
+    view = (await client.get(f"/v1/documents/{document}", headers=auditor)).json()
+    recalls = [e["value"] for e in view["deliveries"][0]["history"] if e["kind"] == "recall"]
+    assert recalls == ["13", "16"]
+
+
+async def test_statuses_that_cannot_be_taken_say_why(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    await _sent(service, client, tokens, settled)
+    health = await tokens(service, Role.AGENCY, "kh.so-y-te")
+    finance = await tokens(service, Role.AGENCY, "kh.so-tai-chinh")
+    wrong = await _report(client, health, status("01", 1))
+    assert wrong.status_code == 403 and "kh.so-y-te" in wrong.json()["detail"]
+    unknown = await _report(client, finance, status("01", 1, document_id="X,2025/01/01,1/X")
+                            .replace(b"21/SNV-CCHC</edXML:Code>", b"99/XX</edXML:Code>"))
+    assert unknown.status_code == 404
+    bad_code = await _report(client, finance, status("01", 1).replace(b">01<", b">07<"))
+    assert bad_code.status_code == 422 and "StatusCode" in bad_code.json()["detail"]
+
+
+RECEIPTS = ["01", "03", "04", "05", "06"]
+
+
+@given(st.lists(st.sampled_from(RECEIPTS), min_size=1))
+def test_progress_never_goes_back(codes: list[str]) -> None:
+    """Whatever progress reports say in whatever order, the receipt is the furthest one."""
+    assert fold(codes) == max(codes, key=RECEIPTS.index)
+
+
+@pytest.mark.parametrize("codes", list(itertools.permutations(["01", "02", "03"])))
+def test_a_rejection_ends_the_cycle_unless_the_document_was_already_accepted(
+    codes: tuple[str, ...]
+) -> None:
+    accepted_first = codes.index("03") < codes.index("02")
+    assert fold(list(codes)) == ("03" if accepted_first else "02")

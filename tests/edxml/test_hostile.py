@@ -1,0 +1,89 @@
+"""Hostile or oversized packets: refused with a 4xx naming the problem, never parsed blindly."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import zipfile
+
+import pytest
+
+from edxml import Limits, PacketError, read_packet
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE edXML [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+]>
+<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><Subject>&d;</Subject></edXML>"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE edXML [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><Subject>&secret;</Subject></edXML>"""
+
+PARAMETER_XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE edXML [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd"> %remote;]>
+<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>"""
+
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE edXML SYSTEM "http://127.0.0.1:9/edxml.dtd">
+<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>"""
+
+
+@pytest.mark.parametrize("data", [BOMB, XXE, PARAMETER_XXE, EXTERNAL_DTD],
+                         ids=["entity-bomb", "xxe", "parameter-entity", "external-dtd"])
+def test_dtds_and_entities_are_refused(data: bytes) -> None:
+    with pytest.raises(PacketError) as error:
+        read_packet(data)
+    assert (error.value.status, error.value.code) == (422, "unsafe_xml")
+    assert "DTD" in error.value.message
+
+
+def test_a_packet_over_the_size_limit_is_a_413(sdk_shape: bytes) -> None:
+    with pytest.raises(PacketError) as error:
+        read_packet(sdk_shape, Limits(packet_bytes=len(sdk_shape) - 1))
+    assert error.value.status == 413 and "packet_bytes" in error.value.message
+
+
+def test_an_attachment_over_its_limit_is_a_413(sdk_shape: bytes) -> None:
+    with pytest.raises(PacketError) as error:
+        read_packet(sdk_shape, Limits(attachment_bytes=40))
+    assert error.value.status == 413
+    assert "'15-UBND-VP.pdf'" in error.value.message and "attachment_bytes" in error.value.message
+
+
+def _zipped_packet(sdk_shape: bytes, payload: bytes, entries: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(entries):
+            archive.writestr(f"entry-{n}.xlsx", payload)
+    encoded = base64.b64encode(buffer.getvalue())
+    start = sdk_shape.index(b"UEsDB")
+    end = sdk_shape.index(b"<", start)
+    return sdk_shape[:start] + encoded + sdk_shape[end:]
+
+
+def test_a_zip_bomb_stops_at_the_unzipped_limit(sdk_shape: bytes) -> None:
+    # 5 MB of zeros deflate to a few KB: small packet, large content.
+    data = _zipped_packet(sdk_shape, b"\0" * (5 * 1024 * 1024))
+    assert len(data) < 40_000
+    with pytest.raises(PacketError) as error:
+        read_packet(data, Limits(unzipped_bytes=1024 * 1024))
+    assert error.value.status == 413 and "unzipped_bytes" in error.value.message
+    assert read_packet(data).attachments[1].data == b"\0" * (5 * 1024 * 1024)
+
+
+def test_a_zipped_attachment_must_hold_one_file(sdk_shape: bytes) -> None:
+    with pytest.raises(PacketError, match="zip of 2 files"):
+        read_packet(_zipped_packet(sdk_shape, b"x", entries=2))
+
+
+def test_a_broken_zip_is_named(sdk_shape: bytes) -> None:
+    broken = base64.b64encode(b"PK\x03\x04 not really a zip")
+    start = sdk_shape.index(b"UEsDB")
+    data = sdk_shape[:start] + broken + sdk_shape[sdk_shape.index(b"<", start):]
+    with pytest.raises(PacketError, match=re.escape("'Phụ lục 1.xlsx' is a broken zip")):
+        read_packet(data)
