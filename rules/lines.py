@@ -9,6 +9,7 @@ delivered, the line is unresolved and the suggestion is offered to the clerk).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 
 from rules.directory import Agency, Directory
@@ -17,7 +18,7 @@ from rules.notes import Notes
 from rules.ruleset import Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
 from rules.selection import select
-from rules.text import Span, Tokens, accent_keys, raw_tokens, words
+from rules.text import AccentKey, Span, Tokens, accent_keys, raw_tokens, words
 
 # Named bodies whose kind is itself a category of the JSON contract.
 _KIND_CATEGORY = {
@@ -420,9 +421,15 @@ def _with_confidence(
 
 def _lost_accents(written: str, agency: Agency) -> bool:
     """Whether a written word is one of the agency's words with its diacritics lost or wrong."""
-    known = accent_keys(" ".join((agency.name, *agency.aliases)))
-    folded = {key[0] for key in known}
+    known, folded = _accents_of(agency.name, agency.aliases)
     return any(key[0] in folded and key not in known for key in accent_keys(written))
+
+
+@functools.lru_cache(maxsize=8192)
+def _accents_of(name: str, aliases: tuple[str, ...]) -> tuple[set[AccentKey], set[str]]:
+    """The accent keys of an agency's words, and their folded forms (computed once)."""
+    known = accent_keys(" ".join((name, *aliases)))
+    return known, {key[0] for key in known}
 
 
 def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:

@@ -50,6 +50,12 @@ _PURPOSES: dict[str, str] = {
     "gs": "supervise",
     "giam sat": "supervise",
 }
+# A purpose at the end of a line, after a dash, a comma or a space (longest forms first).
+_PURPOSE_TAIL = re.compile(
+    r"(?P<lead> - | – |, | )(?P<key>"
+    + "|".join(re.escape(k) for k in sorted(_PURPOSES, key=len, reverse=True))
+    + r")$"
+)
 _ELECTRONIC = {"vbdt", "van ban dien tu", "vb dien tu", "qua mang", "email", "e-office", "eoffice"}
 
 
@@ -117,13 +123,10 @@ def _trailing_purpose(bare: str) -> tuple[str, str | None]:
     folded = fold(bare).rstrip(" ;.")
     if len(fold(bare)) != len(bare):
         return bare, None  # a character folded to several: positions would not match
-    for key in sorted(_PURPOSES, key=len, reverse=True):
-        for lead in (" - ", ", ", " – "):
-            if folded.endswith(lead + key):
-                return bare[: len(folded) - len(key) - len(lead)], key
-        if key.startswith("de ") and folded.endswith(" " + key):
-            return bare[: len(folded) - len(key) - 1], key
-    return bare, None
+    found = _PURPOSE_TAIL.search(folded)
+    if found is None or (found.group("lead") == " " and not found.group("key").startswith("de ")):
+        return bare, None
+    return bare[: found.start()], found.group("key")
 
 
 def _read_notes(parts: list[str]) -> Notes:
