@@ -4,6 +4,7 @@ outcome (unresolved first), resolve lines in place, and send."""
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 import uuid
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.datastructures import UploadFile
 from docroute.api.deps import ServiceDep
 from docroute.intake import extract_text
 from docroute.people import SignedIn
-from docroute.submission import Clerk, Submission, read_checked, submit
+from docroute.submission import Clerk, Original, Submission, read_checked, submit
 from docroute.web.decisions import Decisions, agency_label, line_key, read_decisions, valid_on
 from docroute.web.pages import PageRoute, render, said
 from docroute.web.signin import Me, allow, check_csrf
@@ -53,6 +54,19 @@ async def _posted(
                                      filename=upload.filename, data=data))
         return fields, text
     return fields, fields.get("text", "")
+
+
+async def _original(service: ServiceDep, me: SignedIn, file_id: str) -> Original | None:
+    """The uploaded file, kept with the document as the API keeps an upload (edXML packets
+    carry it as their attachment)."""
+    if not file_id:
+        return None
+    async with service.sessions() as session:
+        stored = await session.get(UploadedFile, file_id)
+    if stored is None or stored.person_id != me.person_id:
+        return None
+    kind = mimetypes.guess_type(stored.filename)[0] or "application/octet-stream"
+    return Original(stored.filename, kind, stored.data)
 
 
 async def _attach_file(service: ServiceDep, me: SignedIn, file_id: str, document_id: str) -> None:
@@ -148,6 +162,7 @@ async def send(request: Request, me: Me, service: ServiceDep) -> Response:
         )
     document, _created = await submit(
         service.sessions, submission, None, None, service.routing,
+        original=await _original(service, me, form.get("file_id", "")),
         clerk=Clerk(me.person_id, decisions.applied),
     )
     await _attach_file(service, me, form.get("file_id", ""), document.id)

@@ -41,7 +41,6 @@ def test_seed_004_sent_confirmed_rejected_and_reminded(pages: Pages, web: WebSer
     shown = pages.browser.find_elements(By.CSS_SELECTOR, "#deliveries tbody tr")
     rows = {row.get_attribute("id") for row in shown}
     assert {f"delivery-{a}" for a in (*CONFIRMING, REJECTING, REMINDED)} <= rows
-    pages.screenshot("sending-office-document")
 
     for agency in CONFIRMING:
         _open_the_inbox_document(pages, f"vanthu-{agency}")

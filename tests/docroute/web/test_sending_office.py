@@ -4,6 +4,8 @@ the document's page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from selenium.webdriver.common.by import By
 
 from tests.docroute.web.conftest import Pages, WebServer
@@ -75,3 +77,27 @@ def test_a_document_without_recipient_block_gets_a_sentence(pages: Pages, web: W
     pages.set_value("text", "Một đoạn văn không có phần nơi nhận.")
     pages.click("#preview-submit")
     pages.wait_text("hãy kiểm tra văn bản có đủ phần nơi nhận")
+
+
+def test_an_uploaded_file_reaches_the_agency_as_the_original(
+    pages: Pages, web: WebServer, tmp_path: Path
+) -> None:
+    """The clerk chooses a .txt file instead of pasting; the agency's page offers that file,
+    and the document keeps it as the API keeps an upload."""
+    web.add_person("vanthu", "sender", "kh.ubnd-tinh")
+    web.add_person("yte-tep", "agency", "kh.so-y-te")
+    upload = tmp_path / "thong-bao-42.txt"
+    upload.write_text(NOTICE.replace("41/TB", "42/TB").replace(
+        "- Trung tâm Thử nghiệm Không Tồn tại;\n- Hội Sinh vật cảnh Đồng Đế;\n", ""
+    ), encoding="utf-8")
+    pages.sign_in("vanthu")
+    pages.browser.find_element(By.ID, "file").send_keys(str(upload))
+    pages.click("#preview-submit")
+    pages.wait_text("Tệp gốc: thong-bao-42.txt")
+    pages.click("#send-submit")
+    pages.wait_for("#deliveries")
+    pages.sign_in("yte-tep")
+    pages.wait_for("#inbox")
+    pages.browser.find_element(By.PARTIAL_LINK_TEXT, "42/TB-UBND").click()
+    link = pages.wait_for("a[href*='/tep/']")
+    assert link.text == "Tệp gốc: thong-bao-42.txt"
