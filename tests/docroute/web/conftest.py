@@ -188,7 +188,11 @@ class Pages:
 
     def text(self) -> str:
         """The visible text of the page."""
-        return str(self.browser.find_element(By.TAG_NAME, "body").text)
+        # Read through a script, not an element handle: a handle taken while the page is being
+        # replaced can belong to the old document (chromedriver's "does not belong" error).
+        return str(self.browser.execute_script(
+            "return document.body ? document.body.innerText : ''"
+        ))
 
     def screenshot(self, name: str) -> None:
         """Save a screenshot under docs/screenshots/ (the README shows them)."""
