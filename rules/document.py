@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from rules import blocks
+from rules import blocks, layout
 from rules.text import fold
 
 # Phụ lục III of Nghị định 30/2020: type abbreviations used in số, ký hiệu.
@@ -86,21 +85,28 @@ class Document:
     kinh_gui: list[str] = field(default_factory=list)
     noi_nhan: list[str] = field(default_factory=list)
     signature: list[str] = field(default_factory=list)
+    kinh_gui_unread: list[str] = field(default_factory=list)
+    noi_nhan_unread: list[str] = field(default_factory=list)
 
     def article(self, number: int) -> str | None:
         """The text of `Điều <number>` of the document, if it has one."""
         return blocks.article(self.text, number)
 
+    def clause(self, number: int, clause: int) -> str | None:
+        """The text of khoản `clause` of `Điều <number>`, if the document has it."""
+        return blocks.clause(self.text, number, clause)
+
 
 def read_document(text: str) -> Document:
     """Read `text` into a `Document`; never raises."""
-    lines = _lines(text)
+    raw = layout.normalise(text).split("\n")
+    lines = [layout.fold_spaces(line) for line in raw]
     joined = "\n".join(lines)
-    folded = blocks.heading_keys(lines)
-    header = lines[:HEADER_LINES]
+    cells = layout.cells(raw)
+    kinh_gui, noi_nhan = blocks.find_blocks(cells)
+    header = [c.text for c in cells if c.row < HEADER_LINES]
     number, notation, doc_type, issuer_code = _number(header)
     place, date, partial = _place_date(header)
-    noi_nhan, signature = blocks.noi_nhan(lines, folded)
     return Document(
         text=joined,
         number=number,
@@ -114,20 +120,12 @@ def read_document(text: str) -> Document:
         date_hint=None if date else _latest_date(joined),
         urgency=_urgency(header),
         subject=_subject(header),
-        kinh_gui=blocks.kinh_gui(lines, folded),
-        noi_nhan=noi_nhan,
-        signature=signature,
+        kinh_gui=kinh_gui.items,
+        noi_nhan=noi_nhan.items,
+        signature=noi_nhan.signature or kinh_gui.signature,
+        kinh_gui_unread=kinh_gui.unread,
+        noi_nhan_unread=noi_nhan.unread,
     )
-
-
-def _lines(text: str) -> list[str]:
-    """NFC lines with white space folded and Markdown bold marks dropped."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    # str.split() over every line of a long Unicode text is slow: fold spaces only where needed.
-    return [
-        " ".join(line.split()) if ("  " in line or "\t" in line) else line.strip()
-        for line in text.replace("**", "").split("\n")
-    ]
 
 
 def _number(header: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
