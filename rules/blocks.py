@@ -27,6 +27,7 @@ _HEAD = {
     "kinh_gui": re.compile(r"^kinh\s*gui\b\s*(:)?\s*"),
     "noi_nhan": re.compile(r"^noi\s*nhan\b\s*(:)?\s*"),
 }
+_SECOND = frozenset("ơOoƠíIiÍ")  # Nơi, NOI, Kính, KÍNH, Kinh: a cheap test before folding
 _QUOTES = "\"'“”‘’«»„"
 # Item boundaries inside one physical line: "; - next", "; 2. next", "; b) next".
 _SPLIT_MARKED = re.compile(r"(?<=[;.])\s+(?=(?:[-–—+•*·▪●]|\d{1,2}[.)]|[a-zđ]\))\s)")
@@ -51,6 +52,7 @@ _BODY_WORDS = re.compile(
 )
 _SECTION = re.compile(r"^(?:[IVX]{1,4}\.\s|\d{1,2}\.\s*(?P<word>\w{2,}))")
 _ABBREVIATION_END = re.compile(r"(?:^|[\s(])[A-ZĐ]{1,4}\.$")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)$")
 _MAX_ITEM_WORDS = 60
 _MAX_ADDRESS_WORDS = 25
 
@@ -67,13 +69,26 @@ class Block:
     found: bool = False
 
 
+def may_start_block(line: str) -> str | None:
+    """A cheap test: the section whose heading a raw line may hold (in any column)."""
+    if "\t" in line or "   " in line:
+        return next(filter(None, map(may_start_block, re.split(r"\t|\s{3,}", line))), None)
+    start = line.lstrip(" *_\xa0")
+    if start[:1] not in "KkNn" or start[1:2] not in _SECOND:
+        return None
+    key = fold(start[:12]).replace(" ", "")
+    if key.startswith("noinhan"):
+        return "noi_nhan"
+    return "kinh_gui" if key.startswith("kinhgui") else None
+
+
 def heading(text: str, section: str) -> str | None:
     """The text after the heading label when `text` starts a `section` block, else None.
 
     A label in quotes (a style guide explaining what to write after "Kính gửi") is no
     heading, nor is `Nơi nhận hồ sơ: ...` in a body sentence."""
     start = text.lstrip(" *_")
-    if not start or start[0] not in "KkNn" or len(start) > 600:
+    if not start or start[0] not in "KkNn" or len(start) > 600 or start[1:2] not in _SECOND:
         return None
     match = _HEAD[section].match(fold(start[:40]))
     if match is None:
@@ -98,17 +113,19 @@ def find_blocks(cells: list[Cell]) -> tuple[Block, Block]:
             rest = heading(cell.text, section)
             if rest is not None:
                 found.append((i, rest))
+    # A region ends at the next heading of either block (a form, a quote).
+    starts = [*sorted(i for found in heads.values() for i, _ in found), len(cells)]
     noi_nhan = Block()
     chosen_at = len(cells)
     for i, rest in heads["noi_nhan"]:
-        block = _read_noi_nhan(cells, i, rest)
+        block = _read_noi_nhan(_region(cells, i, starts), rest)
         noi_nhan, chosen_at = block, i
         if block.signature:  # the first block closed by a signature is the document's own
             break
     kinh_gui = Block()
     for i, rest in heads["kinh_gui"]:
         if i < chosen_at:
-            kinh_gui = _read_kinh_gui(cells, i, rest)
+            kinh_gui = _read_kinh_gui(_region(cells, i, starts), rest)
             break
     return kinh_gui, noi_nhan
 
@@ -218,24 +235,20 @@ class _Items:
         return tail is not None
 
 
-def _region(cells: list[Cell], start: int) -> list[Cell]:
-    """The cells after a heading, up to another heading of either block (a form, a quote)."""
-    out: list[Cell] = []
-    for cell in cells[start + 1 :]:
-        if heading(cell.text, "noi_nhan") is not None or heading(cell.text, "kinh_gui") is not None:
-            break
-        out.append(cell)
-    return out
+def _region(cells: list[Cell], start: int, starts: list[int]) -> list[Cell]:
+    """The cells after the heading at `start`, up to the next heading (`starts`, sorted)."""
+    end = next(i for i in starts if i > start)
+    return cells[start + 1 : end]
 
 
 def _terminated(cells: list[Cell]) -> bool:
-    texts = [c.text for c in cells[:40] if c.text]
-    return sum(t.endswith(";") for t in texts) >= 1
+    """Whether the block ends its items with `;` (a note after it, `(Đã ký)`, aside)."""
+    texts = [_TRAILING_NOTE.sub("", c.text) for c in cells[:40] if c.text]
+    return any(t.endswith(";") for t in texts)
 
 
-def _read_noi_nhan(cells: list[Cell], start: int, rest: str) -> Block:
+def _read_noi_nhan(region: list[Cell], rest: str) -> Block:
     block = Block(found=True)
-    region = _region(cells, start)
     items = _Items(block, _terminated(region) or rest.count(";") > 0)
     state = _Signing()
     if rest:
@@ -318,9 +331,9 @@ def _noi_nhan_plain(cell: Cell, items: _Items, state: _Signing, blank: bool) -> 
     return True
 
 
-def _read_kinh_gui(cells: list[Cell], start: int, rest: str) -> Block:
+def _read_kinh_gui(region: list[Cell], rest: str) -> Block:
     block = Block(found=True)
-    region = _region(cells, start)[:80]
+    region = region[:80]
     items = _Items(block, _terminated(region[:12]) or rest.endswith(";"))
     state = _Signing()
     blank = False

@@ -20,6 +20,8 @@ __all__ = ["TYPE_CODES", "Document", "read_document"]
 # "[Nn]gày": starting at the literal "gày" keeps the search over a long text fast.
 _DMY = re.compile(r"gày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
 HEADER_LINES = 40
+# The longest block (with the signature and what follows it, for Nơi nhận), in lines.
+_REGION_LINES = {"kinh_gui": 60, "noi_nhan": 150}
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def read_document(text: str) -> Document:
     raw = layout.normalise(text).split("\n")
     lines = [layout.fold_spaces(line) for line in raw]
     joined = "\n".join(lines)
-    cells = layout.cells(raw)
+    cells = layout.cells(raw, _rows_to_read(raw))
     kinh_gui, noi_nhan = blocks.find_blocks(cells)
     head = read_header([c.text for c in cells if c.row < HEADER_LINES])
     return Document(
@@ -84,6 +86,17 @@ def read_document(text: str) -> Document:
         kinh_gui_unread=kinh_gui.unread,
         noi_nhan_unread=noi_nhan.unread,
     )
+
+
+def _rows_to_read(raw: list[str]) -> list[int]:
+    """The header's lines and those from each possible heading on: the body between them is
+    no business of the reader's, and cutting it into cells would cost most of the reading."""
+    rows = set(range(min(HEADER_LINES, len(raw))))
+    for i, line in enumerate(raw):
+        section = blocks.may_start_block(line)
+        if section:
+            rows.update(range(i, min(len(raw), i + _REGION_LINES[section])))
+    return sorted(rows)
 
 
 def _latest_date(text: str) -> dt.date | None:

@@ -56,11 +56,13 @@ _NUMBER = re.compile(r"^\W*s[oố]\s*(?:ký hiệu|ky hieu)?\s*[:.]?\s*(.*)$", r
 _NOTATION = re.compile(r"(\d+)?\s*/\s*(?:(\d{4})\s*/\s*)?([^\s/\-]+)-([^\s/,;]+)")
 # 12-HD/BTCTW, 245-CV/TU: Party bodies write number-TYPE/ISSUER.
 _PARTY_NOTATION = re.compile(r"(\d+)?\s*-\s*([A-Za-zĐđ]{1,5})\s*/\s*([^\s/,;]+)")
-_PLACE_DATE = re.compile(
-    r"(?P<place>[^\d,;:/\t]{2,40}?)\s*,\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?"
-    r"\s*năm\s*(?P<y>\d{4})",
+# "Khánh Hòa, ngày 5 tháng 3 năm 2024": found from its comma (a search for the place first
+# would try every position of a long line).
+_DATE_TAIL = re.compile(
+    r",\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?\s*năm\s*(?P<y>\d{4})",
     re.IGNORECASE,
 )
+_PLACE = re.compile(r"(?:^|[\d,;:/\t])\W*(?P<place>[^\d,;:/\t]{2,40})$")
 _VV = re.compile(r"^\W*V/v\s*[:.]?\s*(.*)$", re.IGNORECASE)
 _URGENCY = {
     "hoa toc hen gio": "hoa_toc_hen_gio",
@@ -73,6 +75,8 @@ _MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*-?\s*tu\s*do|dang\s*cong
 # "TỈNH BẮC NINH") continues it; any other names the issuer under its parent.
 _TERRITORY = re.compile(r"^(?:tinh|thanh\s*pho|huyen|quan|thi\s*xa|thi\s*tran|xa|phuong)\b")
 _PROVINCE = re.compile(r"\b(?:tinh|thanh\s*pho)\s+(?P<name>.+)$")
+_MOTTO_WORDS = ("xã hội", "độc lập", "cộng sản", "xa hoi", "doc lap", "cong san")
+_LONGEST = 300
 _CITIES = ("ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue")
 
 
@@ -96,7 +100,8 @@ class Header:
 
 def read_header(cells: list[str]) -> Header:
     """The header fields of a document from the texts of its first cells."""
-    cells = [_without_motto(c) for c in cells]
+    # Header fields are short lines; a body paragraph among the first lines is none of them.
+    cells = [_without_motto(c) for c in cells if len(c) <= _LONGEST]
     number, notation, doc_type, issuer_code = _number(cells)
     place, date, partial = _place_date(cells)
     issuer, parent = _issuer(cells)
@@ -119,6 +124,9 @@ def read_header(cells: list[str]) -> Header:
 
 def _without_motto(cell: str) -> str:
     """`UBND TỈNH BẮC NINH CỘNG HÒA XÃ HỘI ...` (columns joined by one space): the issuer."""
+    low = cell.lower()
+    if not any(word in low for word in _MOTTO_WORDS):
+        return cell  # the cheap test first: most cells are no motto
     match = _MOTTO.search(fold(cell))
     return cell[: match.start()].strip() if match and match.start() > 0 else cell
 
@@ -158,23 +166,32 @@ def _notation(text: str) -> tuple[str | None, str | None, str | None, str | None
 
 def _place_date(cells: list[str]) -> tuple[str | None, dt.date | None, str | None]:
     for cell in cells:
-        if "ngày" not in cell.lower() and "ngay" not in fold(cell):
+        low = cell.lower()
+        if ("ngày" not in low and "ngay" not in low) or ("năm" not in low and "nam" not in low):
             continue
         text = cell.split(":", 1)[1] if _NUMBER.match(cell) and ":" in cell else cell
         if _NUMBER.match(cell):
             notation = _NOTATION.search(text) or _PARTY_NOTATION.search(text)
             text = text[notation.end() :] if notation else text  # "Số: 12/UBND Hà Nội, ngày"
-        match = _PLACE_DATE.search(text)
-        if match:
-            return _dated(match)
+        found = _place_and_date(text)
+        if found:
+            return found
     return None, None, None
 
 
-def _dated(match: re.Match[str]) -> tuple[str | None, dt.date | None, str | None]:
+def _place_and_date(text: str) -> tuple[str | None, dt.date | None, str | None] | None:
+    for match in _DATE_TAIL.finditer(text):
+        place = _PLACE.search(text, max(0, match.start() - 60), match.start())
+        if place:
+            return _dated(place["place"], match)
+    return None
+
+
+def _dated(place: str, match: re.Match[str]) -> tuple[str | None, dt.date | None, str | None]:
     year = int(match["y"])
     month = int(match["m"]) if match["m"] else None
     day = int(match["d"]) if match["d"] else None
-    place = match["place"].strip(" -")
+    place = place.strip(" -")
     if month and day:
         try:
             return place, dt.date(year, month, day), None
@@ -198,7 +215,7 @@ def _stops_subject(cell: str) -> bool:
     return (
         not cell
         or key.startswith(("kinh gui", "so:", "so "))
-        or bool(_PLACE_DATE.search(cell))
+        or bool(_DATE_TAIL.search(cell))
         or (cell.isupper() and len(cell) > 3)
         or bool(_MOTTO.search(key))
         or set(cell) <= set("-_=*. ")

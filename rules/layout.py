@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import NamedTuple
 
 # Zero-width characters and the soft hyphen: invisible, never part of a word a clerk typed.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -19,8 +20,7 @@ _GAP = re.compile(r"\s*\t\s*|\s{3,}")
 MARKER = re.compile(r"^(?:[-–—+•*·▪●○◦‣⁃➢►]|\d{1,2}[.)](?!\d)|[a-zđ]\)|[a-zđ]\.(?=\s))\s*")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One column's text on one physical line, its white space folded to single spaces."""
 
     text: str
@@ -32,8 +32,9 @@ class Cell:
 def normalise(text: str) -> str:
     """NFC text with `\\n` line ends, invisible characters and Markdown bold marks dropped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
-    return text.replace("**", "")
+    if any(chr(code) in text for code in _INVISIBLE):  # rare: skip the slow translate
+        text = text.translate(_INVISIBLE)
+    return unicodedata.normalize("NFC", text).replace("**", "")
 
 
 def fold_spaces(line: str) -> str:
@@ -43,10 +44,12 @@ def fold_spaces(line: str) -> str:
     return line.strip()
 
 
-def cells(lines: list[str]) -> list[Cell]:
-    """The cells of `lines` (normalised), in reading order; a blank line gives one empty cell."""
+def cells(lines: list[str], rows: Iterable[int] | None = None) -> list[Cell]:
+    """The cells of `lines` (normalised), in reading order; a blank line gives one empty cell.
+    Only the lines numbered in `rows` (ascending), if given."""
     out: list[Cell] = []
-    for row, line in enumerate(lines):
+    for row in range(len(lines)) if rows is None else rows:
+        line = lines[row]
         stripped = line.lstrip()
         indent = len(line) - len(stripped) + 3 * line[: len(line) - len(stripped)].count("\t")
         stripped = stripped.rstrip()

@@ -10,6 +10,7 @@ signature (in copies: `(Đã ký)`, `(Ký, ghi rõ họ tên, đóng dấu)`; in
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from rules.text import fold
 
@@ -115,6 +116,8 @@ def is_signature(text: str, titled: bool) -> bool:
 def signature_tail(text: str, titled: bool) -> int | None:
     """Where signature text starts at the end of a recipient line flattened with the
     signature column (`- Như trên; PHÓ GIÁM ĐỐC`), or None. The head keeps at least a word."""
+    if not titled and "(" not in text and not _caps_run(text):
+        return None  # no title can start anywhere in it
     for match in re.finditer(r"\s(?=\S)", text):
         tail = text[match.end() :]
         first = tail[:1]
@@ -125,6 +128,12 @@ def signature_tail(text: str, titled: bool) -> int | None:
         if named or is_title(tail) or is_seal(tail):
             return match.end()
     return None
+
+
+def _caps_run(text: str) -> bool:
+    """Two words in capitals side by side (`GIÁM ĐỐC`, `KT. CHỦ`)."""
+    words = text.split()
+    return any(_is_upper(a) and _is_upper(b) and len(a) > 1 for a, b in pairwise(words))
 
 
 def _is_upper(text: str) -> bool:

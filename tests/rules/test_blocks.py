@@ -135,3 +135,16 @@ def test_crlf_and_word_list_tabs() -> None:
     """CRLF line ends and the tab Word puts after a list bullet read like plain lines."""
     doc = read_document("Nơi nhận:\r\n-\tSở Y tế;\r\n-\tLưu: VT.\r\n")
     assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+
+
+def test_clause_of_an_article_is_found() -> None:
+    """`Document.clause(5, 3)` is khoản 3 of Điều 5, not Điều 3; None when the text lacks it."""
+    text = (
+        "Điều 3. Sở Y tế chủ trì.\nĐiều 5. Trách nhiệm thi hành\n1. Sở Tài chính bố trí kinh phí.\n"
+        "2. Sở Nội vụ hướng dẫn.\n3. Giám đốc Sở Tư pháp, Chủ tịch UBND các huyện thi hành.\n"
+        "Nơi nhận:\n- Như khoản 3 Điều 5;\n- Lưu: VT.\n"
+    )
+    doc = read_document(text)
+    assert doc.clause(5, 3) == "3. Giám đốc Sở Tư pháp, Chủ tịch UBND các huyện thi hành."
+    assert doc.clause(5, 4) is None and doc.clause(4, 1) is None
+    assert doc.noi_nhan == ["- Như khoản 3 Điều 5;", "- Lưu: VT."]
