@@ -148,3 +148,18 @@ def test_clause_of_an_article_is_found() -> None:
     assert doc.clause(5, 3) == "3. Giám đốc Sở Tư pháp, Chủ tịch UBND các huyện thi hành."
     assert doc.clause(5, 4) is None and doc.clause(4, 1) is None
     assert doc.noi_nhan == ["- Như khoản 3 Điều 5;", "- Lưu: VT."]
+
+
+def test_as_clause_reads_that_clause_of_that_article(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """`Như khoản 3 Điều 5` delivers to the bodies of khoản 3 of Điều 5 (not Điều 3), and is
+    flagged when the text has no such clause."""
+    text = (
+        "Điều 3. Sở Y tế chủ trì.\nĐiều 5. Trách nhiệm thi hành\n1. Sở Tài chính bố trí.\n"
+        "3. Giám đốc Sở Tư pháp thi hành.\nNơi nhận:\n- Như khoản 3 Điều 5;\n"
+        "- Như khoản 4 Điều 5;\n- Lưu: VT.\n"
+    )
+    result = expand(read_document(text), khanh_hoa, rules, sender="kh.ubnd-tinh")
+    clause, missing = result.lines[0], result.lines[1]
+    assert [khanh_hoa.agencies[a].name for a in clause.agencies] == ["Sở Tư pháp tỉnh Khánh Hòa"]
+    assert "khoản 3 Điều 5" in clause.reason
+    assert missing.outcome == "unresolved" and "no khoản 4 Điều 5" in missing.reason
