@@ -253,19 +253,24 @@ def _issuer(cells: list[str]) -> tuple[str | None, str | None]:
     """The issuing body (one or two upper-case lines above `Số:`) and the body above it.
 
     `ỦY BAN NHÂN DÂN` / `TỈNH BẮC NINH` is one issuer on two lines; `UBND TỈNH KHÁNH HÒA` /
-    `SỞ NỘI VỤ` is Sở Nội vụ under its parent."""
+    `SỞ NỘI VỤ` is Sở Nội vụ under its parent. A `Số:` stamped before everything (the number
+    of an e-signed PDF) leaves the issuer to the first such block."""
     lines: list[str] = []
+    first: list[str] = []
+    numbered = False
     for cell in cells:
         if _NUMBER.match(cell) and ("/" in cell or "-" in cell):
-            break
-        if _MOTTO.search(fold(cell[:40])):
+            if lines:
+                break
+            numbered = True
+        elif _MOTTO.search(fold(cell[:40])):
             continue  # the motto column, between the issuer's lines
-        if _is_issuer_line(cell):
+        elif _is_issuer_line(cell):
             lines.append(cell.strip(" -_"))
         elif cell and lines and not set(cell) <= set("-_=*. "):
-            lines = []  # a title or a paragraph between: not the issuer block
+            first, lines = first or lines, []  # a title or a paragraph: not the issuer block
     else:
-        return None, None
+        lines = (first or lines) if numbered else []
     if not lines:
         return None, None
     lines = lines[-3:]

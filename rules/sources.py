@@ -5,7 +5,8 @@
   numbering, not text) written back as `- `.
 - .pdf (pdfminer.six): its layout analysis keeps the columns of the standard tables apart
   and joins glyphs placed one by one (PDF printers), where pypdf gave a letter per line;
-  measured on the files of `tests/data/files/` (see `bench/extract.py`).
+  measured on the files of `tests/data/files/` (see `bench/extract.py`). The text drawn in
+  signature widgets (e-signed files stamp their number and date there) is read too.
 - .doc (antiword, a Debian package): Word 97-2003 files; without antiword, a message that tells
   the clerk to save the file as .docx.
 
@@ -185,15 +186,49 @@ def _pdf(data: bytes, filename: str) -> str:
 
     try:
         text = extract_text(io.BytesIO(data))
+        stamped = _widget_text(data)
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, OSError) as exc:
         raise SourceError(f"{filename}: not a readable .pdf file ({type(exc).__name__})") from exc
     except Exception as exc:  # pdfminer raises its own types from deep inside on broken files
         raise SourceError(f"{filename}: not a readable .pdf file ({type(exc).__name__})") from exc
+    # E-signing software stamps the number and date in a signature widget, outside the page's
+    # text: put them first, where the header is read.
+    text = f"{stamped}\n{text}" if stamped.strip() else text
     if not text.strip():
         raise SourceError(
             f"{filename}: the PDF has no text layer (a scan?); send a text PDF or .docx"
         )
     return text
+
+
+def _widget_text(data: bytes) -> str:
+    """The text drawn in the appearance of the form widgets (signature fields) of a PDF."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams, LTTextContainer
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import PDFStream, resolve1
+    from pdfminer.psparser import LIT
+
+    manager = PDFResourceManager()
+    texts: list[str] = []
+    for page in PDFPage.get_pages(io.BytesIO(data)):
+        for ref in resolve1(page.annots) or []:
+            widget = resolve1(ref)
+            kind = resolve1(widget.get("Subtype")) if isinstance(widget, dict) else None
+            if kind is not LIT("Widget"):
+                continue
+            normal = resolve1((resolve1(widget.get("AP")) or {}).get("N"))
+            if not isinstance(normal, PDFStream):
+                continue
+            device = PDFPageAggregator(manager, laparams=LAParams())
+            device.begin_page(page, (1, 0, 0, 1, 0, 0))
+            resources = resolve1(normal.get("Resources")) or page.resources
+            PDFPageInterpreter(manager, device).render_contents(resources, [normal])
+            device.end_page(page)
+            found = device.get_result()
+            texts.extend(t.get_text() for t in found if isinstance(t, LTTextContainer))
+    return "".join(texts)
 
 
 _TABLE_ROW = re.compile(r"^\|(.*)\|\s*$")

@@ -153,3 +153,10 @@ def test_garbled_text_layer_is_refused() -> None:
     not read as a document without recipients."""
     with pytest.raises(SourceError, match=r"nd30_garbled\.pdf: the text in the file is not"):
         text_from_file(FILES / "nd30_garbled.pdf")
+
+
+def test_e_signed_pdf_number_and_date_from_the_signature_widget() -> None:
+    """An e-signed PDF whose number and date are drawn only in its signature widget (not in
+    the page's text, where pdfminer and pypdf alone do not look) still gives them."""
+    doc = read_document(text_from_file(FILES / "nd30_e_signed.pdf"))
+    assert_letter(doc)

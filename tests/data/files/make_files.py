@@ -1,7 +1,7 @@
 """Writes the real-file fixtures of the reader's tests (run it again after changing it).
 
 Run: .venv/bin/python tests/data/files/make_files.py
-Needs reportlab and python-docx (dev extras), the DejaVu fonts (Debian `fonts-dejavu-core`)
+Needs reportlab, pypdf and python-docx (dev extras), the DejaVu fonts (Debian `fonts-dejavu-core`)
 and, for the .doc, LibreOffice (`soffice --headless`). The files are committed, so the tests
 need none of these.
 
@@ -52,8 +52,9 @@ GARBLE = {ord(ch): chr(0xA1 + i) for i, ch in enumerate(_ACCENTED)} | {
 }
 
 
-def pdf(path: Path, per_glyph: bool = False, garble: bool = False) -> None:
-    """The letter as a PDF with the two tables drawn as columns (as Word exports them)."""
+def pdf(path: Path, per_glyph: bool = False, garble: bool = False, signed: bool = False) -> None:
+    """The letter as a PDF with the two tables drawn as columns (as Word exports them); if
+    `signed`, its number and date are drawn only in a signature widget (e-signed files)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
@@ -75,8 +76,9 @@ def pdf(path: Path, per_glyph: bool = False, garble: bool = False) -> None:
 
     y = 800.0
     for left, right in zip(HEADER_LEFT, [*HEADER_RIGHT, ""], strict=True):
-        put(40, y, left)
-        put(300, y, right)
+        if not (signed and (left.startswith("Số") or right.startswith("Khánh Hòa,"))):
+            put(40, y, left)
+            put(300, y, right)
         y -= 14
     y -= 14
     for line in [*KINH_GUI, "", *BODY]:
@@ -88,6 +90,61 @@ def pdf(path: Path, per_glyph: bool = False, garble: bool = False) -> None:
         put(330, y, right)
         y -= 14
     page.save()
+    if signed:
+        _sign(path, [HEADER_LEFT[2], HEADER_RIGHT[2]])
+
+
+def _sign(path: Path, lines: list[str]) -> None:
+    """Put `lines` into the appearance of a signature widget on the first page, as e-signing
+    software stamps the number and date: in no page's own content."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+    from reportlab.pdfgen import canvas
+
+    stamp = io.BytesIO()
+    page = canvas.Canvas(stamp, pagesize=(595, 842))
+    page.setFont("DejaVu", 10)
+    for i, line in enumerate(lines):
+        page.drawString(2, 30 - 14 * i, line)
+    page.save()
+    writer = PdfWriter()
+    writer.append(PdfReader(str(path)))
+    writer.append(PdfReader(stamp))
+    drawn = writer.pages[1]
+    form = DecodedStreamObject()
+    form.set_data(drawn.get_contents().get_data())  # type: ignore[union-attr]
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject([FloatObject(v) for v in (0, 0, 300, 44)]),
+            NameObject("/Resources"): drawn["/Resources"],
+        }
+    )
+    widget = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Sig"),
+            NameObject("/T"): TextStringObject("Signature1"),
+            NameObject("/F"): NumberObject(4),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (300, 740, 600, 784)]),
+            NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(form)}),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(widget)])
+    writer.remove_page(1)
+    writer.write(str(path))
 
 
 def docx(path: Path) -> None:
@@ -145,6 +202,7 @@ def main() -> None:
     pdf(HERE / "nd30_two_columns.pdf")
     pdf(HERE / "nd30_glyph_by_glyph.pdf", per_glyph=True)
     pdf(HERE / "nd30_garbled.pdf", garble=True)
+    pdf(HERE / "nd30_e_signed.pdf", signed=True)
     docx(HERE / "nd30_tables.docx")
     doc(HERE / "nd30_tables.docx", HERE / "nd30_legacy.doc")
 
