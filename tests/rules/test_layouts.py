@@ -7,17 +7,19 @@ item, no unread line); and every non-blank character of a block's region must be
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules import blocks, layout, read_document
+from rules import Directory, RuleSet, blocks, expand, layout, read_document
 from tests.rules.layout_gen import Generated, block_lines, documents, layouts
 
 # Thousands of documents per run; reading one takes well under a millisecond.
 MANY = settings(max_examples=2000, deadline=None)
+DAY = dt.date(2024, 4, 3)
 _MARK = re.compile(r"^(?:[-–—+•*·]|\d{1,2}[.)]|[a-z]\))\s*")
 
 
@@ -75,3 +77,18 @@ def test_a_block_alone_reads_its_items(data: st.DataObject) -> None:
     read = read_document("\n".join(block_lines(items, shape)))
     assert [plain(i) for i in read.noi_nhan] == items
     assert read.noi_nhan_unread == []
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(documents())
+def test_every_generated_item_is_one_line_of_the_expansion(
+    khanh_hoa: Directory, rules: RuleSet, doc: Generated
+) -> None:
+    """Through `expand`, each generated item is one line of its section, in order, and no
+    line is flagged `unread`."""
+    result = expand(read_document(doc.text), khanh_hoa, rules, DAY, "kh.so-noi-vu")
+    expected = [("kinh_gui", i) for i in doc.kinh_gui] + [("noi_nhan", i) for i in doc.noi_nhan]
+    assert [(ln.section, plain(ln.text)) for ln in result.lines] == expected
+    assert all(ln.categories != ["unread"] for ln in result.lines)
