@@ -17,10 +17,12 @@ the heading line; the signature column interleaved or joined onto item lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 
 from rules import signature as sig
-from rules.layout import MARKER, Cell
+from rules.layout import MARKER, Cell, iter_cells
 from rules.text import fold
 
 _HEAD = {
@@ -105,27 +107,66 @@ def heading(text: str, section: str) -> str | None:
     return rest
 
 
+_Head = tuple[tuple[int, int], str, str]  # (position, section, text after the label)
+
+
 def find_blocks(cells: list[Cell]) -> tuple[Block, Block]:
     """The Kính gửi and Nơi nhận blocks of a document's cells."""
-    heads: dict[str, list[tuple[int, str]]] = {"kinh_gui": [], "noi_nhan": []}
-    for i, cell in enumerate(cells):
-        for section, found in heads.items():
-            rest = heading(cell.text, section)
-            if rest is not None:
-                found.append((i, rest))
-    # A region ends at the next heading of either block (a form, a quote).
-    starts = [*sorted(i for found in heads.values() for i, _ in found), len(cells)]
+    heads = [((i, 0), s, rest) for i, c in enumerate(cells) for s, rest in _heads_of(c.text)]
+    ends = [i for (i, _), _, _ in heads] + [len(cells)]
+
+    def region(at: tuple[int, int]) -> Iterator[Cell]:
+        return iter(cells[at[0] + 1 : next(i for i in ends if i > at[0])])
+
+    return _choose(heads, region)
+
+
+def read_blocks(lines: list[str]) -> tuple[Block, Block]:
+    """The blocks of a document's normalised lines; the lines are cut into cells only where a
+    heading may stand and where a block is read (the body is none of the reader's business)."""
+    heads: list[_Head] = []
+    for row, line in enumerate(lines):
+        if may_start_block(line):
+            for cell in iter_cells(lines, (row,)):
+                heads.extend(((row, cell.column), s, rest) for s, rest in _heads_of(cell.text))
+
+    def region(at: tuple[int, int]) -> Iterator[Cell]:
+        # The rest of the heading's line, then the lines up to the next heading.
+        stop = next((pos for pos, _, _ in heads if pos > at), (len(lines), 0))
+        same_row = (c for c in iter_cells(lines, (at[0],)) if at[1] < c.column)
+        return chain(
+            (c for c in same_row if stop[0] > at[0] or c.column < stop[1]),
+            iter_cells(lines, range(at[0] + 1, stop[0])),
+        )
+
+    return _choose(heads, region)
+
+
+def _heads_of(text: str) -> list[tuple[str, str]]:
+    found = []
+    for section in ("kinh_gui", "noi_nhan"):
+        rest = heading(text, section)
+        if rest is not None:
+            found.append((section, rest))
+    return found
+
+
+def _choose(
+    heads: list[_Head], region: Callable[[tuple[int, int]], Iterator[Cell]]
+) -> tuple[Block, Block]:
+    """The document's own blocks among the headings: the first Nơi nhận closed by a signature
+    (a form after it has its own), else the last; the first Kính gửi before it."""
     noi_nhan = Block()
-    chosen_at = len(cells)
-    for i, rest in heads["noi_nhan"]:
-        block = _read_noi_nhan(_region(cells, i, starts), rest)
-        noi_nhan, chosen_at = block, i
-        if block.signature:  # the first block closed by a signature is the document's own
-            break
+    chosen_at = (1 << 30, 0)
+    for at, section, rest in heads:
+        if section == "noi_nhan":
+            noi_nhan, chosen_at = _read_noi_nhan(list(region(at)), rest), at
+            if noi_nhan.signature:
+                break
     kinh_gui = Block()
-    for i, rest in heads["kinh_gui"]:
-        if i < chosen_at:
-            kinh_gui = _read_kinh_gui(_region(cells, i, starts), rest)
+    for at, section, rest in heads:
+        if section == "kinh_gui" and at < chosen_at:
+            kinh_gui = _read_kinh_gui(region(at), rest)
             break
     return kinh_gui, noi_nhan
 
@@ -235,12 +276,6 @@ class _Items:
         return tail is not None
 
 
-def _region(cells: list[Cell], start: int, starts: list[int]) -> list[Cell]:
-    """The cells after the heading at `start`, up to the next heading (`starts`, sorted)."""
-    end = next(i for i in starts if i > start)
-    return cells[start + 1 : end]
-
-
 def _terminated(cells: list[Cell]) -> bool:
     """Whether the block ends its items with `;` (a note after it, `(Đã ký)`, aside)."""
     texts = [_TRAILING_NOTE.sub("", c.text) for c in cells[:40] if c.text]
@@ -331,10 +366,11 @@ def _noi_nhan_plain(cell: Cell, items: _Items, state: _Signing, blank: bool) -> 
     return True
 
 
-def _read_kinh_gui(region: list[Cell], rest: str) -> Block:
+def _read_kinh_gui(cells: Iterator[Cell], rest: str) -> Block:
     block = Block(found=True)
-    region = region[:80]
-    items = _Items(block, _terminated(region[:12]) or rest.endswith(";"))
+    first = list(islice(cells, 12))
+    region = chain(first, islice(cells, 68))  # 80 lines at most: a long list is body text
+    items = _Items(block, _terminated(first) or rest.endswith(";"))
     state = _Signing()
     blank = False
     if rest:

@@ -20,8 +20,7 @@ __all__ = ["TYPE_CODES", "Document", "read_document"]
 # "[Nn]gày": starting at the literal "gày" keeps the search over a long text fast.
 _DMY = re.compile(r"gày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
 HEADER_LINES = 40
-# The longest block (with the signature and what follows it, for Nơi nhận), in lines.
-_REGION_LINES = {"kinh_gui": 60, "noi_nhan": 150}
+_LONGEST_HEADER = 300
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,9 @@ def read_document(text: str) -> Document:
     raw = layout.normalise(text).split("\n")
     lines = [layout.fold_spaces(line) for line in raw]
     joined = "\n".join(lines)
-    cells = layout.cells(raw, _rows_to_read(raw))
-    kinh_gui, noi_nhan = blocks.find_blocks(cells)
-    head = read_header([c.text for c in cells if c.row < HEADER_LINES])
+    kinh_gui, noi_nhan = blocks.read_blocks(raw)
+    # Header fields are short lines; a body paragraph among the first lines is none of them.
+    head = read_header([c.text for c in layout.iter_cells(raw, _header_rows(raw))])
     return Document(
         text=joined,
         number=head.number,
@@ -88,15 +87,19 @@ def read_document(text: str) -> Document:
     )
 
 
-def _rows_to_read(raw: list[str]) -> list[int]:
-    """The header's lines and those from each possible heading on: the body between them is
-    no business of the reader's, and cutting it into cells would cost most of the reading."""
-    rows = set(range(min(HEADER_LINES, len(raw))))
-    for i, line in enumerate(raw):
-        section = blocks.may_start_block(line)
-        if section:
-            rows.update(range(i, min(len(raw), i + _REGION_LINES[section])))
-    return sorted(rows)
+def _header_rows(raw: list[str]) -> list[int]:
+    """The header's lines: the first ones, up to the first paragraph of the body or the
+    Kính gửi heading (a long line among them is left out: it is none of the fields)."""
+    rows = []
+    for row, line in enumerate(raw[:HEADER_LINES]):
+        if len(line) > _LONGEST_HEADER:
+            if rows:
+                break
+            continue
+        if blocks.may_start_block(line) == "kinh_gui":
+            break
+        rows.append(row)
+    return rows
 
 
 def _latest_date(text: str) -> dt.date | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 # Zero-width characters and the soft hyphen: invisible, never part of a word a clerk typed.
@@ -47,21 +47,24 @@ def fold_spaces(line: str) -> str:
 def cells(lines: list[str], rows: Iterable[int] | None = None) -> list[Cell]:
     """The cells of `lines` (normalised), in reading order; a blank line gives one empty cell.
     Only the lines numbered in `rows` (ascending), if given."""
-    out: list[Cell] = []
-    for row in range(len(lines)) if rows is None else rows:
+    return list(iter_cells(lines, range(len(lines)) if rows is None else rows))
+
+
+def iter_cells(lines: list[str], rows: Iterable[int]) -> Iterator[Cell]:
+    """`cells`, cut only as they are asked for."""
+    for row in rows:
         line = lines[row]
         stripped = line.lstrip()
         indent = len(line) - len(stripped) + 3 * line[: len(line) - len(stripped)].count("\t")
         stripped = stripped.rstrip()
         if not stripped:
-            out.append(Cell("", row, 0, 0))
+            yield Cell("", row, 0, 0)
             continue
         if "\t" not in stripped and "   " not in stripped and "\xa0" not in stripped:
-            out.append(Cell(stripped, row, 0, indent))
+            yield Cell(stripped, row, 0, indent)
             continue
         for column, part in enumerate(_columns(stripped)):
-            out.append(Cell(part, row, column, indent if column == 0 else 0))
-    return out
+            yield Cell(part, row, column, indent if column == 0 else 0)
 
 
 def _columns(line: str) -> list[str]:
