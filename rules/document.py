@@ -90,7 +90,7 @@ def read_document(text: str) -> Document:
 def _header_rows(raw: list[str]) -> list[int]:
     """The header's lines: the first ones, up to the first paragraph of the body or the
     Kính gửi heading (a long line among them is left out: it is none of the fields)."""
-    rows = []
+    rows: list[int] = []
     for row, line in enumerate(raw[:HEADER_LINES]):
         if len(line) > _LONGEST_HEADER:
             if rows:
