@@ -4,8 +4,8 @@ Run: .venv/bin/python bench/extract.py
 For each fixture PDF of tests/data/files/ (made by make_files.py with reportlab: the standard
 two-column tables, and the same letter placed glyph by glyph as PDF printers do), prints per
 extractor how many of the letter's 8 recipient items the reader finds and the signature kept
-apart, and the CPU milliseconds per page (best of 5). pypdf and pdfplumber come with the dev
-extras.
+apart, and the CPU milliseconds per page (best of 5). pypdf and pdfplumber are not project
+dependencies: `pip install pypdf pdfplumber` first (an extractor missing says so).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Writes the real-file fixtures of the reader's tests (run it again after changing it).
 
 Run: .venv/bin/python tests/data/files/make_files.py
-Needs reportlab, pypdf and python-docx (dev extras), the DejaVu fonts (Debian `fonts-dejavu-core`)
-and, for the .doc, LibreOffice (`soffice --headless`). The files are committed, so the tests
-need none of these.
+Needs python-docx, and `pip install reportlab pypdf` (not project dependencies), the DejaVu
+fonts (Debian `fonts-dejavu-core`) and, for the .doc, LibreOffice (`soffice --headless`). The
+files are committed, so the tests need none of these.
 
 Every file holds one Nghị định 30/2020 letter laid out as offices do: header table (issuer |
 motto, Số | place and date), Kính gửi, body, and the Nơi nhận | signature table.
