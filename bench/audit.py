@@ -45,6 +45,19 @@ async def _best(work: Callable[[], Awaitable[Any]], repeat: int = 5) -> tuple[fl
     return best * 1000, result
 
 
+async def _sizes(url: str) -> dict[str, float]:
+    """Bytes per delivery and per document on disk (heap, TOAST and indexes)."""
+    connection = await asyncpg.connect(url)
+    try:
+        row = await connection.fetchrow(
+            "SELECT pg_total_relation_size('delivery')::float8 / greatest(count(*), 1),"
+            " (SELECT pg_total_relation_size('document')::float8 / greatest(count(*), 1)"
+            "  FROM document) FROM delivery")
+    finally:
+        await connection.close()
+    return {"delivery_bytes": row[0], "document_bytes": row[1]}
+
+
 async def _busiest_agency(url: str) -> str:
     """The agency with the most deliveries: its report is the slowest one."""
     connection = await asyncpg.connect(url)
@@ -70,7 +83,8 @@ async def measure(url: str) -> dict[str, Any]:
             card_ms, cards = await _best(lambda: reports.scorecard(session, NOW))
     finally:
         await engine.dispose()
-    return {"deliveries": count, "baseline": base, "missed": missed_ms, "missed_rows": len(rows),
+    return {**await _sizes(url), "deliveries": count, "baseline": base, "missed": missed_ms,
+            "missed_rows": len(rows),
             "one": one_ms, "one_rows": len(mine), "agency": agency, "scorecard": card_ms,
             "agencies": len(cards)}
 
@@ -85,6 +99,8 @@ def _print(f: dict[str, Any]) -> None:
           f"({f['one'] / base:.1f}x baseline)")
     print(f"scorecard of {f['agencies']} agencies               {f['scorecard']:8.1f} ms "
           f"({f['scorecard'] / base:.1f}x baseline)")
+    print(f"on disk: {f['delivery_bytes']:,.0f} bytes per delivery, "
+          f"{f['document_bytes']:,.0f} bytes per document (with indexes and TOAST)")
 
 
 async def main(sizes: list[int]) -> None:
