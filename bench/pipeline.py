@@ -57,6 +57,7 @@ from foundation.tokens import issue_token
 
 PG_ADMIN = os.environ.get("DOCROUTE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("DOCROUTE_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+_AMQP_PORT = int(AMQP_URL.rsplit(":", 1)[1].split("/")[0])
 DOCROUTE = str(Path(sys.executable).with_name("docroute"))
 SENDER = "kh.ubnd-tinh"
 DAY = datetime.date(2024, 6, 3)
@@ -222,22 +223,41 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu(names: list[str], workers: list[subprocess.Popen[bytes]]) -> dict[str, float]:
-    """CPU seconds so far of each worker process, of this one (API, relay and sink), and of
-    the servers (every process named postgres or beam.smp, RabbitMQ's VM)."""
+def _cpu(names: list[str], workers: list[subprocess.Popen[bytes]],
+         backends: list[int]) -> dict[str, float]:
+    """CPU seconds so far of each worker process, of this one (API, relay and sink), of the
+    PostgreSQL backends serving the bench's database, and of RabbitMQ's VM (the whole shared
+    node: other work on it is counted too)."""
     cpu = {name: _cpu_seconds(w.pid) for name, w in zip(names, workers, strict=True)}
     cpu["api+relay+sink"] = time.process_time()
-    for server, command in (("postgresql", "postgres"), ("rabbitmq", "beam.smp")):
-        cpu[server] = sum(_cpu_seconds(pid) for pid in _pids(command))
+    cpu["postgresql"] = sum(_cpu_seconds(pid) for pid in backends)
+    cpu["rabbitmq"] = sum(_cpu_seconds(pid) for pid in _pids("beam.smp", _AMQP_PORT))
     return cpu
 
 
-def _pids(command: str) -> list[int]:
+async def _backends(database: str) -> list[int]:
+    """The PostgreSQL backends connected to the bench's database (pools hold them open)."""
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", database)
+    finally:
+        await connection.close()
+    return [int(row["pid"]) for row in rows]
+
+
+def _pids(command: str, port: int) -> list[int]:
+    """Processes named `command` listening on the TCP port (on this machine)."""
+    listening = {line.split()[9] for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+                 if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == port}
     pids = []
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and (entry / "comm").read_text().strip() == command:
-                pids.append(int(entry.name))
+                sockets = {os.readlink(fd).strip("socket:[]") for fd in (entry / "fd").iterdir()
+                           if os.readlink(fd).startswith("socket:")}
+                if sockets & listening:
+                    pids.append(int(entry.name))
         except OSError:  # the process ended while we looked
             continue
     return pids
@@ -298,13 +318,14 @@ async def _stream(service: Service, sink: Sink, text: str, agencies: set[str],
             await _wait_for(sink, len(agencies))
             stages = _stages(delivery_workers)
             names = [f"{stage}#{n}" for n, stage in enumerate(stages)]
-            before = _cpu(names, workers)
+            backends = await _backends(service.settings.database_url.rsplit("/", 1)[1])
+            before = _cpu(names, workers, backends)
             begun = time.perf_counter()
             submitted = await asyncio.gather(*(
                 _submit(client, headers, text, n) for n in range(1, documents + 1)
             ))
             await _wait_for(sink, (documents + 1) * len(agencies))
-            after = _cpu(names, workers)
+            after = _cpu(names, workers, backends)
         # Only the timed part: start-up (imports, rule files, calendars) is left out.
         cpu = {name: after[name] - before[name] for name in after}
         return Stream(begun, max(sink.arrivals.values()), dict(submitted), cpu)
