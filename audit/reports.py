@@ -144,22 +144,35 @@ def classify(delivery: Delivery, now: dt.datetime) -> Finding | None:
     return None
 
 
+# The columns a row shows, and nothing else: loading whole rows (a document's text and stored
+# expansion, a delivery's reasons) for a thousand findings cost a second (bench/audit.py).
+SHOWN = (
+    col(Delivery.id), col(Delivery.document_id), col(Document.number), col(Document.date),
+    col(Document.sender), col(Delivery.agency_id), col(Delivery.agency_name),
+    col(Delivery.categories), col(Delivery.state), col(Delivery.receipt), col(Delivery.due_at),
+    col(Delivery.confirmed_at), col(Delivery.failure), col(Delivery.attempt_rounds),
+    col(Delivery.retry_at),
+)
+
+
 async def missed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
     """Deliveries with a finding, newest documents first."""
     findings = sorted(query.findings)
     kind = case(*[(finding_condition(f, query.now), f.value) for f in findings], else_=None).label(
         "finding"
     )
+    # sqlalchemy's select: sqlmodel's typed one stops at four columns.
     statement = (
-        select(Delivery, Document, kind)
+        sa_select(kind, *SHOWN)
         .join(Document, col(Document.id) == col(Delivery.document_id))
         .where(or_(*[finding_condition(f, query.now) for f in findings]), *_filters(query))
         .order_by(col(Delivery.due_at).desc(), col(Delivery.id))
         .limit(query.limit)
         .offset(query.offset)
     )
-    rows = (await session.exec(statement)).all()
-    return [_row(delivery, document, str(found)) for delivery, document, found in rows]
+    # sqlmodel types exec() for its own select only; the statement is a plain Select.
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [_row(*row) for row in rows]
 
 
 def _filters(query: MissedQuery) -> list[ColumnElement[bool]]:
@@ -179,24 +192,28 @@ def _filters(query: MissedQuery) -> list[ColumnElement[bool]]:
     return out
 
 
-def _row(delivery: Delivery, document: Document, finding: str) -> MissedRow:
+def _row(finding: str, delivery_id: str, document_id: str, number: str | None,
+         date: dt.date | None, sender: str | None, agency_id: str, agency_name: str,
+         categories: str, state: str, receipt: str | None, due_at: dt.datetime | None,
+         confirmed_at: dt.datetime | None, failure: str | None, attempt_rounds: int,
+         retry_at: dt.datetime | None) -> MissedRow:
     return MissedRow(
-        finding=finding,
-        delivery_id=delivery.id,
-        document_id=document.id,
-        document_number=document.number,
-        document_date=document.date.isoformat() if document.date else None,
-        sender=document.sender,
-        agency_id=delivery.agency_id,
-        agency_name=delivery.agency_name,
-        categories=delivery.categories.strip(","),
-        state=delivery.state,
-        receipt=delivery.receipt,
-        due_at=delivery.due_at.isoformat() if delivery.due_at else None,
-        confirmed_at=delivery.confirmed_at.isoformat() if delivery.confirmed_at else None,
-        failure=delivery.failure,
-        attempt_rounds=delivery.attempt_rounds,
-        next_round_at=delivery.retry_at.isoformat() if delivery.retry_at else None,
+        finding=str(finding),
+        delivery_id=delivery_id,
+        document_id=document_id,
+        document_number=number,
+        document_date=date.isoformat() if date else None,
+        sender=sender,
+        agency_id=agency_id,
+        agency_name=agency_name,
+        categories=categories.strip(","),
+        state=state,
+        receipt=receipt,
+        due_at=due_at.isoformat() if due_at else None,
+        confirmed_at=confirmed_at.isoformat() if confirmed_at else None,
+        failure=failure,
+        attempt_rounds=attempt_rounds or 0,
+        next_round_at=retry_at.isoformat() if retry_at else None,
     )
 
 

@@ -7,6 +7,9 @@ baseline measured in the same run on the same machine:
   figure can be read against what the machine does for free;
 - for the directory, PyYAML's C loader alone on the same files (the floor of any YAML load).
 Goals (issue 2): >= 1,000 seed documents/s on one core; the directory loaded in < 200 ms.
+The layout corpus (issue 9): documents built from known items in every layout the reader
+reads (tests/rules/layout_gen.py), read (header and blocks) per CPU-second, so that robustness
+does not cost speed unnoticed.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from pathlib import Path
 # Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
 # `audit` package: leave the folder out before importing the project.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests.rules.layout_gen
 
 import argparse
 import datetime as dt
+import random
 import time
 import unicodedata
 from collections.abc import Callable
@@ -41,6 +46,36 @@ Nơi nhận:
 - UBND các xã, phường, thị trấn (VBĐT);
 - Lưu: VT.
 """
+
+
+def layout_corpus(count: int = 300) -> list[str]:
+    """`count` documents in layouts drawn at random (fixed seed) from the test generator's."""
+    from tests.rules import layout_gen as gen
+
+    pick = random.Random(9)
+    docs = []
+    for _ in range(count):
+        items = pick.sample(gen.NOI_NHAN_ITEMS, pick.randint(2, 10))
+        shape = gen.Layout(
+            bullet=pick.choice(gen.BULLETS) or "-",
+            separator=pick.choice(gen.SEPARATORS),
+            last_end=".",
+            terminated=True,
+            wraps=tuple(pick.choice((0, 0, 2)) for _ in items),
+            indent="",
+            alone=tuple(pick.random() < 0.1 for _ in items),
+            one_line=False,
+            heading=pick.choice(gen.HEADINGS["noi_nhan"]),
+            first_on_heading=False,
+        )
+        head = ["UBND TỈNH KHÁNH HÒA\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SỞ NỘI VỤ"]
+        head += ["Số: 12/SNV-VP\tKhánh Hòa, ngày 3 tháng 4 năm 2024", "V/v thử nghiệm", ""]
+        kinh_gui = ["Kính gửi:", "- Sở Tài chính;", "", "- Sở Y tế.", ""]
+        body = [pick.choice(gen.BODIES), ""] * 3
+        signature = ["", *pick.choice(gen.SIGNATURES), "", pick.choice(gen.NAMES)]
+        lines = head + kinh_gui + body + gen.block_lines(items, shape) + signature
+        docs.append("\n".join(lines))
+    return docs
 
 
 def rate(work: Callable[[], int], seconds: float) -> float:
@@ -93,9 +128,23 @@ def main() -> None:
             expand(read_document(text), directory, rules, day, "kh.ubnd-tinh")
         return len(seeds)
 
+    corpus = layout_corpus()
+
+    def read_corpus() -> int:
+        for text in corpus:
+            read_document(text)
+        return len(corpus)
+
+    def expand_corpus() -> int:
+        for text in corpus:
+            expand(read_document(text), directory, rules, day, "kh.ubnd-tinh")
+        return len(corpus)
+
     expand(read_document(seeds[0]), directory, rules, day)  # build the name index once
     floor = rate(touch, seconds)
     seed_rate = rate(seed_docs, seconds)
+    read_rate = rate(read_corpus, seconds)
+    corpus_rate = rate(expand_corpus, seconds)
     print(f"directory: {len(directory.agencies)} agencies in {len(files)} files")
     print(f"  load+validate   {load_ms:8.1f} ms   (baseline: YAML C loader alone {yaml_ms:.1f} ms;"
           f" goal < 200 ms)")
@@ -103,6 +152,9 @@ def main() -> None:
     print(f"seeds ({len(seeds)} documents), parse+expand on one core:")
     print(f"  {seed_rate:10.0f} documents/s   (baseline NFC+split {floor:,.0f}/s;"
           f" ratio {seed_rate / floor:.4f}; goal >= 1,000/s)")
+    print(f"layout corpus ({len(corpus)} documents, every layout of issue 9), on one core:")
+    print(f"  {read_rate:10.0f} documents/s read (header and blocks)")
+    print(f"  {corpus_rate:10.0f} documents/s read+expand")
     for year, month in ((2024, 5), (2026, 3)):
         text = BROADCAST.format(day=1, month=month, year=year)
         result = expand(read_document(text), directory, rules, sender="kh.ubnd-tinh")

@@ -1,4 +1,4 @@
-"""Getting the text out of what a clerk submits: plain text, .txt, .docx or .pdf.
+"""Getting the text out of what a clerk submits: plain text, .txt, .docx, .pdf or .doc.
 
 The reading itself is the rules engine's (`rules.sources`, shared with `docroute expand`); this
 module turns its errors into answers a clerk can act on.
@@ -27,7 +27,9 @@ def extract_text(filename: str, data: bytes) -> str:
     """The text of an uploaded file, chosen by its extension."""
     if PurePath(filename or "").suffix.lower() not in ALLOWED:
         raise ClerkError(
-            415, "unsupported_file", f"Cannot read {filename!r}: upload a .txt, .docx or .pdf file."
+            415,
+            "unsupported_file",
+            f"Cannot read {filename!r}: upload a .txt, .docx, .pdf or .doc file.",
         )
     try:
         return text_from_bytes(data, filename)

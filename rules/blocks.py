@@ -1,170 +1,545 @@
-"""Finds the recipient blocks (`Kính gửi`, `Nơi nhận`) and articles in a document's lines.
+"""Finds the recipient blocks (`Kính gửi`, `Nơi nhận`) and their items, losing nothing.
 
-Each item is returned as written (the dash and the final `;` kept, continuation lines joined),
-so that an auditor can recognise it. Real blocks are messy: the block flattened onto one line,
-`Nơi nhận` without a colon, items wrapped over several lines, the signature column interleaved,
-typists' initials or file paths after `Lưu`.
+A block's *region* runs from its heading to the first text that is certainly not recipient
+text: the body (for Kính gửi), the end of the signature or an appendix (for Nơi nhận), the end
+of the text. Every non-blank character of the region ends up in exactly one place: an item, an
+`unread` line (kept for the clerk: the reader could not tell it is a recipient), the signature,
+or a bullet/number marker. Items are kept as written (the dash and the final `;` kept,
+continuation lines joined) so that an auditor recognises them; number markers (`1.`, `a)`) are
+dropped from the item, as they are layout, not words.
+
+Layouts read: bullets `- – — + • * ·` or none; numbered and lettered items; items separated by
+newlines, blank lines or lines of blanks; items wrapped over several lines; a bullet alone on its
+line; the whole block on one line; headings in capitals, without colon, with the first item on
+the heading line; the signature column interleaved or joined onto item lines.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, islice
 
+from rules import signature as sig
+from rules.layout import MARKER, Cell, iter_cells
 from rules.text import fold
 
-_NOT_LETTER = " \t-+•–—*.:;,()[]\"'“”‘’"
-_ITEM_START = re.compile(r"^\s*[-+•–—*]\s*")
-_NOI_NHAN = re.compile(r"^\W*noi\s*nhan\b\s*:?\s*(.*)$")
-_KINH_GUI = re.compile(r"^\W*kinh\s*gui\b\s*:?\s*(.*)$")
-_SIGN_PREFIX = re.compile(r"^(TM|KT|TL|TUQ|Q|T/M|K/T)\s*[.:]", re.IGNORECASE)
-# Item boundaries inside one physical line: "; - next" or a plain "; next".
-_SPLIT = re.compile(r"(?<=;)\s+(?=\S)")
-_TAIL_TITLE = re.compile(r"^(?P<item>.*?[;.])\s+(?P<title>(?:(?:TM|KT|TL|TUQ)\.\s*)?\S+\s+\S.*)$")
-# A signer's name: two to six capitalised words ("Hồ Tấn Quang"), unlike typists' initials.
-_PERSON = re.compile(r"^(?:[A-ZÀ-ỸĐ][a-zà-ỹđ]+\s+){1,5}[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
+_HEAD = {
+    "kinh_gui": re.compile(r"^kinh\s*gui\b\s*(:)?\s*"),
+    "noi_nhan": re.compile(r"^noi\s*nhan\b\s*(:)?\s*"),
+}
+_SECOND = frozenset("ơOoƠíIiÍ")  # Nơi, NOI, Kính, KÍNH, Kinh: a cheap test before folding
+_QUOTES = "\"'“”‘’«»„"
+# Item boundaries inside one physical line: "; - next", "; 2. next", "; b) next".
+_SPLIT_MARKED = re.compile(r"(?<=[;.])\s+(?=(?:[-–—+•*·▪●]|\d{1,2}[.)]|[a-zđ]\))\s)")
+_SPLIT_PLAIN = re.compile(r"(?<=;)\s+(?=\S)")
+_NUMBER_MARKER = re.compile(r"^(?:\d{1,2}[.)]|[a-zđ][.)])\s*")
 _ARTICLE = re.compile(r"^\W*điều\s+(\d+)\s*[.:]", re.IGNORECASE)
+_CLAUSE = re.compile(r"^\W*(\d{1,2})\s*[.)]\s")
+# Where an appendix or attached form starts after the signature (folded, upper-case line).
+_APPENDIX = re.compile(
+    r"^(?:phu\s*luc|mau\s*(?:so)?\s*\d|mau\s+so|bieu\s*mau|cong\s*hoa\s*xa\s*hoi|"
+    r"\(?\s*(?:ban\s*hanh\s*)?kem\s*theo)\b"
+)
+# Words that open the body of a letter right after Kính gửi (folded).
+_BODY_OPENERS = re.compile(
+    r"^(?:thuc\s*hien|can\s*cu|theo|tren\s*co\s*so|phuc\s*dap|tra\s*loi|tiep\s*nhan|nham|de\s|"
+    r"duoc\s*su|ngay\s*\d|vua\s*qua|hien\s*nay|qua\s|xet\s|sau\s*khi|tiep\s*theo|nhan\s*duoc|"
+    r"ve\s*viec|trong\s*thoi\s*gian|thoi\s*gian\s*qua|nhu\s*da)"
+)
+_BODY_WORDS = re.compile(
+    r"\b(?:nhan\s*duoc|nhu\s*sau|tran\s*trong|de\s*nghi|xin\s*bao\s*cao|"
+    r"bao\s*cao\s*ket\s*qua|co\s*y\s*kien)\b"
+)
+_SECTION = re.compile(r"^(?:[IVX]{1,4}\.\s|\d{1,2}\.\s*(?P<word>\w{2,}))")
+_ABBREVIATION_END = re.compile(r"(?:^|[\s(])[A-ZĐ]{1,4}\.$")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)$")
 _MAX_ITEM_WORDS = 60
+_MAX_ADDRESS_WORDS = 25
 
 
-def is_signature(line: str) -> bool:
-    """Whether a line belongs to the signature block (`KT. GIÁM ĐỐC`, an upper-case title)."""
-    if _ITEM_START.match(line):
+@dataclass
+class Block:
+    """What one block's region held, every non-blank character of it in exactly one list."""
+
+    items: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    signature: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    found: bool = False
+
+
+def may_start_block(line: str) -> str | None:
+    """A cheap test: the section whose heading a raw line may hold (in any column)."""
+    if "\t" in line or "   " in line:
+        return next(filter(None, map(may_start_block, re.split(r"\t|\s{3,}", line))), None)
+    start = line.lstrip(" *_\xa0")
+    if start[:1] not in "KkNn" or start[1:2] not in _SECOND:
+        return None
+    key = fold(start[:12]).replace(" ", "")
+    if key.startswith("noinhan"):
+        return "noi_nhan"
+    return "kinh_gui" if key.startswith("kinhgui") else None
+
+
+def heading(text: str, section: str) -> str | None:
+    """The text after the heading label when `text` starts a `section` block, else None.
+
+    A label in quotes (a style guide explaining what to write after "Kính gửi") is no
+    heading, nor is `Nơi nhận hồ sơ: ...` in a body sentence."""
+    start = text.lstrip(" *_")
+    if not start or start[0] not in "KkNn" or len(start) > 600 or start[1:2] not in _SECOND:
+        return None
+    match = _HEAD[section].match(fold(start[:40]))
+    if match is None:
+        return None
+    rest = start[match.end() :].strip()
+    if rest and rest[0] in _QUOTES:
+        return None
+    if section == "noi_nhan" and rest and not MARKER.match(rest):
+        # "Nơi nhận hồ sơ: ..." is a sentence; "Nơi nhận: như trên;" is a block.
+        if rest[0].islower() and not rest.endswith((";", ".")):
+            return None
+        if not match.group(1) and not (rest[0].isupper() or rest.endswith(";")):
+            return None
+    return rest
+
+
+_Head = tuple[tuple[int, int], str, str]  # (position, section, text after the label)
+
+
+def find_blocks(cells: list[Cell]) -> tuple[Block, Block]:
+    """The Kính gửi and Nơi nhận blocks of a document's cells."""
+    heads = [((i, 0), s, rest) for i, c in enumerate(cells) for s, rest in _heads_of(c.text)]
+    ends = [i for (i, _), _, _ in heads] + [len(cells)]
+
+    def region(at: tuple[int, int]) -> Iterator[Cell]:
+        return iter(cells[at[0] + 1 : next(i for i in ends if i > at[0])])
+
+    return _choose(heads, region)
+
+
+def read_blocks(lines: list[str]) -> tuple[Block, Block]:
+    """The blocks of a document's normalised lines; the lines are cut into cells only where a
+    heading may stand and where a block is read (the body is none of the reader's business)."""
+    heads: list[_Head] = []
+    for row, line in enumerate(lines):
+        if may_start_block(line):
+            for cell in iter_cells(lines, (row,)):
+                heads.extend(((row, cell.column), s, rest) for s, rest in _heads_of(cell.text))
+
+    def region(at: tuple[int, int]) -> Iterator[Cell]:
+        # The rest of the heading's line, then the lines up to the next heading.
+        stop = next((pos for pos, _, _ in heads if pos > at), (len(lines), 0))
+        same_row = (c for c in iter_cells(lines, (at[0],)) if at[1] < c.column)
+        return chain(
+            (c for c in same_row if stop[0] > at[0] or c.column < stop[1]),
+            iter_cells(lines, range(at[0] + 1, stop[0])),
+        )
+
+    return _choose(heads, region)
+
+
+def _heads_of(text: str) -> list[tuple[str, str]]:
+    found = []
+    for section in ("kinh_gui", "noi_nhan"):
+        rest = heading(text, section)
+        if rest is not None:
+            found.append((section, rest))
+    return found
+
+
+def _choose(
+    heads: list[_Head], region: Callable[[tuple[int, int]], Iterator[Cell]]
+) -> tuple[Block, Block]:
+    """The document's own blocks among the headings: the first Nơi nhận closed by a signature
+    (a form after it has its own), else the last; the first Kính gửi before it."""
+    noi_nhan = Block()
+    chosen_at = (1 << 30, 0)
+    for at, section, rest in heads:
+        if section == "noi_nhan":
+            noi_nhan, chosen_at = _read_noi_nhan(list(region(at)), rest), at
+            if noi_nhan.signature:
+                break
+    kinh_gui = Block()
+    for at, section, rest in heads:
+        if section == "kinh_gui" and at < chosen_at:
+            kinh_gui = _read_kinh_gui(region(at), rest)
+            break
+    return kinh_gui, noi_nhan
+
+
+class _Items:
+    """The items of one block as they are built, with the accounting lists of its `Block`."""
+
+    def __init__(self, block: Block, terminated: bool) -> None:
+        self.block = block
+        self.terminated = terminated  # the block ends its items with ';'
+        self.indent = 0
+        self.marked = False  # the block's items carry bullets or numbers
+        self.unread_last = False  # the last line read was set aside as unread
+        self.unread_indent = 0
+        self.numbered = False
+
+    @property
+    def last(self) -> str | None:
+        return self.block.items[-1] if self.block.items else None
+
+    def is_open(self) -> bool:
+        """Whether the last item runs on onto the next line."""
+        return self.last is not None and _runs_on(self.last)
+
+    def continues(self, cell: Cell) -> bool:
+        """Whether `cell` (no marker) wraps the last item rather than starting one."""
+        if not self.is_open():
+            return False
+        assert self.last is not None
+        text = cell.text
+        if self.terminated or self.marked or text[0].islower() or cell.indent > self.indent:
+            return True
+        return self.last.rstrip().endswith((",", "-", "&", " và", " và các"))
+
+    def add_line(self, text: str, indent: int, titled: bool) -> bool:
+        """Add the items of one line; returns whether signature text was found on it."""
+        marked = MARKER.match(text) is not None
+        splitter = _SPLIT_MARKED if marked else _SPLIT_PLAIN
+        if not marked and ":" in text.split(";", 1)[0]:
+            splitter = _SPLIT_MARKED  # "Các sở: TC; GD&ĐT;" is one item
+        signed = False
+        for piece in splitter.split(text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if not MARKER.match(piece) and sig.is_signature(piece, titled or signed):
+                tail: int | None = 0
+            else:
+                tail = sig.signature_tail(piece, titled or signed)
+            if tail is not None:
+                self.block.signature.append(piece[tail:].strip())
+                piece = piece[:tail].strip()
+                signed = True
+                if not piece:
+                    continue
+            self._append(piece, indent)
+        return signed
+
+    def _append(self, piece: str, indent: int) -> None:
+        number = _NUMBER_MARKER.match(piece)
+        if number and piece[number.end() :].strip():
+            self.block.markers.append(number.group().strip())
+            piece = piece[number.end() :]
+        if not piece.strip(" -–—+•*·▪●;.,"):
+            self.block.markers.append(piece)  # a bullet and a ';' with nothing between
+            return
+        if not self.block.items:
+            self.marked = bool(MARKER.match(piece)) or number is not None
+            self.numbered = number is not None and number.group()[0].isdigit()
+        self.block.items.append(piece)
+        self.indent = indent
+
+    def runs_on(self, text: str) -> bool:
+        """In a bulleted list, a line without bullet after `X;` wraps the item at an inner
+        `;` (`- Các Bộ: TP;` / `KH&CN;`), or is an item whose bullet was forgotten: joined,
+        both read the same and nothing is lost."""
+        last = self.last
+        return self.marked and last is not None and last.rstrip().endswith((";", "."))
+
+    def revive(self, cell: Cell, blank: bool) -> bool:
+        """An upper-case line set aside as unread (`UBND`) that the next line continues in
+        lower case (`các xã, phường`): it was an item's start after all."""
+        unread = self.block.unread
+        if blank or not unread:
+            return False
+        wraps = cell.text[0].islower() or cell.indent > self.unread_indent
+        if not wraps and not (self.terminated and _runs_on(unread[-1])):
+            return False
+        self.block.items.append(unread.pop())
+        self.wrap(cell.text)
+        return True
+
+    def set_aside(self, cell: Cell, text: str) -> None:
+        """Keep `text` (of `cell`) for the clerk as an unread line."""
+        self.block.unread.append(text)
+        self.unread_last = True
+        self.unread_indent = cell.indent
+
+    def wrap(self, text: str, titled: bool = False) -> bool:
+        """Join a continuation line onto the last item; signature text flattened onto its
+        end goes to the signature. Returns whether there was some."""
+        tail = sig.signature_tail(text, titled)
+        if tail is not None:
+            self.block.signature.append(text[tail:].strip())
+            text = text[:tail].strip()
+        self.block.items[-1] = f"{self.block.items[-1]} {text}"
+        return tail is not None
+
+
+def _terminated(cells: list[Cell]) -> bool:
+    """Whether the block ends its items with `;` (a note after it, `(Đã ký)`, aside)."""
+    texts = [_TRAILING_NOTE.sub("", c.text) for c in cells[:40] if c.text]
+    return any(t.endswith(";") for t in texts)
+
+
+def _read_noi_nhan(region: list[Cell], rest: str) -> Block:
+    block = Block(found=True)
+    items = _Items(block, _terminated(region) or rest.count(";") > 0)
+    state = _Signing()
+    if rest:
+        block.region.append(rest)
+        state.titled = items.add_line(rest, 0, False)
+    blank = False
+    for cell in region:
+        if not cell.text:
+            blank = True
+            continue
+        if not _noi_nhan_line(cell, items, state, blank):
+            break
+        block.region.append(cell.text)
+        blank = False
+    if state.pending is not None:
+        block.unread.append(state.pending)
+    return block
+
+
+@dataclass
+class _Signing:
+    """Where the reading of a Nơi nhận region stands."""
+
+    titled: bool = False  # an office title of the signature was seen
+    named: bool = False  # and the signer's name after it
+    pending: str | None = None  # a bullet alone on its line, waiting for its item
+
+
+def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> bool:
+    """Read one line of a Nơi nhận region; False when the region ended before it."""
+    block = items.block
+    text = cell.text
+    if state.pending is not None:
+        text, state.pending = f"{state.pending} {text}", None
+    marked = _marked(text, items, blank)
+    if marked and MARKER.fullmatch(text + " "):
+        state.pending = text  # a bullet alone on its line: the item is on the next
+        return True
+    after = text[_marker_end(text) :] if marked else text
+    if marked and (sig.is_title(after) or sig.is_seal(after)):
+        # A bullet alone in the left column, a signature title in the right one.
+        state.pending = text[: len(text) - len(after)].strip()
+        block.signature.append(after)
+        state.titled = state.titled or sig.is_title(after)
+        return True
+    if state.named and (_appendix(text) or not (marked and items.is_open())):
+        return False  # the signature is complete and the list closed: what follows is not ours
+    if marked:
+        items.unread_last = False
+        state.titled = items.add_line(text, cell.indent, state.titled) or state.titled
+        return True
+    return _noi_nhan_plain(cell, items, state, blank)
+
+
+def _noi_nhan_plain(cell: Cell, items: _Items, state: _Signing, blank: bool) -> bool:
+    """A line of a Nơi nhận region without bullet: signature, wrap, item or unread."""
+    text = cell.text
+    if sig.is_title(text) or sig.is_seal(text):
+        items.block.signature.append(text)
+        state.titled = state.titled or sig.is_title(text)
+        return True
+    was_unread, items.unread_last = items.unread_last, False
+    if not blank and items.continues(cell):
+        state.titled = items.wrap(text, state.titled) or state.titled
+    elif was_unread and items.revive(cell, blank):
+        pass
+    elif state.titled and sig.is_name(text, upper_too=True):
+        items.block.signature.append(text)
+        state.named = True
+    elif _appendix(text):
         return False
-    letters = [ch for ch in line if ch.isalpha()]
+    elif _archive_tail(items.last, text):
+        items.wrap(text)
+    elif _unreadable(text):
+        items.set_aside(cell, text)
+    elif not blank and items.runs_on(text):
+        state.titled = items.wrap(text, state.titled) or state.titled
+    else:
+        state.titled = items.add_line(text, cell.indent, state.titled) or state.titled
+    return True
+
+
+def _read_kinh_gui(cells: Iterator[Cell], rest: str) -> Block:
+    block = Block(found=True)
+    first = list(islice(cells, 12))
+    region = chain(first, islice(cells, 68))  # 80 lines at most: a long list is body text
+    items = _Items(block, _terminated(first) or rest.endswith(";"))
+    state = _Signing()
+    blank = False
+    if rest:
+        block.region.append(rest)
+        items.add_line(rest, 0, False)
+    for cell in region:
+        if not cell.text:
+            blank = True
+            continue
+        pending, text = state.pending, cell.text
+        if pending is not None:
+            text, state.pending = f"{pending} {text}", None
+        marked = _marked(text, items, blank)
+        if marked and MARKER.fullmatch(text + " "):
+            state.pending = text
+        elif not _kinh_gui_line(cell, text, marked, items, blank):
+            state.pending = pending  # the bullet stays ours: it is flagged below
+            break
+        block.region.append(cell.text)
+        blank = False
+    if state.pending is not None:
+        block.unread.append(state.pending)
+    return block
+
+
+def _kinh_gui_line(cell: Cell, text: str, marked: bool, items: _Items, blank: bool) -> bool:
+    """Read one line after Kính gửi; False when it is the body of the letter."""
+    was_unread, items.unread_last = items.unread_last, False
+    if marked:
+        if _is_body(text, marked, items, blank):
+            return False
+        items.add_line(text, cell.indent, False)
+    elif not blank and not _is_prose(text) and (items.continues(cell) or items.runs_on(text)):
+        if _unreadable(text) and not items.is_open():
+            items.set_aside(cell, text)
+        else:
+            items.wrap(text)
+    elif was_unread and items.revive(cell, blank):
+        pass
+    elif _is_body(text, marked, items, blank):
+        return False
+    elif _unreadable(text) or (blank and _closed(items)):
+        items.set_aside(cell, text)
+    else:
+        items.add_line(text, cell.indent, False)
+    return True
+
+
+def _marker_end(text: str) -> int:
+    marker = MARKER.match(text)
+    return marker.end() if marker else 0
+
+
+def _marked(text: str, items: _Items, blank: bool) -> bool:
+    """Whether `text` starts with a bullet or number; a lone number right under an unfinished
+    item (`- Như Điều` / `3.`) is its end, unless the block numbers its items."""
+    marker = MARKER.match(text)
+    if marker is None:
+        return False
+    if text[:1].isdigit() and marker.end() == len(text) and not blank and items.is_open():
+        return items.numbered
+    return True
+
+
+def _runs_on(item: str) -> bool:
+    """No `;` or `.` at the end, or the `.` of an abbreviation (`- TT.` / `Tỉnh ủy;`)
+    outside a Lưu item."""
+    end = item.rstrip()
+    if end.endswith("."):
+        return bool(_ABBREVIATION_END.search(end)) and not _is_archive(end)
+    return not end.endswith(";")
+
+
+def _closed(items: _Items) -> bool:
+    last = items.last
+    return last is not None and last.rstrip().endswith(".")
+
+
+def _is_body(text: str, marked: bool, items: _Items, blank: bool) -> bool:
+    """Whether a line after Kính gửi is certainly the body of the letter (or its end)."""
+    words = text.count(" ") + 1
+    if sig.is_title(text) or sig.is_seal(text):
+        return True
+    if marked:
+        return words > _MAX_ITEM_WORDS or (blank and _closed(items) and words > 12)
+    if blank and items.marked:
+        return True  # a bulleted list, a blank line, then a paragraph: the body
+    key = fold(text[:160])
+    section = _SECTION.match(text)
+    if section and (section.group("word") is None or section.group("word").isupper()):
+        return True  # "II. KẾT QUẢ", "1. MỤC ĐÍCH": a heading of the body
+    if words > _MAX_ADDRESS_WORDS or _BODY_OPENERS.match(key):
+        return True
+    if key.startswith(("v/v", "so:", "so ")) and "/" in key:
+        return True
+    if text.endswith(":") and words >= 4:
+        return True
+    if _BODY_WORDS.search(fold(re.sub(r"\([^()]*\)", " ", text))):
+        return True
+    return bool(items.last is not None and _closed(items) and blank and words > 12)
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence of the body even right under an unfinished item (no blank line between)."""
+    words = text.count(" ") + 1
+    key = fold(text[:160])
     return (
-        bool(_SIGN_PREFIX.match(line))
-        or (len(letters) >= 4 and line.isupper())
-        or bool(_PERSON.match(line.strip()))
+        words > _MAX_ADDRESS_WORDS
+        or (words > 6 and bool(_BODY_OPENERS.match(key)))
+        or (text.endswith(":") and words >= 4)
+        or bool(_BODY_WORDS.search(key))
     )
 
 
-def heading_keys(lines: list[str]) -> list[str]:
-    """Each line's folded start where it could be a heading (`Nơi nhận`, `Kính gửi`), else ''.
-
-    Only lines whose first letter is n or k are folded: folding every line of a long body
-    would cost more than all the rest of reading."""
-    keys = []
-    for line in lines:
-        start = line.lstrip(_NOT_LETTER)[:1]
-        keys.append(fold(line[:40]) if start in ("N", "n", "K", "k") and len(line) < 400 else "")
-    return keys
+def _unreadable(text: str) -> bool:
+    """Text with no bullet that the reader cannot take for a recipient with confidence: an
+    upper-case run that is no list (`UBND TỈNH`), a lone number, a page mark."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 2:
+        return True
+    upper = all(ch.isupper() for ch in letters)
+    return upper and not text.endswith((";", ",")) and "," not in text and "&" not in text
 
 
-def noi_nhan(lines: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
-    """The items of the last `Nơi nhận` block, and the signature lines found around them.
-
-    `folded` holds `heading_keys(lines)`."""
-    start = _last_heading(folded, _NOI_NHAN)
-    if start is None:
-        return [], []
-    first = _NOI_NHAN.match(fold(lines[start]))
-    rest = lines[start][len(lines[start]) - len(first.group(1)) :] if first else ""
-    items: list[str] = []
-    signature: list[str] = []
-    _add_pieces(items, signature, rest)
-    in_signature = False
-    for line in lines[start + 1 :]:
-        if not line:
-            continue
-        if _ITEM_START.match(line):
-            _add_pieces(items, signature, line)
-        elif is_signature(line):
-            in_signature = True
-            signature.append(line)
-        elif in_signature or not items or len(line.split()) > _MAX_ITEM_WORDS:
-            signature.append(line)
-            in_signature = True
-        else:
-            _continue_item(items, line)
-    return items, signature
+def _appendix(text: str) -> bool:
+    key = fold(text[:60])
+    return bool(_APPENDIX.match(key)) and (text.isupper() or key.startswith(("(", "kem")))
 
 
-def kinh_gui(lines: list[str], folded: list[str]) -> list[str]:
-    """The items of the first `Kính gửi` block (one line, or `- ` items below it)."""
-    start = _first_heading(folded, _KINH_GUI)
-    if start is None:
-        return []
-    first = _KINH_GUI.match(fold(lines[start]))
-    rest = lines[start][len(lines[start]) - len(first.group(1)) :].strip() if first else ""
-    items: list[str] = []
-    if rest:
-        items.extend(_pieces(rest))
-    for line in lines[start + 1 :]:
-        if _ITEM_START.match(line) and line.strip(" -+•–—*"):
-            items.extend(_pieces(line))
-        elif not line:
-            if items:
-                break
-        elif not items and len(line.split()) <= 25 and not is_signature(line):
-            items.extend(_pieces(line))
-        elif items and not items[-1].rstrip().endswith((";", ".", ":")) and len(line) < 80:
-            items[-1] = f"{items[-1]} {line.strip()}"
-        else:
-            break
-    return items
+def _is_archive(item: str) -> bool:
+    return fold(item[:12]).lstrip(" -–—+•*·").startswith("luu")
+
+
+def _archive_tail(last: str | None, text: str) -> bool:
+    """What typists add after `Lưu: VT.` (their initials, a file path) stays in the Lưu item."""
+    return last is not None and _is_archive(last) and not text.endswith(";")
 
 
 def article(text: str, number: int) -> str | None:
     """The paragraphs of `Điều <number>` up to the next article or the Nơi nhận block."""
-    lines = text.split("\n")
     out: list[str] = []
     inside = False
-    for line in lines:
+    for line in text.split("\n"):
         match = _ARTICLE.match(line)
         if match:
             inside = int(match.group(1)) == number
-        elif _is_heading(fold(line[:24]), _NOI_NHAN):
+        elif heading(line, "noi_nhan") is not None:
             inside = False
         if inside and line:
             out.append(line)
     return " ".join(out) if out else None
 
 
-def _is_heading(folded_line: str, pattern: re.Pattern[str]) -> bool:
-    return bool(folded_line) and pattern.match(folded_line) is not None
-
-
-def _last_heading(lines: list[str], pattern: re.Pattern[str]) -> int | None:
-    found = None
-    for i, line in enumerate(lines):
-        if _is_heading(line, pattern):
-            found = i
-    return found
-
-
-def _first_heading(lines: list[str], pattern: re.Pattern[str]) -> int | None:
-    for i, line in enumerate(lines):
-        if _is_heading(line, pattern):
-            return i
-    return None
-
-
-def _pieces(text: str) -> list[str]:
-    return [p.strip() for p in _SPLIT.split(text.strip()) if p.strip(" -+•–—*;.")]
-
-
-def _add_pieces(items: list[str], signature: list[str], line: str) -> None:
-    for piece in _pieces(line):
-        if is_signature(piece):
-            signature.append(piece)
+def clause(text: str, number: int, clause_number: int) -> str | None:
+    """Khoản `clause_number` of `Điều <number>` (`1. ...` paragraphs), if the article has it."""
+    out: list[str] = []
+    inside = False
+    in_article = False
+    for line in text.split("\n"):
+        match = _ARTICLE.match(line)
+        if match:
+            in_article = int(match.group(1)) == number
+            inside = False
             continue
-        tail = None if _is_archive(piece) else _TAIL_TITLE.match(piece)
-        if tail and tail["title"].isupper() and sum(c.isalpha() for c in tail["title"]) >= 6:
-            # The signature column, flattened onto the item's line.
-            items.append(tail["item"].strip())
-            signature.append(tail["title"].strip())
-        else:
-            items.append(piece)
-
-
-def _is_archive(item: str) -> bool:
-    return fold(item).lstrip(" -+•–—*").startswith("luu")
-
-
-def _continue_item(items: list[str], line: str) -> None:
-    last = items[-1]
-    if _is_archive(last) or not last.rstrip().endswith((";", ".")):
-        # A wrapped item, or what typists add after "Lưu" (initials, file paths).
-        items[-1] = f"{last} {line.strip()}"
-    else:
-        items.append(line.strip())
+        if heading(line, "noi_nhan") is not None:
+            in_article = False
+        found = _CLAUSE.match(line) if in_article else None
+        if found:
+            inside = int(found.group(1)) == clause_number
+        if in_article and inside and line:
+            out.append(line)
+    return " ".join(out) if out else None

@@ -4,8 +4,9 @@ An outcome is `recipients` (agency ids, each with its reason), `excluded` (with 
 an archive copy, the sender's own leaders) or `unresolved` (with the reason a clerk needs:
 no such agency, a category empty on that date, an ambiguous name). A partly read line is
 `unresolved`, and the agencies it did name still receive the document: a missed agency is
-worse than a question to the clerk. The recipient list is the union, each agency once, with
-every reason that chose it.
+worse than a question to the clerk. Text of a block the reader could not take for a
+recipient is an `unresolved` line of category `unread`, never resolved. The recipient list is
+the union, each agency once, with every reason that chose it.
 """
 
 from __future__ import annotations
@@ -184,9 +185,12 @@ def expand(
     )
     lines: list[LineOutcome] = []
     parts_by_line: list[list[Part]] = []
-    for section, items in (("kinh_gui", document.kinh_gui), ("noi_nhan", document.noi_nhan)):
+    for section, items, unread in (
+        ("kinh_gui", document.kinh_gui, document.kinh_gui_unread),
+        ("noi_nhan", document.noi_nhan, document.noi_nhan_unread),
+    ):
         if section == "noi_nhan":  # "Như trên" needs what Kính gửi gave
-            context.kinh_gui_lines = [ln.number for ln in lines]
+            context.kinh_gui_lines = [ln.number for ln in lines if ln.categories != ["unread"]]
             context.kinh_gui_agencies = list(
                 {a.id: a for parts in parts_by_line for p in parts for a in p.agencies}.values()
             )
@@ -194,6 +198,9 @@ def expand(
             parts, notes = resolve_item(*split_notes(item), context)
             parts_by_line.append(parts)
             lines.append(_outcome(len(lines) + 1, section, item, notes.to_json(), parts))
+        for text in unread:  # never resolved: a guess is never a delivery
+            parts_by_line.append([])
+            lines.append(unread_line(len(lines) + 1, section, text))
     recipients = _union(lines, parts_by_line, ruleset)
     return Expansion(
         document=document,
@@ -310,6 +317,19 @@ def line_reason(parts: list[Part]) -> str:
     texts = list(dict.fromkeys(p.text.rstrip(".") for p in ordered))
     sentence = "; ".join(texts)
     return sentence if sentence.endswith("?") else sentence + "."
+
+
+_BLOCK_NAMES = {"kinh_gui": "Kính gửi", "noi_nhan": "Nơi nhận"}
+
+
+def unread_line(number: int, section: str, text: str) -> LineOutcome:
+    """A piece of a recipient block the reader could not take for a recipient: the clerk
+    sees it with the unresolved lines (outcome `unresolved`, category `unread`)."""
+    reason = (
+        f"text in the {_BLOCK_NAMES[section]} block that docroute could not read as a "
+        "recipient: check whether it names one"
+    )
+    return LineOutcome(number, section, text, "unresolved", ["unread"], [], {}, reason)
 
 
 def _union(

@@ -343,14 +343,20 @@ def _as_above(rule: Rule, ctx: LineContext) -> Part:
 
 def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
     rule = segment.rule
-    number = segment.number
-    article = ctx.document.article(number) if number is not None else None
+    number, clause = segment.number, segment.clause
+    where = f"khoản {clause} Điều {number}" if clause is not None else f"Điều {number}"
+    if number is None:
+        article = None
+    elif clause is not None:
+        article = ctx.document.clause(number, clause)
+    else:
+        article = ctx.document.article(number)
     if article is None:
         return Part(
             "unresolved",
             rule.category,
             rule.id,
-            f"'{text}': the text has no Điều {number} to read the bodies from",
+            f"'{text}': the text has no {where} to read the bodies from",
         )
     agencies: dict[str, Agency] = {}
     for mention in ctx.segmenter.mentions(ctx.ruleset.tokens(article)):
@@ -362,13 +368,13 @@ def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
             "unresolved",
             rule.category,
             rule.id,
-            f"'{text}': Điều {number} names no agency of the directory",
+            f"'{text}': {where} names no agency of the directory",
         )
     return Part(
         "recipients",
         rule.category,
         rule.id,
-        f"'{text}': the bodies named in Điều {number}",
+        f"'{text}': the bodies named in {where}",
         list(agencies.values()),
     )
 

@@ -36,12 +36,14 @@ class Cut:
 
 @dataclass(frozen=True)
 class RuleSegment(Cut):
-    """A category phrase read by a rule; `number` is the `#` of `Như Điều #`."""
+    """A category phrase read by a rule; `number` is the `#` of `Như Điều #`, `clause` the
+    first `#` of `Như khoản # Điều #` (whose `number` is the article's)."""
 
     rule: Rule
     number: int | None = None
     # For `children_of_next` (`Các đơn vị thuộc Sở Y tế`): the body named after the phrase.
     anchor: tuple[str, ...] = ()
+    clause: int | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,10 @@ class Segmenter:
             return plain  # "Trường THPT X" is no title "trưởng": leave the words unread
         if isinstance(body, RuleSegment):
             # "Lãnh đạo các sở": the leaders of a category receive through their bodies.
-            return RuleSegment(tokens, (i, end), body.rule, body.number, body.anchor), end
+            return (
+                RuleSegment(tokens, (i, end), body.rule, body.number, body.anchor, body.clause),
+                end,
+            )
         return plain
 
     def _plain_at(
@@ -223,8 +228,11 @@ class Segmenter:
                     continue  # "các đơn vị thuộc" reads as the units of a body only before one
                 end, anchor = body.end, body.agency_ids
             if end > best[1]:
-                number = int(match.group(1)) if match.groups() and match.group(1) else None
-                best = (RuleSegment(tokens, (i, end), rule, number, anchor), end)
+                # The last number is the article's: "khoản 3 Điều 5" is clause 3 of Điều 5.
+                numbers = [int(g) for g in match.groups() if g]
+                number = numbers[-1] if numbers else None
+                clause = numbers[0] if len(numbers) > 1 else None
+                best = (RuleSegment(tokens, (i, end), rule, number, anchor, clause), end)
         name = self.names.longest_at(tokens, i)
         # A name as long as a category phrase is the more specific reading.
         if name is not None and name.end >= best[1]:

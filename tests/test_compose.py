@@ -26,6 +26,7 @@ import pytest
 import yaml
 from docker.utils.build import exclude_paths
 
+from foundation.broker.nodes import node_urls
 from foundation.broker.rabbit import RabbitBroker
 from foundation.settings import Settings
 from tests.conftest import free_port
@@ -52,7 +53,8 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
 
 def test_compose_runs_the_api_the_router_and_two_delivery_workers() -> None:
     """Besides RabbitMQ and PostgreSQL: one API without workers, one router, two delivery
-    workers, each on PostgreSQL and RabbitMQ by service name, started once both are healthy."""
+    workers, each on PostgreSQL and every RabbitMQ node by service name, started once all are
+    healthy."""
     compose = _compose()
     services = _docroute_services()
     commands = sorted(" ".join(s["command"][1:3]) for s in services.values())
@@ -62,13 +64,29 @@ def test_compose_runs_the_api_the_router_and_two_delivery_workers() -> None:
     for service in services.values():
         environment = _environment(service)
         database = urlsplit(environment["DOCROUTE_DATABASE_URL"])
-        broker = urlsplit(environment["DOCROUTE_AMQP_URL"])
-        assert database.scheme == "postgresql+asyncpg" and broker.scheme == "amqp"
-        assert {database.hostname, broker.hostname} <= set(compose["services"])
-        assert service["depends_on"] == {
-            database.hostname: {"condition": "service_healthy"},
-            broker.hostname: {"condition": "service_healthy"},
-        }
+        nodes = [urlsplit(url) for url in node_urls(environment["DOCROUTE_AMQP_URL"])]
+        assert database.scheme == "postgresql+asyncpg"
+        assert {node.scheme for node in nodes} == {"amqp"}
+        hosts = {database.hostname} | {node.hostname for node in nodes}
+        assert hosts <= set(compose["services"])
+        assert service["depends_on"] == {host: {"condition": "service_healthy"} for host in hosts}
+
+
+def test_compose_runs_a_three_node_rabbitmq_cluster_that_docroute_lists() -> None:
+    """Three RabbitMQ nodes, each its own host name and volume, joined by classic peer
+    discovery on those names with one cookie; docroute's URL lists all three."""
+    compose = _compose()
+    nodes = {n: s for n, s in compose["services"].items() if s["image"].startswith("rabbitmq")}
+    assert len(nodes) == 3
+    assert {s["hostname"] for s in nodes.values()} == set(nodes)
+    assert len({s["volumes"][0].split(":")[0] for s in nodes.values()}) == 3
+    assert len({s["environment"]["RABBITMQ_ERLANG_COOKIE"] for s in nodes.values()}) == 1
+    config = compose["configs"][nodes["rabbitmq-1"]["configs"][0]["source"]]["content"]
+    assert "peer_discovery_backend = classic_config" in config
+    assert {f"rabbit@{name}" for name in nodes} == set(re.findall(r"rabbit@[\w-]+", config))
+    api = _docroute_services()["api"]
+    listed = {urlsplit(u).hostname for u in node_urls(_environment(api)["DOCROUTE_AMQP_URL"])}
+    assert listed == set(nodes)
 
 
 def test_compose_sets_only_settings_docroute_reads() -> None:

@@ -32,7 +32,7 @@ _BODY_DOC: dict[str, Any] = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": "a .txt (UTF-8), .docx or .pdf file",
+                            "description": "a .txt (UTF-8), .docx, .pdf or .doc file",
                         },
                         "sender": {"type": "string"},
                     },

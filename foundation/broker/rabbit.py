@@ -15,7 +15,7 @@ from aio_pika.abc import (
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from foundation.broker import QUEUES, BatchHandler, Envelope, PublishError, dead_letter_queue
+from foundation.broker import QUEUES, BatchHandler, Envelope, PublishError, dead_letter_queue, nodes
 from foundation.broker.batches import feed
 
 log = structlog.get_logger(__name__)
@@ -53,7 +53,11 @@ class RabbitEnvelope:
 
 
 class RabbitBroker:
-    """One robust connection; a confirming channel to publish, one channel per consumer."""
+    """One robust connection; a confirming channel to publish, one channel per consumer.
+
+    `url` may list a cluster's nodes, comma-separated: the connection moves to the next node
+    whenever it (re)connects (foundation/broker/nodes.py).
+    """
 
     def __init__(
         self,
@@ -68,6 +72,7 @@ class RabbitBroker:
         connect_for: float = 60.0,
     ) -> None:
         self.url = url
+        self.nodes = nodes.node_urls(url)  # a cluster's nodes, or the one broker
         self.prefix = prefix
         self.delivery_limit = delivery_limit
         self.prefetch = prefetch
@@ -92,8 +97,10 @@ class RabbitBroker:
             reraise=True,
         ):
             with attempt:
-                self._connection = await aio_pika.connect_robust(
-                    self.url, timeout=10, reconnect_interval=1
+                # Each attempt starts from the next node of a cluster's list.
+                first = (attempt.retry_state.attempt_number - 1) % len(self.nodes)
+                self._connection = await nodes.connect(
+                    self.nodes[first:] + self.nodes[:first], timeout=10, reconnect_interval=1
                 )
         connection = self._require()
         self._publisher = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -141,6 +148,13 @@ class RabbitBroker:
                     mandatory=True,
                     timeout=self.publish_timeout,
                 )
+        except asyncio.CancelledError as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this task is being stopped
+            # aiormq cancels a pending confirm when its connection dies (a node that stopped
+            # answering): that is a failed publish, not a reason for the relay to stop.
+            raise PublishError(f"{queue}/{message_id}: connection lost: {error!r}") from error
         except Exception as error:
             raise PublishError(f"{queue}/{message_id}: {error!r}") from error
 
@@ -203,7 +217,7 @@ class RabbitBroker:
 
         A connection of its own: the robust one may be reconnecting after a fault test.
         """
-        connection = await aio_pika.connect(self.url, timeout=10)
+        connection = await self._any_node()
         try:
             channel = await connection.channel()
             for queue in QUEUES:
@@ -212,6 +226,13 @@ class RabbitBroker:
             await channel.exchange_delete(f"{self.prefix}.dead")
         finally:
             await connection.close()
+
+    async def _any_node(self) -> aio_pika.abc.AbstractConnection:
+        """A plain connection to the first node of the list that answers."""
+        for url in self.nodes[:-1]:
+            with contextlib.suppress(OSError, aio_pika.exceptions.AMQPError):
+                return await aio_pika.connect(url, timeout=10)
+        return await aio_pika.connect(self.nodes[-1], timeout=10)
 
     def _require(self) -> AbstractRobustConnection:
         if self._connection is None:

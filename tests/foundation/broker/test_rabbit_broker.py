@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ import pytest
 
 from foundation.broker import DELIVERIES, DOCUMENTS, Envelope, PublishError
 from foundation.broker.rabbit import RabbitBroker
+from tests.conftest import free_port
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -100,3 +102,32 @@ async def test_consuming_resumes_after_the_broker_cuts_the_connection(
 
     await eventually(published_after_cut, "a publish after the reconnection")
     await eventually(lambda: got == ["before", "after"], "the message published after the cut")
+
+
+async def test_confirm_cancelled_by_a_dying_connection_is_an_unconfirmed_publish(
+    broker: RabbitBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiormq cancels a pending confirm when its connection dies under it (a node that stopped
+    answering): the publish fails with PublishError, so the relay keeps the row and carries on
+    rather than dying with a CancelledError."""
+    async def cut(*args: Any, **kwargs: Any) -> None:
+        raise asyncio.CancelledError
+
+    assert broker._publisher is not None
+    monkeypatch.setattr(broker._publisher.default_exchange, "publish", cut)
+    with pytest.raises(PublishError, match="connection lost"):
+        await broker.publish(DOCUMENTS, "m1", b"{}")
+
+
+async def test_a_list_of_nodes_connects_past_one_that_is_down() -> None:
+    """`url` names several nodes: a refused first node is skipped for the next one."""
+    down = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    started = RabbitBroker(f"{down},{AMQP_URL}", f"docroute-test-{uuid.uuid4().hex[:8]}",
+                           delivery_limit=2, tasks=1, connect_for=10)
+    await started.start()
+    try:
+        assert await started.ready()
+        await started.publish(DOCUMENTS, "m1", b"{}")  # confirmed by the live node
+    finally:
+        await started.delete_queues()
+        await started.close()

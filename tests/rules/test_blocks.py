@@ -1,0 +1,165 @@
+"""The recipient blocks on the layouts issue 9 reported, each written out as a clerk met it."""
+
+from __future__ import annotations
+
+from rules import Directory, RuleSet, expand, read_document
+
+BODY = "Thực hiện Kế hoạch số 11/KH-UBND ngày 22/01/2024 của UBND tỉnh, Sở Nội vụ đề nghị:"
+
+
+def test_blank_lines_between_items_keep_every_item(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """Items separated by blank lines (or lines of non-breaking spaces and tabs) are all read,
+    so that `Như trên` reaches the three addressees, not one."""
+    for blank in ("", "\xa0", "\t \t"):
+        text = (
+            f"Kính gửi:\n{blank}\n- Sở Tài chính;\n{blank}\n- Sở Nội vụ;\n{blank}\n- Sở Y tế.\n"
+            f"\n{BODY}\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n\nGIÁM ĐỐC\n\nNguyễn Văn An"
+        )
+        doc = read_document(text)
+        assert doc.kinh_gui == ["- Sở Tài chính;", "- Sở Nội vụ;", "- Sở Y tế."]
+        result = expand(doc, khanh_hoa, rules, sender="kh.ubnd-tinh")
+        assert len(result.lines[3].agencies) == 3, result.lines[3]
+
+
+def test_items_without_bullets_or_numbered() -> None:
+    """Items one per line without bullet, numbered `1.` or lettered `a)`, are all read; a Nơi
+    nhận block without bullets does not vanish."""
+    plain = read_document("Nơi nhận:\nSở Tài chính;\nSở Nội vụ;\nLưu: VT.\n\nGIÁM ĐỐC")
+    assert plain.noi_nhan == ["Sở Tài chính;", "Sở Nội vụ;", "Lưu: VT."]
+    numbered = read_document("Kính gửi:\n1. Sở Tài chính;\n2. Sở Nội vụ.\n\n" + BODY)
+    assert numbered.kinh_gui == ["Sở Tài chính;", "Sở Nội vụ."]
+    lettered = read_document("Nơi nhận:\na) Sở Y tế;\nb) Lưu: VT.\n")
+    assert lettered.noi_nhan == ["Sở Y tế;", "Lưu: VT."]
+
+
+def test_upper_case_abbreviations_are_items_not_signature() -> None:
+    """`KH&CN`, `TT. TU, UBMTTQ, UBND TP` and a wrapped `VX, TH, KTN.` stay recipient text."""
+    text = (
+        "Nơi nhận:\n- Các Bộ: TP; KH&CN;\n- TT. TU, UBMTTQ, UBND TP;\n"
+        "- Các sở, ngành: TC; GD&ĐT; NN&MT; CT;\n- Lưu: VT,\nVX, TH, KTN.\n\n"
+        "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nLê Văn Bình"
+    )
+    doc = read_document(text)
+    assert doc.noi_nhan == [
+        "- Các Bộ: TP; KH&CN;",
+        "- TT. TU, UBMTTQ, UBND TP;",
+        "- Các sở, ngành: TC; GD&ĐT; NN&MT; CT;",
+        "- Lưu: VT, VX, TH, KTN.",
+    ]
+    assert doc.signature == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Lê Văn Bình"]
+
+
+def test_bullet_alone_on_its_line() -> None:
+    """A bullet alone on its line takes the item on the next line."""
+    doc = read_document("Nơi nhận:\n-\nNhư Điều 3;\n-\nLưu: VT.\n")
+    assert doc.noi_nhan == ["- Như Điều 3;", "- Lưu: VT."]
+
+
+def test_two_columns_joined_by_spaces_keep_the_signer_out() -> None:
+    """The Nơi nhận / signature table flattened onto shared lines: titles, the seal note and
+    the signer's name go to the signature, the items stay whole."""
+    text = (
+        "Nơi nhận:                                   KT. GIÁM ĐỐC\n"
+        "- Như trên;                                 PHÓ GIÁM ĐỐC\n"
+        "- Sở Nội vụ (để b/c);\n"
+        "- Lưu: VT, TCHC.                            (Đã ký)\n"
+        "                                            Nguyễn Văn An\n"
+    )
+    doc = read_document(text)
+    assert doc.noi_nhan == ["- Như trên;", "- Sở Nội vụ (để b/c);", "- Lưu: VT, TCHC."]
+    assert doc.signature == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "(Đã ký)", "Nguyễn Văn An"]
+    joined = read_document("Nơi nhận: KT. GIÁM ĐỐC\n- Như trên; PHÓ GIÁM ĐỐC\n- Lưu: VT.\n")
+    assert joined.noi_nhan == ["- Như trên;", "- Lưu: VT."]
+
+
+def test_seal_note_after_an_item_is_no_item() -> None:
+    """`(Đã ký)` written after an item is signature text."""
+    doc = read_document("Nơi nhận:\n- Sở Y tế; (Đã ký)\n- Lưu: VT.\nGIÁM ĐỐC\nTrần Văn Hai")
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+    assert "(Đã ký)" in doc.signature
+
+
+def test_the_block_stops_at_the_signature_before_an_appendix() -> None:
+    """An appendix or a form after the signature, with its own `- ...` lines and even its own
+    Nơi nhận, is not read as more items."""
+    text = (
+        "Nơi nhận:\n- Sở Y tế;\n- Lưu: VT.\n\nGIÁM ĐỐC\n\nTrần Văn Hai\n\nPHỤ LỤC\n"
+        "Danh mục hồ sơ\n- Tờ khai;\n- Bản sao giấy phép.\n\nMẪU SỐ 01\nNơi nhận:\n- ........;\n"
+    )
+    doc = read_document(text)
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+    assert doc.noi_nhan_unread == []
+
+
+def test_quoted_labels_are_not_blocks() -> None:
+    """A text quoting the labels (a style guide) keeps its real blocks."""
+    text = (
+        "Kính gửi: Sở Tư pháp.\n\nTheo hướng dẫn, sau “Kính gửi” ghi tên cơ quan.\n"
+        "“Nơi nhận”: ghi các cơ quan nhận văn bản.\n\"Kính gửi:\" dùng cho công văn.\n\n"
+        "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n\nGIÁM ĐỐC\n\nTrần Văn Hai"
+    )
+    doc = read_document(text)
+    assert doc.kinh_gui == ["Sở Tư pháp."]
+    assert doc.noi_nhan == ["- Như trên;", "- Lưu: VT."]
+
+
+def test_unreadable_text_is_flagged_for_the_clerk(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """Text of a block that the reader cannot take for a recipient is kept as an `unread`
+    line: unresolved, never resolved to an agency, shown with the unresolved lines."""
+    text = "Nơi nhận:\n- Sở Y tế;\nUBND TỈNH KHÁNH HÒA\n- Lưu: VT.\n\nGIÁM ĐỐC\n\nTrần Văn Hai"
+    doc = read_document(text)
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+    assert doc.noi_nhan_unread == ["UBND TỈNH KHÁNH HÒA"]
+    result = expand(doc, khanh_hoa, rules, sender="kh.so-noi-vu")
+    (flagged,) = [ln for ln in result.lines if ln.categories == ["unread"]]
+    assert (flagged.outcome, flagged.agencies, flagged.text) == (
+        "unresolved",
+        [],
+        "UBND TỈNH KHÁNH HÒA",
+    )
+    assert "could not read as a recipient" in flagged.reason
+    assert flagged in result.unresolved
+
+
+def test_whole_block_on_one_line_and_heading_forms() -> None:
+    """The block on one line; the heading in capitals, without colon, with the first item."""
+    one = read_document("NƠI NHẬN: - Như trên; - Sở Nội vụ; - Lưu: VT, TCHC.")
+    assert one.noi_nhan == ["- Như trên;", "- Sở Nội vụ;", "- Lưu: VT, TCHC."]
+    bare = read_document("Nơi nhận Như trên;\nSở Nội vụ;\nLưu: VT.")
+    assert bare.noi_nhan == ["Như trên;", "Sở Nội vụ;", "Lưu: VT."]
+    sentence = read_document("Nơi nhận hồ sơ: Bộ phận một cửa của Sở.\n")
+    assert sentence.noi_nhan == []
+
+
+def test_crlf_and_word_list_tabs() -> None:
+    """CRLF line ends and the tab Word puts after a list bullet read like plain lines."""
+    doc = read_document("Nơi nhận:\r\n-\tSở Y tế;\r\n-\tLưu: VT.\r\n")
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+
+
+def test_clause_of_an_article_is_found() -> None:
+    """`Document.clause(5, 3)` is khoản 3 of Điều 5, not Điều 3; None when the text lacks it."""
+    text = (
+        "Điều 3. Sở Y tế chủ trì.\nĐiều 5. Trách nhiệm thi hành\n1. Sở Tài chính bố trí kinh phí.\n"
+        "2. Sở Nội vụ hướng dẫn.\n3. Giám đốc Sở Tư pháp, Chủ tịch UBND các huyện thi hành.\n"
+        "Nơi nhận:\n- Như khoản 3 Điều 5;\n- Lưu: VT.\n"
+    )
+    doc = read_document(text)
+    assert doc.clause(5, 3) == "3. Giám đốc Sở Tư pháp, Chủ tịch UBND các huyện thi hành."
+    assert doc.clause(5, 4) is None and doc.clause(4, 1) is None
+    assert doc.noi_nhan == ["- Như khoản 3 Điều 5;", "- Lưu: VT."]
+
+
+def test_as_clause_reads_that_clause_of_that_article(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """`Như khoản 3 Điều 5` delivers to the bodies of khoản 3 of Điều 5 (not Điều 3), and is
+    flagged when the text has no such clause."""
+    text = (
+        "Điều 3. Sở Y tế chủ trì.\nĐiều 5. Trách nhiệm thi hành\n1. Sở Tài chính bố trí.\n"
+        "3. Giám đốc Sở Tư pháp thi hành.\nNơi nhận:\n- Như khoản 3 Điều 5;\n"
+        "- Như khoản 4 Điều 5;\n- Lưu: VT.\n"
+    )
+    result = expand(read_document(text), khanh_hoa, rules, sender="kh.ubnd-tinh")
+    clause, missing = result.lines[0], result.lines[1]
+    assert [khanh_hoa.agencies[a].name for a in clause.agencies] == ["Sở Tư pháp tỉnh Khánh Hòa"]
+    assert "khoản 3 Điều 5" in clause.reason
+    assert missing.outcome == "unresolved" and "no khoản 4 Điều 5" in missing.reason
