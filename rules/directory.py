@@ -33,9 +33,24 @@ KINDS = frozenset(
         "phong",
         "ubnd_xa",
         "don_vi_truc_thuoc",
+        # The centre (issue 13): Chính phủ and its members, Quốc hội, the central Party and
+        # mass organisations, and the units of a ministry or of Văn phòng Chính phủ.
+        "chinh_phu",
+        "bo",
+        "co_quan_ngang_bo",
+        "co_quan_thuoc_cp",
+        "quoc_hoi",
+        "dang_tw",
+        "doan_the_tw",
+        "don_vi_thuoc_bo",
+        "co_quan_tw",
     }
 )
-LEVELS = frozenset({"tinh", "huyen", "xa"})
+CENTRAL_KINDS = frozenset(
+    {"chinh_phu", "bo", "co_quan_ngang_bo", "co_quan_thuoc_cp", "quoc_hoi", "dang_tw"}
+    | {"doan_the_tw", "don_vi_thuoc_bo", "co_quan_tw"}
+)
+LEVELS = frozenset({"trung_uong", "tinh", "huyen", "xa"})
 TERRITORIAL = frozenset({"ubnd_tinh", "ubnd_huyen", "ubnd_xa"})
 _FIELDS = frozenset(
     {
@@ -53,6 +68,7 @@ _FIELDS = frozenset(
         "code",
         "source",
         "confirmed",
+        "basis",
         "note",
     }
 )
@@ -85,6 +101,8 @@ class Agency:
     code: str | None = None
     confirmed: bool = True
     note: str | None = None
+    # What an unconfirmed entry rests on ("national pattern": a rule every province follows).
+    basis: str | None = None
     origin: str = field(default="", compare=False)
 
     def valid_on(self, day: dt.date) -> bool:
@@ -108,19 +126,25 @@ class Agency:
             "tags": list(self.tags),
             "source": self.source,
             "confirmed": self.confirmed,
+            "basis": self.basis,
+            "code": self.code,
             "origin": self.origin,
         }
 
 
 @dataclass
 class Directory:
-    """All agencies of one province's directory, by id."""
+    """All agencies of one province's directory, by id.
+
+    `home` is the People's Committee of the province the directory reads documents for; the
+    directory may also hold the centre and other provinces' top bodies (outside `home`)."""
 
     id: str
     province: str
     province_aliases: tuple[str, ...]
     agencies: dict[str, Agency]
     sources: tuple[str, ...] = ()
+    home: str | None = None
     # Indexes derived from the entries (names under a rule set's abbreviations), built once.
     cache: dict[int, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
     _by_kind: dict[str, list[Agency]] = field(init=False, repr=False, compare=False)
@@ -137,8 +161,20 @@ class Directory:
     @property
     def province_committee(self) -> Agency | None:
         """The provincial People's Committee (the top of the territory), if the directory has it."""
+        if self.home is not None:
+            return self.agencies.get(self.home)
         committees = self._by_kind.get("ubnd_tinh", [])
         return committees[0] if committees else None
+
+    def at_home(self, agency: Agency) -> bool:
+        """Whether `agency` serves inside the home province (a body with no territory does,
+        unless it is central; everything does in a directory without a province committee)."""
+        top = self.province_committee
+        if top is None:
+            return True
+        if self.territory(agency) is None:
+            return agency.kind not in CENTRAL_KINDS
+        return self.within(agency, top.id)
 
     def get(self, agency_id: str) -> Agency | None:
         """The agency with this id, or None."""
@@ -182,8 +218,11 @@ class Directory:
         return []
 
 
-def load_directory(path: str | Path) -> Directory:
-    """Load and validate a directory file or folder; raises `DirectoryError` naming each problem."""
+def load_directory(path: str | Path, check_links: bool = True) -> Directory:
+    """Load and validate a directory file or folder; raises `DirectoryError` naming each problem.
+
+    `check_links=False` leaves parent / area / successor links to the caller (a province's
+    own folder links into the national data it is assembled with)."""
     root = Path(path)
     files = sorted(root.glob("*.yaml")) if root.is_dir() else [root]
     if not files:
@@ -203,7 +242,8 @@ def load_directory(path: str | Path) -> Directory:
             continue
         entries.extend((str(file), i, entry) for i, entry in enumerate(raw))
     agencies = _build(entries, problems)
-    problems.extend(_check_links(agencies))
+    if check_links:
+        problems.extend(_check_links(agencies))
     if problems:
         raise DirectoryError(problems)
     return Directory(
@@ -315,6 +355,7 @@ def _agency(entry: dict[str, Any], file: str) -> Agency:
         code=opt("code"),
         confirmed=bool(entry.get("confirmed", True)),
         note=opt("note"),
+        basis=opt("basis"),
         origin=file,
     )
 

@@ -20,8 +20,11 @@ from rules.directory import KINDS, LEVELS
 from rules.text import Abbreviations, Span, Tokens, raw_tokens, spanned_tokens, words
 
 ACTIONS = frozenset({"select", "archive", "as_above", "as_article", "union", "ask"})
+# "country": every province and the centre ("UBND các tỉnh, thành phố trực thuộc Trung ương");
+# "province": the home province of the directory only.
 SCOPES = frozenset(
-    {"province", "sender_area", "under_sender", "children_of_previous", "children_of_next"}
+    {"country", "province", "sender_area", "under_sender", "children_of_previous"}
+    | {"children_of_next"}
 )
 _PHRASE_PART = re.compile(r"\[|\]|\(|\)|\||#|[^\[\]()|#]+")
 

@@ -64,8 +64,10 @@ def _scoped(
     sender: Agency | None,
     previous: Agency | None,
 ) -> tuple[list[Agency], str | None]:
-    if selector.scope == "province":
+    if selector.scope == "country":
         return candidates, None
+    if selector.scope == "province":
+        return [a for a in candidates if directory.at_home(a)], None
     if selector.scope in ("children_of_previous", "children_of_next"):
         if previous is None:
             where = "before" if selector.scope == "children_of_previous" else "after"
@@ -78,7 +80,7 @@ def _scoped(
     territory = directory.territory(sender)
     top = directory.province_committee
     if territory is None or (top is not None and territory == top.id):
-        return candidates, None
+        return [a for a in candidates if directory.at_home(a)], None
     return [a for a in candidates if directory.within(a, territory) and a.id != territory], None
 
 
