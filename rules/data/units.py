@@ -226,14 +226,32 @@ def new_codes_by_key(
     rows: Iterable[Mapping[str, Any]], communes: Sequence[NewCommune]
 ) -> dict[str, int]:
     """Map the conversion's 2025 unit keys to vietnam_provinces codes, through the unit name."""
-    by_name = {f"{c.type_word} {c.short}".lower(): c.code for c in communes}
+    by_name = {tone_style(f"{c.type_word} {c.short}"): c.code for c in communes}
+    codes = {c.code for c in communes}
     mapping = {}
     for row in rows:
-        name = nfc(row["ward"]).lower()
-        if name not in by_name:
+        name = tone_style(row["ward"])
+        if name in by_name:
+            mapping[row["wardKey"]] = by_name[name]
+        elif int(row["wardCode"]) in codes:  # the same GSO code under another spelling
+            mapping[row["wardKey"]] = int(row["wardCode"])
+        else:
             raise SystemExit(f"vietnam_provinces has no unit named {row['ward']!r}")
-        mapping[row["wardKey"]] = by_name[name]
     return mapping
+
+
+# Old and new tone placement ("Hoà" / "Hòa"): both packages use one or the other.
+_TONES = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe",
+          "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy",
+          "uỵ": "ụy"}  # fmt: skip
+
+
+def tone_style(name: str) -> str:
+    """``name`` lowercased in NFC with the new tone placement, to compare spellings."""
+    text = nfc(name).lower().replace("\u2013", "-")
+    for old, new in _TONES.items():
+        text = text.replace(old, new)
+    return text
 
 
 def conversions(new_key: str, codes_by_key: Mapping[str, int]) -> dict[str, Conversion]:
