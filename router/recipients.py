@@ -17,33 +17,52 @@ def read(text: str) -> rules.Document:
 
 @dataclass(frozen=True)
 class RoutingRules:
-    """The directory and rule set a service routes with (a province's own, or the shipped)."""
+    """The directory and rule set a service routes with (a province's own, or the shipped).
+
+    With the shipped national data (`national`), each document is read with the directory
+    of its own province (rules.choose: sender, issuer, place), `directory` being the home's."""
 
     directory: rules.Directory
     ruleset: rules.RuleSet
+    national: rules.National | None = None
 
     @classmethod
     def load(cls, directory: Path | None = None, ruleset: Path | None = None) -> RoutingRules:
         """From files (DOCROUTE_DIRECTORY_PATH, DOCROUTE_RULES_PATH), else the shipped ones."""
+        national = None if directory else rules.national_directory()
         return cls(
             rules.load_directory(directory) if directory else rules.default_directory(),
             rules.load_ruleset(ruleset) if ruleset else rules.default_ruleset(),
+            national,
         )
 
     def expand(
         self, document: rules.Document, sender: str | None, as_of: datetime.date | None
     ) -> rules.Expansion:
         """Who receives the document, and why."""
-        return rules.expand(document, self.directory, self.ruleset, as_of=as_of, sender=sender)
+        directory = self.directory_for(document, sender, as_of)
+        return rules.expand(document, directory, self.ruleset, as_of=as_of, sender=sender)
+
+    def directory_for(
+        self, document: rules.Document, sender: str | None, as_of: datetime.date | None
+    ) -> rules.Directory:
+        """The directory this document is read with (its own province's, when national)."""
+        if self.national is None:
+            return self.directory
+        return rules.choose(self.national, document, sender, as_of).directory
 
     def agency_known(self, agency_id: str) -> bool:
-        """True when the directory has this agency id."""
+        """True when the directory (the country, when national) has this agency id."""
+        if self.national is not None:
+            return self.national.find(agency_id) is not None
         return self.directory.get(agency_id) is not None
 
 
 def shipped() -> RoutingRules:
     """The shipped directory and default rule set."""
-    return RoutingRules(rules.default_directory(), rules.default_ruleset())
+    return RoutingRules(
+        rules.default_directory(), rules.default_ruleset(), rules.national_directory()
+    )
 
 
 def preview(expansion: rules.Expansion) -> dict[str, Any]:

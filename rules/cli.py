@@ -10,10 +10,12 @@ from typing import Annotated
 
 import typer
 
-from rules.defaults import DEFAULT_DIRECTORY, DEFAULT_RULES
-from rules.directory import DirectoryError, load_directory
-from rules.document import read_document
+from rules.defaults import DATA, DEFAULT_RULES, national_directory
+from rules.directory import Directory, DirectoryError, load_directory
+from rules.document import Document, read_document
 from rules.expansion import UnknownSenderError, expand
+from rules.national import load_national
+from rules.provinces import choose
 from rules.report import render
 from rules.ruleset import RuleSetError, load_ruleset
 from rules.sources import SourceError, text_from_file
@@ -45,7 +47,10 @@ def _date(value: str | None) -> dt.date | None:
 
 def expand_command(
     file: Annotated[Path, typer.Argument(help="The document: .txt (UTF-8), .docx or .pdf.")],
-    directory: Annotated[Path, typer.Option(help="Directory file or folder.")] = DEFAULT_DIRECTORY,
+    directory: Annotated[
+        Path | None,
+        typer.Option(help="Directory file or folder (default: the shipped national data)."),
+    ] = None,
     rules: Annotated[Path, typer.Option(help="Rule-set file.")] = DEFAULT_RULES,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD.")] = None,
     sender: Annotated[str | None, typer.Option(help="Agency id of the sender.")] = None,
@@ -54,10 +59,10 @@ def expand_command(
     """Expand a document's Kính gửi and Nơi nhận lines into agencies, with reasons."""
     day = _date(as_of)
     try:
-        text = text_from_file(file)
-        found = load_directory(directory)
+        document = read_document(text_from_file(file))
+        found = _directory_for(document, directory, sender, day)
         ruleset = load_ruleset(rules)
-        expansion = expand(read_document(text), found, ruleset, as_of=day, sender=sender)
+        expansion = expand(document, found, ruleset, as_of=day, sender=sender)
     except (SourceError, UnknownSenderError) as exc:
         raise _fail(str(exc)) from None
     except (DirectoryError, RuleSetError) as exc:
@@ -68,11 +73,29 @@ def expand_command(
         typer.echo(render(expansion))
 
 
+def _directory_for(
+    document: Document, path: Path | None, sender: str | None, day: dt.date | None
+) -> Directory:
+    """The given directory, else the shipped national data's directory for this document."""
+    if path is not None:
+        return load_directory(path)
+    return choose(national_directory(), document, sender, day).directory
+
+
 @directory_app.command("check")
 def directory_check(
-    path: Annotated[Path, typer.Argument(help="Directory file or folder.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Directory file or folder, or rules/data for the national data."),
+    ] = DATA,
 ) -> None:
-    """Validate a directory; errors name the file, the line of the entry and the field."""
+    """Validate a directory; errors name the file, the line of the entry and the field.
+
+    On the national data (a folder holding national/provinces.yaml) every province's
+    directory is assembled and checked, and the unconfirmed entries are counted per province."""
+    if (path / "national" / "provinces.yaml").is_file():
+        _national_check(path)
+        return
     try:
         found = load_directory(path)
     except DirectoryError as exc:
@@ -84,6 +107,25 @@ def directory_check(
     unconfirmed = sum(1 for a in found if not a.confirmed)
     summary = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
     typer.echo(f"{path}: ok, {len(found.agencies)} agencies ({summary}); {unconfirmed} unconfirmed")
+
+
+def _national_check(root: Path) -> None:
+    try:
+        national = load_national(root)
+        problems, counts = national.check()
+    except DirectoryError as exc:
+        problems, counts = exc.problems, {}
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"docroute: {len(problems)} problem(s) in {root}", err=True)
+        raise typer.Exit(1)
+    typer.echo("province  entries  unconfirmed")
+    for prefix, (entries, unconfirmed) in counts.items():
+        typer.echo(f"{prefix:<8} {entries:8d} {unconfirmed:12d}")
+    total = sum(e for e, _ in counts.values()), sum(u for _, u in counts.values())
+    typer.echo(f"{root}: ok, {len(national.provinces)} provinces and the centre; "
+               f"{total[0]} entries, {total[1]} unconfirmed")
 
 
 @rules_app.command("check")

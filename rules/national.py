@@ -18,6 +18,9 @@ bodies. `choose` picks it from the sender, the issuer or the place of a document
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,6 +78,8 @@ class National:
     own_headers: dict[str, dict[str, Any]]
     home: str = "kh"
     _directories: dict[str, Directory] = field(default_factory=dict, repr=False)
+    # Derived indexes kept with the data they index (rules/provinces.py's place index).
+    cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def directory(self, prefix: str | None = None) -> Directory:
         """The directory of one province (the deployment's home by default), built once."""
@@ -89,6 +94,14 @@ class National:
         """Prefix of the province an agency id belongs to (None for the centre)."""
         prefix = agency_id.split(".", 1)[0]
         return prefix if prefix in self.provinces else None
+
+    def find(self, agency_id: str) -> Agency | None:
+        """The agency with this id anywhere in the country (as its own province sees it)."""
+        found = self.shared.get(agency_id)
+        if found is not None:
+            return found
+        prefix = self.province_of(agency_id)
+        return self.directory(prefix).get(agency_id) if prefix else None
 
     def _build(self, prefix: str) -> Directory:
         province = self.provinces.get(prefix)
@@ -158,37 +171,83 @@ def load_national(root: Path, home: str = "kh") -> National:
     """Read the national data under `root` (rules/data); raises `DirectoryError`."""
     problems: list[str] = []
     provinces = _read_provinces(root / "national" / "provinces.yaml")
+    own, headers = _read_own(root, provinces, problems)
+    if problems:
+        raise DirectoryError(problems)
+    shared = _shared(root, provinces, own)
+    pattern = read_pattern(root / "national" / "departments.yaml")
+    groups = {
+        group: _group(root, provinces, group, pattern, own, headers)
+        for group in sorted({p.group for p in provinces.values()})
+    }
+    return National(root, provinces, shared, groups, headers, home)
+
+
+def _shared(
+    root: Path, provinces: dict[str, Province], own: dict[str, list[Agency]]
+) -> dict[str, Agency]:
+    """The centre and every province's top bodies (a province's own entry replaces one)."""
     shared: dict[str, Agency] = {}
     for province in provinces.values():
         target = provinces.get(province.successor or "")
-        for agency in top_entries(province, target):
-            shared[agency.id] = agency
-    centre = load_directory(root / "national" / "centre.yaml")
-    shared.update(centre.agencies)
-    pattern = read_pattern(root / "national" / "departments.yaml")
-    own, headers = _read_own(root, provinces, problems)
-    groups: dict[str, dict[str, Agency]] = {}
-    for group in sorted({p.group for p in provinces.values()}):
-        members = [p for p in provinces.values() if p.group == group]
-        entries: dict[str, Agency] = {}
-        tables = _read_yaml(root / "national" / "units" / f"{group}.yaml")
-        for agency in unit_entries(tables, {p.prefix: p for p in members}, provinces[group]):
-            entries[agency.id] = agency
-        for member in members:
-            if headers.get(member.prefix, {}).get("departments") != "own":
-                successor = provinces[group] if member.successor else None
-                for agency in department_entries(pattern, member, successor):
-                    entries[agency.id] = agency
-            for agency in own.get(member.prefix, ()):
-                entries[agency.id] = agency  # a province's own entry refines the generated one
-        groups[group] = entries
-    for prefix, agencies in own.items():  # own top bodies replace the generated ones
-        for agency in agencies:
-            if agency.id in shared:
-                shared[agency.id] = agency
-    if problems:
-        raise DirectoryError(problems)
-    return National(root, provinces, shared, groups, headers, home)
+        shared.update((a.id, a) for a in top_entries(province, target))
+    shared.update(load_directory(root / "national" / "centre.yaml").agencies)
+    for agencies in own.values():
+        shared.update((a.id, a) for a in agencies if a.id in shared)
+    return shared
+
+
+def _group(
+    root: Path,
+    provinces: dict[str, Province],
+    group: str,
+    pattern: list[dict[str, Any]],
+    own: dict[str, list[Agency]],
+    headers: dict[str, dict[str, Any]],
+) -> dict[str, Agency]:
+    """The own agencies of one 2025 province and of the former provinces merged into it."""
+    members = [p for p in provinces.values() if p.group == group]
+    tables = read_tables(root / "national" / "units" / f"{group}.yaml")
+    entries = {
+        a.id: a for a in unit_entries(tables, {p.prefix: p for p in members}, provinces[group])
+    }
+    for member in members:
+        if headers.get(member.prefix, {}).get("departments") != "own":
+            successor = provinces[group] if member.successor else None
+            entries.update((a.id, a) for a in department_entries(pattern, member, successor))
+        # A province's own entry refines the generated one of the same id.
+        entries.update((a.id, a) for a in own.get(member.prefix, ()))
+    return entries
+
+
+def read_tables(path: Path) -> dict[str, Any]:
+    """A units file's rows: parsed YAML, kept as JSON in the cache under its content hash.
+
+    YAML parsing is most of the national load (measured in bench/expand.py); JSON of the
+    same rows loads many times faster. The YAML stays the committed source; a cache that
+    cannot be written (read-only disk) only costs speed."""
+    raw = path.read_bytes()
+    cached = cache_dir() / f"units-{hashlib.sha256(raw).hexdigest()[:32]}.json"
+    try:
+        data: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+        return data
+    except (OSError, ValueError):
+        pass
+    data = yaml.load(raw.decode("utf-8"), Loader=_LOADER)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(cached)
+    except OSError:
+        pass
+    return data
+
+
+def cache_dir() -> Path:
+    """Where derived data is cached: $DOCROUTE_CACHE_DIR, else ~/.cache/docroute."""
+    configured = os.environ.get("DOCROUTE_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "docroute"
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

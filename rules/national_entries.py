@@ -257,7 +257,6 @@ def department_entries(
         heir = row.get("successor")
         if successor is not None and end is None:
             end = LEGACY_END
-            heir = None
             heir_id = f"{successor.prefix}.{row['slug']}" if row["slug"] in slugs else None
         else:
             heir_id = f"{p}.{heir}" if heir else None

@@ -77,15 +77,24 @@ class PlaceIndex:
         return self.provinces.get(name) or self.units.get(name)
 
 
+def place_index(national: National) -> PlaceIndex:
+    """The place index of `national`, built on first use and kept with it."""
+    found = national.cache.get("places")
+    if not isinstance(found, PlaceIndex):
+        found = PlaceIndex(national)
+        national.cache["places"] = found
+    return found
+
+
 def choose(
     national: National,
-    index: PlaceIndex,
     document: Document,
     sender: str | None = None,
     as_of: dt.date | None = None,
 ) -> Choice:
     """The directory to read `document` with (see the module docstring)."""
     day = as_of or document.date or document.date_hint
+    index = place_index(national)
     found: tuple[str, str] | None = None
     if sender is not None and (prefix := national.province_of(sender)):
         found = prefix, f"the sender {sender} is of this province"

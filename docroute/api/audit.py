@@ -125,11 +125,13 @@ async def _explanation(
     document = await _document(session, document_id)
     if caller.role == Role.SENDER and document.sender != caller.agency_id:
         raise ClerkError(403, "forbidden", "A sending office can ask only about its own documents.")
-    directory, ruleset = service.routing.directory, service.routing.ruleset
+    ruleset = service.routing.ruleset
     stored_as_of = (document.expansion or {}).get("as_of")
     as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
+    read = rules.read_document(document.text)
+    directory = service.routing.directory_for(read, document.sender, as_of)
     sender = document.sender if directory.get(document.sender or "") else None
-    expansion = rules.expand(rules.read_document(document.text), directory, ruleset, as_of, sender)
+    expansion = rules.expand(read, directory, ruleset, as_of, sender)
     answer = explain(expansion, agency, directory, ruleset).to_json()
     delivery = (
         await session.exec(

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules import Directory, Expansion, RuleSet, expand, read_document
+from rules import (
+    Directory,
+    Expansion,
+    RuleSet,
+    choose,
+    expand,
+    national_directory,
+    read_document,
+)
 from tests.rules.conftest import seed_text
 
 
@@ -91,9 +99,18 @@ def test_seed_000_as_above_goes_to_kinh_gui(khanh_hoa: Directory, rules: RuleSet
     assert reasons_of(result, "kh.so-noi-vu") == [(1, "named"), (2, "as_above")]
 
 
-def test_seed_001_own_leaders_excluded(quang_tri: Directory, rules: RuleSet) -> None:
-    """Seed 001 (Sở Nội vụ Quảng Trị): Sở TT&TT receives; Lãnh đạo Sở and Lưu are excluded."""
-    result = expand(read_document(seed_text("001")), quang_tri, rules, sender="qt.so-noi-vu")
+def national_expansion(prefix: str, sender: str, rules: RuleSet) -> tuple[Expansion, str]:
+    """Seed `prefix` expanded with the shipped national data, in the directory it chooses."""
+    document = read_document(seed_text(prefix))
+    choice = choose(national_directory(), document, sender)
+    return expand(document, choice.directory, rules, sender=sender), choice.province
+
+
+def test_seed_001_own_leaders_excluded(rules: RuleSet) -> None:
+    """Seed 001 (Sở Nội vụ Quảng Trị, 2017), shipped data: Sở TT&TT receives; Lãnh đạo Sở and
+    Lưu are excluded."""
+    result, province = national_expansion("001", "qt.so-noi-vu", rules)
+    assert province == "qt"
     assert outcomes(result) == [
         ("noi_nhan", "recipients", ["named"]),
         ("noi_nhan", "excluded", ["leaders"]),
@@ -102,9 +119,12 @@ def test_seed_001_own_leaders_excluded(quang_tri: Directory, rules: RuleSet) -> 
     assert [r.id for r in result.recipients] == ["qt.so-tttt"]
 
 
-def test_seed_002_communes_of_the_sender_district(ba_to: Directory, rules: RuleSet) -> None:
-    """Seed 002 (UBND huyện Ba Tơ, 2024): 'UBND các xã, thị trấn' is Ba Tơ's 19 communes."""
-    result = expand(read_document(seed_text("002")), ba_to, rules, sender="qn.ubnd-huyen-535")
+def test_seed_002_communes_of_the_sender_district(rules: RuleSet) -> None:
+    """Seed 002 (UBND huyện Ba Tơ, 2024), shipped data: 'UBND các xã, thị trấn' is Ba Tơ's 19
+    communes; the place line alone picks Quảng Ngãi."""
+    result, province = national_expansion("002", "qn.ubnd-huyen-535", rules)
+    assert province == "qn"
+    assert choose(national_directory(), read_document(seed_text("002"))).province == "qn"
     assert outcomes(result) == [
         ("noi_nhan", "recipients", ["named"]),
         ("noi_nhan", "excluded", ["leaders"]),
@@ -113,17 +133,22 @@ def test_seed_002_communes_of_the_sender_district(ba_to: Directory, rules: RuleS
         ("noi_nhan", "recipients", ["named"]),
         ("noi_nhan", "excluded", ["archive"]),
     ]
+    directory = national_directory().directory("qn")
     communes = result.lines[3].agencies
     assert len(communes) == 19
-    assert all(ba_to.agencies[c].parent == "qn.ubnd-huyen-535" for c in communes)
+    assert all(directory.agencies[c].parent == "qn.ubnd-huyen-535" for c in communes)
+    assert result.lines[0].agencies == ["qn.so-tttt"]
     assert result.lines[2].agencies == ["qn.ba-to.phong-noi-vu"]
     assert result.lines[4].agencies == ["qn.ba-to.vp-hdnd-ubnd"]
     assert result.as_of == dt.date(2024, 3, 1)
 
 
-def test_seed_003_units_under_the_sender(ha_tinh: Directory, rules: RuleSet) -> None:
-    """Seed 003 (Sở Ngoại vụ Hà Tĩnh): 'Các phòng chuyên môn, đơn vị trực thuộc' are its units."""
-    result = expand(read_document(seed_text("003")), ha_tinh, rules, sender="ht.so-ngoai-vu")
+def test_seed_003_units_under_the_sender(rules: RuleSet) -> None:
+    """Seed 003 (Sở Ngoại vụ Hà Tĩnh, 2022), shipped data: the national pattern gives Sở Nội vụ
+    and Sở TT&TT; 'Các phòng chuyên môn, đơn vị trực thuộc' are the sender's units."""
+    result, province = national_expansion("003", "ht.so-ngoai-vu", rules)
+    assert province == "ht"
+    assert choose(national_directory(), read_document(seed_text("003"))).province == "ht"
     assert outcomes(result) == [
         ("noi_nhan", "recipients", ["ubnd_tinh"]),
         ("noi_nhan", "recipients", ["named"]),
@@ -131,8 +156,19 @@ def test_seed_003_units_under_the_sender(ha_tinh: Directory, rules: RuleSet) -> 
         ("noi_nhan", "recipients", ["units_under_sender"]),
         ("noi_nhan", "excluded", ["archive"]),
     ]
+    assert [ln.agencies for ln in result.lines[:4]] == [
+        ["ht.ubnd-tinh"],
+        ["ht.so-tttt"],
+        ["ht.so-noi-vu"],
+        ["ht.so-ngoai-vu.vp-thanh-tra"],
+    ]
     assert result.lines[0].notes == {"purpose": ["report"]}
-    assert result.lines[3].agencies == ["ht.so-ngoai-vu.vp-thanh-tra"]
+
+
+def test_seed_001_with_its_test_directory(quang_tri: Directory, rules: RuleSet) -> None:
+    """Seed 001 with the hand-made Quảng Trị test directory gives the same answer."""
+    result = expand(read_document(seed_text("001")), quang_tri, rules, sender="qt.so-noi-vu")
+    assert [r.id for r in result.recipients] == ["qt.so-tttt"]
 
 
 def test_seed_from_another_province_is_flagged(khanh_hoa: Directory, rules: RuleSet) -> None:
