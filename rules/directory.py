@@ -148,6 +148,7 @@ class Directory:
     # Indexes derived from the entries (names under a rule set's abbreviations), built once.
     cache: dict[int, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
     _by_kind: dict[str, list[Agency]] = field(init=False, repr=False, compare=False)
+    _home_ids: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_kind = {}
@@ -168,7 +169,14 @@ class Directory:
 
     def at_home(self, agency: Agency) -> bool:
         """Whether `agency` serves inside the home province (a body with no territory does,
-        unless it is central; everything does in a directory without a province committee)."""
+        unless it is central; everything does in a directory without a province committee).
+
+        Computed once per directory: every selection with a provincial scope asks it."""
+        if self._home_ids is None:
+            self._home_ids = frozenset(a.id for a in self.agencies.values() if self._homed(a))
+        return agency.id in self._home_ids
+
+    def _homed(self, agency: Agency) -> bool:
         top = self.province_committee
         if top is None:
             return True
