@@ -12,6 +12,7 @@ from docroute.edxml_cli import register as register_edxml
 from docroute.people_cli import register as register_people
 from docroute.revisions_cli import register as register_revisions
 from docroute.service_cli import register as register_service
+from docroute.snapshot_cli import register as register_snapshots
 from rules.cli import register as register_rules
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 register_rules(app)
+register_snapshots(app)
 register_service(app)
 register_audit(app)
 register_people(app)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import rules
+from rules.defaults import DATA, DEFAULT_RULES
+from rules.snapshots import of_folder
 
 
 def read(text: str) -> rules.Document:
@@ -25,6 +27,8 @@ class RoutingRules:
     directory: rules.Directory
     ruleset: rules.RuleSet
     national: rules.National | None = None
+    # Content ids of the data routed with (rules/snapshots.py), recorded with each expansion.
+    snapshots: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path | None = None, ruleset: Path | None = None) -> RoutingRules:
@@ -34,6 +38,7 @@ class RoutingRules:
             rules.load_directory(directory) if directory else rules.default_directory(),
             rules.load_ruleset(ruleset) if ruleset else rules.default_ruleset(),
             national,
+            snapshot_ids(directory or DATA, ruleset or DEFAULT_RULES),
         )
 
     def expand(
@@ -61,8 +66,19 @@ class RoutingRules:
 def shipped() -> RoutingRules:
     """The shipped directory and default rule set."""
     return RoutingRules(
-        rules.default_directory(), rules.default_ruleset(), rules.national_directory()
+        rules.default_directory(),
+        rules.default_ruleset(),
+        rules.national_directory(),
+        snapshot_ids(DATA, DEFAULT_RULES),
     )
+
+
+def snapshot_ids(directory: Path, ruleset: Path) -> dict[str, str]:
+    """The content ids of a directory folder and a rule-set file."""
+    return {
+        "directory": of_folder("directory", directory).id,
+        "rules": of_folder("rules", ruleset).id,
+    }
 
 
 def preview(expansion: rules.Expansion) -> dict[str, Any]:

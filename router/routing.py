@@ -90,6 +90,7 @@ class Router:
             view = recipients.with_packet_to(view, document.packet["to"],
                                              only_to=document.packet.get("via") == "hub")
         view = apply_resolutions(view, document.resolutions or [], self.routing.directory)
+        view["snapshots"] = self.routing.snapshots  # the exact data this plan was made with
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()

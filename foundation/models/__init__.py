@@ -6,6 +6,7 @@ from foundation.models.document import Document
 from foundation.models.edxml import HubMessage, StatusReport
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
 from foundation.models.people import AdminAction, Person, UploadedFile, WebSession
+from foundation.models.snapshot import DataSnapshot
 from foundation.models.token import ApiToken, Role
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AgencyChannel",
     "ApiToken",
     "ChannelKind",
+    "DataSnapshot",
     "Delivery",
     "DeliveryEvent",
     "DeliveryState",

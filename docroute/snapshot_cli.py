@@ -1,0 +1,180 @@
+"""`docroute directory export | import | diff` and `docroute rules import`: versioned data.
+
+`export` writes the content-addressed snapshot of a data folder (the shipped national data by
+default) as JSON; `import` validates a snapshot as the service would load it and stores it in
+the database once, with who imported it; `diff` compares two directory snapshots agency by
+agency (files, folders, or ids of stored snapshots).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import col, select
+
+from foundation.database import transaction
+from foundation.migrate import migrated_sessions
+from foundation.models import DataSnapshot
+from foundation.settings import get_settings
+from rules.cli import directory_app, rules_app
+from rules.defaults import DATA, DEFAULT_RULES
+from rules.snapshots import Snapshot, SnapshotError, agencies_of, diff, from_json, of_folder
+from rules.snapshots import validate as validate_snapshot
+
+
+def register(app: typer.Typer) -> None:
+    """The commands live under `docroute directory` and `docroute rules` (rules/cli.py)."""
+    directory_app.command("export")(export_directory)
+    directory_app.command("import")(import_directory)
+    directory_app.command("diff")(diff_directories)
+    directory_app.command("snapshots")(list_snapshots)
+    rules_app.command("import")(import_rules)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"docroute: {message}", err=True)
+    return typer.Exit(2)
+
+
+def export_directory(
+    path: Annotated[Path, typer.Argument(help="Data folder (default: the shipped data).")] = DATA,
+    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print (or write) the snapshot of a directory folder: its files and content id."""
+    if not path.exists():
+        raise _fail(f"{path}: no such file or folder")
+    text = json.dumps(of_folder("directory", path).to_json(), ensure_ascii=False, indent=1)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+def _read(source: str) -> Snapshot:
+    """A snapshot from a JSON export, a data folder, or the id of a stored snapshot."""
+    path = Path(source)
+    if path.is_dir():
+        return of_folder("directory", path)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise SnapshotError([f"{path}: not readable JSON: {exc}"]) from None
+        return from_json(data, str(path))
+    stored = asyncio.run(_stored(source))
+    if stored is None:
+        raise SnapshotError([f"{source}: no such file, folder or stored snapshot id"])
+    return Snapshot(stored.kind, dict(stored.files))
+
+
+async def _stored(snapshot_id: str) -> DataSnapshot | None:
+    async with (
+        migrated_sessions(get_settings().database_url) as sessions,
+        transaction(sessions) as session,
+    ):
+        return await session.get(DataSnapshot, snapshot_id)
+
+
+def _import(snapshot: Snapshot, by: str, note: str | None) -> tuple[str, bool, int]:
+    size = validate_snapshot(snapshot)
+
+    async def store() -> bool:
+        async with (
+            migrated_sessions(get_settings().database_url) as sessions,
+            transaction(sessions) as session,
+        ):
+            if await session.get(DataSnapshot, snapshot.id) is not None:
+                return False
+            row = DataSnapshot(
+                id=snapshot.id, kind=snapshot.kind, files=snapshot.files, imported_by=by, note=note
+            )
+            session.add(row)
+            return True
+
+    return snapshot.id, asyncio.run(store()), size
+
+
+def import_directory(
+    source: Annotated[str, typer.Argument(help="Snapshot JSON (from export) or data folder.")],
+    by: Annotated[str, typer.Option("--by", help="Who imports it (kept with the snapshot).")],
+    note: Annotated[str | None, typer.Option(help="Why (kept with the snapshot).")] = None,
+) -> None:
+    """Validate a directory snapshot and store it in the service's database, once."""
+    try:
+        snapshot = _read(source)
+        if snapshot.kind != "directory":
+            raise SnapshotError([f"{source}: a '{snapshot.kind}' snapshot, not a directory"])
+        snapshot_id, new, size = _import(snapshot, by, note)
+    except SnapshotError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise _fail(f"{source}: not imported") from None
+    state = "imported" if new else "already stored"
+    typer.echo(f"directory snapshot {snapshot_id}: {state} ({size} agencies) by {by}")
+
+
+def import_rules(
+    path: Annotated[Path, typer.Argument(help="Rule-set file.")] = DEFAULT_RULES,
+    by: Annotated[str, typer.Option("--by", help="Who imports it.")] = "",
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+) -> None:
+    """Validate a rule-set file and store its snapshot in the service's database, once."""
+    if not by:
+        raise _fail("--by is required: say who imports the rule set")
+    try:
+        snapshot_id, new, size = _import(of_folder("rules", path), by, note)
+    except (SnapshotError, OSError) as exc:
+        for problem in getattr(exc, "problems", [str(exc)]):
+            typer.echo(problem, err=True)
+        raise _fail(f"{path}: not imported") from None
+    state = "imported" if new else "already stored"
+    typer.echo(f"rules snapshot {snapshot_id}: {state} ({size} rules) by {by}")
+
+
+def diff_directories(
+    old: Annotated[str, typer.Argument(help="Snapshot JSON, data folder or stored id.")],
+    new: Annotated[str, typer.Argument(help="Snapshot JSON, data folder or stored id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Agencies added, removed and changed (with the changed fields) from OLD to NEW."""
+    try:
+        before, after = agencies_of(_read(old)), agencies_of(_read(new))
+    except SnapshotError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise _fail("cannot compare") from None
+    result = diff(before, after)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    for agency_id in result.added:
+        typer.echo(f"+ {agency_id}  {after[agency_id].name}")
+    for agency_id in result.removed:
+        typer.echo(f"- {agency_id}  {before[agency_id].name}")
+    for agency_id, fields in result.changed.items():
+        typer.echo(f"~ {agency_id}  {', '.join(fields)}")
+    typer.echo(
+        f"{len(result.added)} added, {len(result.removed)} removed, "
+        f"{len(result.changed)} changed"
+    )
+
+
+def list_snapshots() -> None:
+    """The stored snapshots, newest first: id, kind, when, by whom."""
+
+    async def rows() -> list[DataSnapshot]:
+        async with (
+            migrated_sessions(get_settings().database_url) as sessions,
+            transaction(sessions) as session,
+        ):
+            query = select(DataSnapshot).order_by(col(DataSnapshot.created_at).desc())
+            return list((await session.exec(query)).all())
+
+    for row in asyncio.run(rows()):
+        note = f"  ({row.note})" if row.note else ""
+        when = f"{row.created_at:%Y-%m-%d %H:%M}"
+        typer.echo(f"{row.id}  {row.kind:<9} {when} {row.imported_by}{note}")
