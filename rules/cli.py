@@ -96,8 +96,12 @@ def directory_check(
     if (path / "national" / "provinces.yaml").is_file():
         _national_check(path)
         return
+    national_root = path.parent if (path.parent / "national" / "provinces.yaml").is_file() else None
     try:
-        found = load_directory(path)
+        # A province's own folder links into the national data: checked assembled with it.
+        found = load_directory(path, check_links=national_root is None)
+        if national_root is not None and (problems := load_national(national_root).check()[0]):
+            raise DirectoryError(problems)
     except DirectoryError as exc:
         for problem in exc.problems:
             typer.echo(problem, err=True)
