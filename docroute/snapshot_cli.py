@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import col, select
 
+from docroute.snapshot_store import listing, store, stored
 from foundation.database import transaction
 from foundation.migrate import migrated_sessions
 from foundation.models import DataSnapshot
@@ -65,37 +65,31 @@ def _read(source: str) -> Snapshot:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise SnapshotError([f"{path}: not readable JSON: {exc}"]) from None
         return from_json(data, str(path))
-    stored = asyncio.run(_stored(source))
-    if stored is None:
+    found = asyncio.run(_stored(source))
+    if found is None:
         raise SnapshotError([f"{source}: no such file, folder or stored snapshot id"])
-    return Snapshot(stored.kind, dict(stored.files))
+    return found
 
 
-async def _stored(snapshot_id: str) -> DataSnapshot | None:
+async def _stored(snapshot_id: str) -> Snapshot | None:
     async with (
         migrated_sessions(get_settings().database_url) as sessions,
         transaction(sessions) as session,
     ):
-        return await session.get(DataSnapshot, snapshot_id)
+        return await stored(session, snapshot_id)
 
 
 def _import(snapshot: Snapshot, by: str, note: str | None) -> tuple[str, bool, int]:
     size = validate_snapshot(snapshot)
 
-    async def store() -> bool:
+    async def save() -> bool:
         async with (
             migrated_sessions(get_settings().database_url) as sessions,
             transaction(sessions) as session,
         ):
-            if await session.get(DataSnapshot, snapshot.id) is not None:
-                return False
-            row = DataSnapshot(
-                id=snapshot.id, kind=snapshot.kind, files=snapshot.files, imported_by=by, note=note
-            )
-            session.add(row)
-            return True
+            return await store(session, snapshot, by, note)
 
-    return snapshot.id, asyncio.run(store()), size
+    return snapshot.id, asyncio.run(save()), size
 
 
 def import_directory(
@@ -171,8 +165,7 @@ def list_snapshots() -> None:
             migrated_sessions(get_settings().database_url) as sessions,
             transaction(sessions) as session,
         ):
-            query = select(DataSnapshot).order_by(col(DataSnapshot.created_at).desc())
-            return list((await session.exec(query)).all())
+            return await listing(session)
 
     for row in asyncio.run(rows()):
         note = f"  ({row.note})" if row.note else ""
