@@ -189,3 +189,12 @@ def test_check_passes_and_counts_unconfirmed(national: National) -> None:
     assert set(counts) == set(FORMER) | {"centre"}
     pattern = [a for a in national.directory("bn") if a.basis == "national pattern"]
     assert pattern and not any(a.confirmed for a in pattern)
+
+
+def test_ministry_named_on_a_home_document_is_the_ministry(
+    national: National, rules: RuleSet
+) -> None:
+    """'Bộ Nội vụ' on a Khánh Hòa document reaches the ministry, 'Sở Nội vụ' the department."""
+    document = read_document("Nơi nhận:\n- Bộ Nội vụ;\n- Sở Nội vụ;\n")
+    result = expand(document, national.directory("kh"), rules, dt.date(2026, 3, 2))
+    assert [line.agencies for line in result.lines] == [["tw.bo-noi-vu"], ["kh.so-noi-vu"]]
