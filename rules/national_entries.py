@@ -127,7 +127,8 @@ def _district(code: int, word: str, name: str, prefix: str, ended: bool, origin:
     aliases = [f"Ủy ban nhân dân {word} {name}"]
     if abbreviation:
         aliases.append(f"UBND {abbreviation} {name}")
-    aliases.append(f"UBND {name}")  # "UBND Nha Trang": the district unit, as clerks write it
+    # No level-less "UBND Nha Trang": it would stand for the district and for any commune
+    # or ward of that name, and a slip in "UBND phường X" would be read as the district.
     return Agency(
         id=f"{prefix}.ubnd-huyen-{code}",
         name=f"UBND {word} {name}",

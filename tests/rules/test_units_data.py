@@ -114,14 +114,11 @@ def test_khanh_hoa_had_nine_district_units(kh: list[Agency]) -> None:
 
 
 def test_nha_trang_names_and_aliases(khanh_hoa: Directory) -> None:
-    """UBND thành phố Nha Trang carries its full, TP and short forms as aliases."""
+    """UBND thành phố Nha Trang carries its full and TP forms, never a form without its level
+    ('UBND Diên Khánh' would also name thị trấn Diên Khánh)."""
     nha_trang = khanh_hoa.agencies["kh.ubnd-huyen-568"]
     assert nha_trang.name == "UBND thành phố Nha Trang"
-    assert set(nha_trang.aliases) >= {
-        "Ủy ban nhân dân thành phố Nha Trang",
-        "UBND TP Nha Trang",
-        "UBND Nha Trang",
-    }
+    assert set(nha_trang.aliases) == {"Ủy ban nhân dân thành phố Nha Trang", "UBND TP Nha Trang"}
 
 
 def test_nha_trang_wards_are_under_nha_trang(kh: list[Agency]) -> None:
