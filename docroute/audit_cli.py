@@ -23,6 +23,7 @@ from foundation.migrate import migrated_sessions
 from foundation.models import Document
 from foundation.models.clock import utcnow
 from foundation.settings import get_settings
+from rules.national import directory_at
 
 audit_app = typer.Typer(
     help="Audit: missed deliveries, why / why not, replay, history check.", no_args_is_help=True
@@ -60,7 +61,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
 def _directory(path: Path | None) -> rules.Directory:
     """The given directory, else the one the service routes with (DOCROUTE_DIRECTORY_PATH)."""
     chosen = path or get_settings().directory_path
-    return rules.load_directory(chosen) if chosen else rules.default_directory()
+    return directory_at(chosen) if chosen else rules.default_directory()
 
 
 def _print(rows: list[Any], as_csv: bool) -> None:

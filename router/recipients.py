@@ -9,6 +9,7 @@ from typing import Any
 
 import rules
 from rules.defaults import DATA, DEFAULT_RULES
+from rules.national import directory_at
 from rules.snapshots import of_folder
 
 
@@ -35,7 +36,7 @@ class RoutingRules:
         """From files (DOCROUTE_DIRECTORY_PATH, DOCROUTE_RULES_PATH), else the shipped ones."""
         national = None if directory else rules.national_directory()
         return cls(
-            rules.load_directory(directory) if directory else rules.default_directory(),
+            directory_at(directory) if directory else rules.default_directory(),
             rules.load_ruleset(ruleset) if ruleset else rules.default_ruleset(),
             national,
             snapshot_ids(directory or DATA, ruleset or DEFAULT_RULES),

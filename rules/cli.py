@@ -14,7 +14,7 @@ from rules.defaults import DATA, DEFAULT_RULES, national_directory
 from rules.directory import Directory, DirectoryError, load_directory
 from rules.document import Document, read_document
 from rules.expansion import UnknownSenderError, expand
-from rules.national import load_national
+from rules.national import directory_at, load_national
 from rules.provinces import choose
 from rules.report import render
 from rules.ruleset import RuleSetError, load_ruleset
@@ -78,7 +78,7 @@ def _directory_for(
 ) -> Directory:
     """The given directory, else the shipped national data's directory for this document."""
     if path is not None:
-        return load_directory(path)
+        return directory_at(path)
     return choose(national_directory(), document, sender, day).directory
 
 

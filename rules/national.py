@@ -302,6 +302,18 @@ def _folder_header(folder: Path) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
+def directory_at(path: Path, home: str = "kh") -> Directory:
+    """The directory a path means: the national data's home province for a data root, a
+    province's directory for its own folder inside one, else the file or folder as it is."""
+    if (path / "national" / "provinces.yaml").is_file():
+        return load_national(path, home).directory(home)
+    header = _folder_header(path) if path.is_dir() else None
+    prefix = header.get("prefix") if header else None
+    if isinstance(prefix, str) and (path.parent / "national" / "provinces.yaml").is_file():
+        return load_national(path.parent, home).directory(prefix)
+    return load_directory(path)
+
+
 def all_agencies(national: National) -> Iterable[Agency]:
     """Every agency of the country once (shared bodies, then each province's own)."""
     yield from national.shared.values()
@@ -309,5 +321,5 @@ def all_agencies(national: National) -> Iterable[Agency]:
         yield from group.values()
 
 
-__all__ = ["LEGACY_END", "National", "Province", "all_agencies", "load_national"]
+__all__ = ["LEGACY_END", "National", "Province", "all_agencies", "directory_at", "load_national"]
 
