@@ -27,8 +27,8 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests.rules.layout_
 
 import argparse
 import datetime as dt
-import random
 import os
+import random
 import tempfile
 import time
 import unicodedata
