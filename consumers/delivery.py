@@ -76,6 +76,9 @@ class DeliveryWorker:
         self.channels = channels
         # Waits before the later rounds of attempts (consumers.retries); empty: none.
         self.retry_schedule = tuple(retry_schedule)
+        # Delivered, but the commit that records it failed (the database went away): the
+        # batch is handled again once it is back, and the second send says it is a re-send.
+        self._unrecorded: set[str] = set()
 
     async def handle(self, batch: list[Envelope]) -> None:
         """Send, commit, then ack (or dead-letter the unreadable) a batch of messages."""
@@ -84,7 +87,12 @@ class DeliveryWorker:
         pending = [j for j in jobs if not j.repeat and _sendable(j.delivery)]
         await asyncio.gather(*(self._send(job) for job in pending))
         crash_point(DELIVERY_AFTER_SIDE_EFFECT)
-        await self._commit(messages, pending)
+        try:
+            await self._commit(messages, pending)
+        except Exception:
+            self._unrecorded.update(j.delivery.id for j in pending if j.outcome is not None)
+            raise
+        self._unrecorded.difference_update(j.delivery.id for j in pending)
         crash_point(DELIVERY_AFTER_COMMIT)
         await asyncio.gather(*(self._settle(message) for message in messages))
 
@@ -121,10 +129,20 @@ class DeliveryWorker:
                 job.outcome = Outcome(False, f"no channel {job.kind!r} in this worker")
             else:
                 job.outcome = await channel.send(job.delivery, job.document, job.target)
+                job.outcome = _as_resend(job.outcome, self._resend_reason(job.delivery))
         except Exception:
             # Unexpected: leave the delivery pending and let the broker redeliver.
             log.exception("channel_fault", delivery_id=job.delivery.id)
             job.fault = True
+
+    def _resend_reason(self, delivery: Delivery) -> str | None:
+        """Why this send may repeat one the agency already received, if it may."""
+        if delivery.id in self._unrecorded:
+            return "the earlier send's outcome could not be recorded: the database was unreachable"
+        if delivery.redrives:
+            return (f"queued again {delivery.redrives} time(s) while planned but unsettled; "
+                    "an earlier send may have reached the agency")
+        return None
 
     async def _commit(self, messages: list[_Message], jobs: list[_Job]) -> None:
         decided = [j for j in jobs if j.outcome is not None]
@@ -191,6 +209,15 @@ class DeliveryWorker:
 def _sendable(delivery: Delivery) -> bool:
     """Pending and not waiting for a later round (consumers.retries requeues those when due)."""
     return delivery.state == DeliveryState.PENDING and delivery.retry_at is None
+
+
+def _as_resend(outcome: Outcome, reason: str | None) -> Outcome:
+    """The outcome of a send that may have an earlier twin the agency received unrecorded:
+    the history says it may be a re-send under the same Idempotency-Key, and why."""
+    if reason is None:
+        return outcome
+    note = f"{outcome.note}; a re-send under the same Idempotency-Key ({reason})"
+    return Outcome(outcome.delivered, note, outcome.retry)
 
 
 def _event(job: _Job) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from docroute.hub import HubPoller, LgspHub
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
-from foundation.database import create_engine, session_factory
+from foundation.database import CONNECT_TIMEOUT, create_engine, reachable, session_factory
 from foundation.migrate import migrate
-from foundation.recovery import redrive_unfinished
+from foundation.recovery import redrive_unfinished, sweep_forever
 from foundation.relay import Relay
 from foundation.settings import Settings
 from router.recipients import RoutingRules
@@ -109,15 +109,21 @@ class Service:
             if self.hub_poller is not None and self.settings.hub_poll_seconds > 0:
                 self._tasks.append(asyncio.create_task(
                     self.hub_poller.run_forever(self.settings.hub_poll_seconds)))
+            self._tasks.append(asyncio.create_task(sweep_forever(
+                self.sessions, self.settings.sweep_every_seconds,
+                self.settings.sweep_after_seconds, self.settings.delivery_limit,
+                self.relay.nudge)))
         if router:
-            router_consumer = Router(self.sessions, self.relay.nudge, self.routing)
-            await self.broker.consume(DOCUMENTS, router_consumer.handle)
+            router_consumer = Router(self.sessions, self.relay.nudge, self.routing,
+                                     healthy=self.database_reachable)
+            await self.broker.consume(DOCUMENTS, router_consumer.handle,
+                                      healthy=self.database_reachable)
         if delivery:
             worker = DeliveryWorker(self.sessions, self.channels,
                                     self.settings.retry_schedule_seconds)
             await self.broker.consume(
                 DELIVERIES, worker.handle, prefetch=self.settings.delivery_prefetch,
-                batch_size=self.settings.delivery_batch,
+                batch_size=self.settings.delivery_batch, healthy=self.database_reachable,
             )
         log.info(
             "service_started",
@@ -127,6 +133,10 @@ class Service:
             broker=type(self.broker).__name__,
             database=self.engine.dialect.name,
         )
+
+    async def database_reachable(self, timeout: float = CONNECT_TIMEOUT) -> bool:
+        """True when the database answers (consumers hold their batches while it does not)."""
+        return await reachable(self.engine, timeout)
 
     def _reminders(self) -> Coroutine[Any, Any, None]:
         """The audit's reminder loop: notices at each receipt deadline, escalations after."""

@@ -29,6 +29,7 @@ worker_app = typer.Typer(help="Run one stage of the pipeline (PostgreSQL + Rabbi
 tokens_app = typer.Typer(help="API tokens.")
 agencies_app = typer.Typer(help="How agencies receive documents.")
 deliveries_app = typer.Typer(help="Inspect and re-drive deliveries.")
+documents_app = typer.Typer(help="Re-drive documents.")
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +39,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(agencies_app, name="agencies")
     app.add_typer(deliveries_app, name="deliveries")
+    app.add_typer(documents_app, name="documents")
 
 
 def freeze_startup_objects() -> None:
@@ -230,3 +232,32 @@ def deliveries_retry(delivery_id: str) -> None:
     pending, with a fresh retry schedule, and through the outbox)."""
     row = _run(lambda session: retry_delivery(session, delivery_id, actor="cli"))
     typer.echo(f"{row.id}: queued again for {row.agency_id}")
+
+
+@deliveries_app.command("redrive")
+def deliveries_redrive(
+    delivery_ids: Annotated[list[str] | None, typer.Argument(help="Delivery ids.")] = None,
+    all_pending: Annotated[
+        bool, typer.Option("--all", help="Every delivery planned and not settled.")
+    ] = False,
+) -> None:
+    """Queue planned-but-unsettled deliveries again now (those waiting for a later round
+    too); one that already reached its agency is re-sent under the same Idempotency-Key."""
+    from foundation.recovery import redrive_deliveries
+
+    if all_pending == bool(delivery_ids):
+        typer.echo("error: name delivery ids, or give --all (not both)", err=True)
+        raise typer.Exit(2)
+    count = _run(lambda session: redrive_deliveries(session, None if all_pending else delivery_ids))
+    typer.echo(f"{count} deliveries queued again")
+
+
+@documents_app.command("reroute")
+def documents_reroute(document_id: str) -> None:
+    """Queue an accepted but unrouted document for the router again (also one whose routing
+    failed as often as the delivery limit allows; its last error is printed)."""
+    from foundation.recovery import reroute_document
+
+    document = _run(lambda session: reroute_document(session, document_id))
+    error = f" (last routing error: {document.routing_error})" if document.routing_error else ""
+    typer.echo(f"{document.id}: queued for routing again{error}")

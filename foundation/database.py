@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import orjson
 from sqlalchemy import JSON, ColumnElement, String, any_, event, insert, literal, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+# Seconds to open a connection, and to answer a reachability probe.
+CONNECT_TIMEOUT = 3.0
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -24,8 +29,11 @@ def create_engine(url: str) -> AsyncEngine:
     # library's encoder was a visible share of the router's CPU (bench/pipeline.py).
     json_codec = {"json_serializer": _to_json, "json_deserializer": orjson.loads}
     if not url.startswith("sqlite"):
+        # A short connect timeout: during an outage a connection attempt must fail fast so
+        # that /ready, the API's 503 and the consumers' wait notice it (asyncpg waits 60 s).
         return create_async_engine(
-            url, pool_size=10, max_overflow=10, pool_pre_ping=True, **json_codec
+            url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+            connect_args={"timeout": CONNECT_TIMEOUT}, **json_codec
         )
     database = make_url(url).database
     if database and database != ":memory:":
@@ -59,6 +67,55 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     """Sessions that keep loaded rows usable after commit."""
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def reachable(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT) -> bool:
+    """True when the database answers `SELECT 1` within `timeout` seconds."""
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure means unreachable, which is all a probe says
+        return False
+    return True
+
+
+# What a database outage raises through the ORM, or straight from asyncpg (COPY goes to the
+# driver); a connection refused or cut is an OSError or a TimeoutError underneath, and a
+# server shutting down says so (asyncpg's OperatorInterventionError: AdminShutdownError...).
+_LOST: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError, OSError, TimeoutError,
+)
+DATABASE_FAULTS: tuple[type[Exception], ...] = (DBAPIError, *_LOST)
+
+
+def is_outage(error: BaseException) -> bool:
+    """True when the error says the database could not be reached or went away (as opposed
+    to a statement it refused)."""
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain of causes is short; a cycle must not hang us
+        if seen is None:
+            break
+        if isinstance(seen, DBAPIError):
+            if seen.connection_invalidated:
+                return True
+            if isinstance(seen, OperationalError | InterfaceError) and not _sqlite_refusal(seen):
+                return True
+            seen = seen.orig
+            continue
+        if isinstance(seen, _LOST):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _sqlite_refusal(error: DBAPIError) -> bool:
+    # SQLite's OperationalError also covers statements it refuses; only "locked" and "busy"
+    # are the database being unavailable for a while.
+    text_of = str(error.orig).lower()
+    return "sqlite" in type(error.orig).__module__ and not (
+        "locked" in text_of or "busy" in text_of or "unable to open" in text_of
+    )
 
 
 def on_postgres(session: AsyncSession) -> bool:

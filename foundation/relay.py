@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from foundation.broker import Broker, PublishError
-from foundation.database import SessionFactory, transaction
+from foundation.database import SessionFactory, is_outage, transaction
 from foundation.models import OutboxMessage
 from foundation.models.clock import utcnow
 
@@ -43,14 +43,25 @@ class Relay:
 
     async def run(self) -> None:
         """Publish forever; sleep only while the outbox is empty or the broker refuses."""
+        outage_wait = 0.0
         while True:
             try:
                 published = await self.publish_pending()
+                outage_wait = 0.0
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("relay_failed")
-                published = 0
+            except Exception as error:
+                if not is_outage(error):
+                    log.exception("relay_failed")
+                    published = 0
+                else:
+                    # One line, not a traceback per pass, and a growing pause (bounded): an
+                    # outage of minutes must not flood the log or spin the process.
+                    outage_wait = min(max(outage_wait * 2, 0.2), 5.0)
+                    log.warning("relay_database_unreachable", error=repr(error)[:200],
+                                retry_in_seconds=outage_wait)
+                    await asyncio.sleep(outage_wait)
+                    continue
             if published == 0:
                 self._wake.clear()
                 # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     retry_schedule_seconds: list[NonNegativeFloat] = [60, 300, 900, 3600, 10800, 21600]
     # How often the relaying process looks for deliveries whose next round is due.
     retry_poll_seconds: float = 5.0
+    # The recovery sweep (foundation.recovery), run by every relaying process: every this
+    # many seconds, it queues again documents accepted but not routed, and deliveries planned
+    # but not settled, that have waited longer than `sweep_after_seconds`.
+    sweep_every_seconds: float = 30.0
+    sweep_after_seconds: float = 300.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "docroute@localhost"

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from foundation.audit_settings import get_audit_settings
-from foundation.broker import Envelope
+from foundation.broker import Envelope, Probe
 from foundation.database import SessionFactory, insert_rows, transaction
 from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
 from foundation.history import event_row
@@ -39,10 +41,14 @@ class Router:
         sessions: SessionFactory,
         on_commit: Callable[[], None] | None = None,
         routing: recipients.RoutingRules | None = None,
+        healthy: Probe | None = None,
     ) -> None:
         self.sessions = sessions
         self.on_commit = on_commit or (lambda: None)
         self.routing = routing or recipients.shipped()
+        # Tells a failure of the document (recorded on it) from the database being away (the
+        # consumer holds the message until it is back: foundation.broker.batches).
+        self.healthy = healthy
 
     async def handle(self, batch: list[Envelope]) -> None:
         """Route each document of the batch in its own transaction."""
@@ -58,6 +64,24 @@ class Router:
             await envelope.reject(requeue=False)
             return
         bound = bound.bind(document_id=document_id)
+        try:
+            outcome = await self._route_once(envelope, document_id)
+        except Exception as error:
+            if self.healthy is None or not await self.healthy():
+                raise
+            bound.exception("routing_failed")
+            await self._record_failure(document_id, error)
+            await envelope.reject(requeue=True)  # the delivery limit ends a hopeless one
+            return
+        if outcome == "missing_document":
+            bound.error("document_not_found")
+            await envelope.reject(requeue=False)
+            return
+        await envelope.ack()
+        bound.info("document_routed", outcome=outcome)
+        self.on_commit()
+
+    async def _route_once(self, envelope: Envelope, document_id: str) -> str:
         async with transaction(self.sessions) as session:
             if not await claim_message(session, CONSUMER, envelope.message_id):
                 outcome = "duplicate_message"
@@ -66,13 +90,17 @@ class Router:
             await session.flush()  # the plan is written, not yet committed
             crash_point(ROUTER_BEFORE_COMMIT)
         crash_point(ROUTER_AFTER_COMMIT)
-        if outcome == "missing_document":
-            bound.error("document_not_found")
-            await envelope.reject(requeue=False)
-            return
-        await envelope.ack()
-        bound.info("document_routed", outcome=outcome)
-        self.on_commit()
+        return outcome
+
+    async def _record_failure(self, document_id: str, error: Exception) -> None:
+        """Say on the document why it could not be routed (auditors and operators see it)."""
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        async with transaction(self.sessions) as session:
+            await session.exec(
+                update(Document).where(col(Document.id) == document_id)
+                .values(routing_error=reason,
+                        routing_attempts=col(Document.routing_attempts) + 1)
+            )
 
     async def _plan(self, session: AsyncSession, document_id: str) -> str:
         # FOR UPDATE: two messages for one document (a republish and a recovery) plan once.
@@ -94,6 +122,7 @@ class Router:
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()
+        document.routing_error = None
         session.add(document)
         note = f"planned by rules {document.rules_version} as of {view.get('as_of')}"
         planned = await plan_deliveries(session, document, view.get("recipients", []), note)

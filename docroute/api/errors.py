@@ -10,14 +10,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from foundation.database import DATABASE_FAULTS, is_outage
 from foundation.errors import ClerkError
 
 log = structlog.get_logger(__name__)
 
 
+# Seconds a client is asked to wait while the database is unreachable.
+RETRY_AFTER = 5
+
+
 def _problem(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER)}
     return JSONResponse({"code": code, "detail": detail, **extra}, status, headers=headers)
+
+
+def _unavailable() -> JSONResponse:
+    return _problem(503, "database_unavailable",
+                    "The service cannot reach its database just now; nothing was changed. "
+                    f"Try again in {RETRY_AFTER} seconds.")
 
 
 def _field_messages(error: RequestValidationError) -> list[str]:
@@ -43,6 +56,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
         return _problem(error.status_code, "http_error", str(error.detail))
+
+    async def database_error(request: Request, error: Exception) -> JSONResponse:
+        # Registered per class (not under Exception), so Starlette answers and does not
+        # re-raise: an outage is a 503 with Retry-After and a log line, not a traceback.
+        service = request.app.state.service
+        if is_outage(error) or not await service.database_reachable():
+            log.warning("database_unavailable", path=request.url.path, error=repr(error)[:300])
+            return _unavailable()
+        return await unexpected(request, error)
+
+    for fault in DATABASE_FAULTS:
+        app.add_exception_handler(fault, database_error)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:

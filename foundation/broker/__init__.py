@@ -43,6 +43,10 @@ class Envelope(Protocol):
     def body(self) -> bytes:
         """The message's JSON payload."""
 
+    @property
+    def settled(self) -> bool:
+        """True once acked or rejected (a batch retried after an outage skips these)."""
+
     async def ack(self) -> None:
         """The effect is committed: the broker may forget the message."""
 
@@ -51,6 +55,9 @@ class Envelope(Protocol):
 
 
 BatchHandler = Callable[[list[Envelope]], Awaitable[None]]
+# True when what the handlers need (the database) can be reached: a batch that fails while
+# it cannot is held and handled again, not given back (foundation.broker.batches).
+Probe = Callable[[], Awaitable[bool]]
 
 
 class Broker(Protocol):
@@ -64,12 +71,13 @@ class Broker(Protocol):
 
     async def consume(
         self, queue: str, handler: BatchHandler, *, prefetch: int | None = None,
-        batch_size: int | None = None,
+        batch_size: int | None = None, healthy: Probe | None = None,
     ) -> None:
         """Start feeding the queue's messages to the handler, in batches, until close.
 
         `prefetch` (messages held unacked) and `batch_size` (messages per handler call)
-        override the broker's defaults for this queue.
+        override the broker's defaults for this queue; a batch that fails while `healthy()`
+        is false is held until it is true, not given back.
         """
 
     async def dead_letters(self, queue: str) -> list[bytes]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from foundation.broker import QUEUES, BatchHandler, Envelope, dead_letter_queue
+from foundation.broker import QUEUES, BatchHandler, Envelope, Probe, dead_letter_queue
 from foundation.broker.batches import feed
 
 
@@ -79,7 +79,7 @@ class MemoryBroker:
 
     async def consume(
         self, queue: str, handler: BatchHandler, *, prefetch: int | None = None,
-        batch_size: int | None = None,
+        batch_size: int | None = None, healthy: Probe | None = None,
     ) -> None:
         """Start the consumer tasks for the queue (an in-process queue has no prefetch)."""
 
@@ -95,7 +95,7 @@ class MemoryBroker:
 
         for _ in range(self.tasks):
             size = batch_size or self.batch_size
-            task = asyncio.create_task(feed(self.waiting[queue], holding, size))
+            task = asyncio.create_task(feed(self.waiting[queue], holding, size, healthy))
             self._consumers.append(task)
 
     async def dead_letters(self, queue: str) -> list[bytes]:

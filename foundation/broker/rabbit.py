@@ -15,7 +15,15 @@ from aio_pika.abc import (
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from foundation.broker import QUEUES, BatchHandler, Envelope, PublishError, dead_letter_queue, nodes
+from foundation.broker import (
+    QUEUES,
+    BatchHandler,
+    Envelope,
+    Probe,
+    PublishError,
+    dead_letter_queue,
+    nodes,
+)
 from foundation.broker.batches import feed
 
 log = structlog.get_logger(__name__)
@@ -36,6 +44,11 @@ class RabbitEnvelope:
     def body(self) -> bytes:
         """The payload."""
         return self._message.body
+
+    @property
+    def settled(self) -> bool:
+        """True once acked or rejected."""
+        return bool(self._message.processed)
 
     async def ack(self) -> None:
         """Ack; if the channel died since delivery, the broker redelivers and we dedupe."""
@@ -160,7 +173,7 @@ class RabbitBroker:
 
     async def consume(
         self, queue: str, handler: BatchHandler, *, prefetch: int | None = None,
-        batch_size: int | None = None,
+        batch_size: int | None = None, healthy: Probe | None = None,
     ) -> None:
         """Consume with manual acks and a prefetch window; batches go to the handler."""
         channel = await self._require().channel()
@@ -178,7 +191,7 @@ class RabbitBroker:
         await declared.consume(receive, no_ack=False)
         for _ in range(self.tasks):
             size = batch_size or self.batch_size
-            self._feeders.append(asyncio.create_task(feed(inbox, handler, size)))
+            self._feeders.append(asyncio.create_task(feed(inbox, handler, size, healthy)))
 
     async def dead_letters(self, queue: str) -> list[bytes]:
         """Peek at the dead-letter queue: read every message, then give them all back."""

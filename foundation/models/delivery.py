@@ -61,6 +61,8 @@ class Delivery(SQLModel, table=True):
     )
     # A recall or an update asked of this agency: "13" asked, "15" agreed, "16" refused.
     recall: str | None = Field(default=None, max_length=2)
+    # How often the recovery sweep queued it again, planned but unsettled (foundation.recovery).
+    redrives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The replay run that added this delivery after a rule change, if any.
     backfill_of: str | None = Field(default=None, max_length=36)
     # Anchor of the hash-chained history: a deleted newest event cannot go unnoticed.

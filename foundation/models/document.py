@@ -68,3 +68,10 @@ class Document(DocumentBase, table=True):
     recalled_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
+    # Why the router could not route it, and how often it tried (foundation.recovery).
+    routing_error: str | None = Field(default=None, sa_column=Column(Text))
+    routing_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When the recovery sweep last queued it again.
+    redriven_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )

@@ -33,3 +33,7 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
+    # Refused after this moment (None: never expires).
+    expires_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )

@@ -57,3 +57,35 @@ async def test_set_channel_records_an_email_address(embedded: Settings) -> None:
                                      "email", "vanthu@snv.example")
     assert code == 0, err
     assert out.strip() == "kh.so-noi-vu: email vanthu@snv.example"
+
+
+async def test_operator_commands_reroute_a_document_and_redrive_deliveries(
+    embedded: Settings,
+) -> None:
+    """`docroute documents reroute ID` queues an unrouted document and prints its last
+    routing error; `docroute deliveries redrive --all` queues every pending delivery; both
+    refuse what they cannot do with exit code 2 and a message."""
+    import uuid
+
+    from foundation.database import transaction
+    from foundation.migrate import migrated_sessions
+    from foundation.models import Document, OutboxMessage
+
+    document_id = str(uuid.uuid4())
+    async with migrated_sessions(embedded.database_url) as sessions:
+        async with transaction(sessions) as session:
+            session.add(Document(id=document_id, text="Nơi nhận:\n- Sở Nội vụ;\n",
+                                 routing_attempts=5, routing_error="ValueError: year 0"))
+        code, out, err = await _docroute(embedded, "documents", "reroute", document_id)
+        assert code == 0, err
+        assert out.strip() == (f"{document_id}: queued for routing again "
+                               "(last routing error: ValueError: year 0)")
+        code, _, err = await _docroute(embedded, "documents", "reroute", "no-such-id")
+        assert (code, err.strip()) == (2, "error: No document no-such-id.")
+        code, out, err = await _docroute(embedded, "deliveries", "redrive", "--all")
+        assert (code, out.strip()) == (0, "0 deliveries queued again"), err
+        code, _, err = await _docroute(embedded, "deliveries", "redrive")
+        assert code == 2 and "--all" in err
+        async with sessions() as session:
+            rows = (await session.exec(select(OutboxMessage))).all()
+        assert [row.payload for row in rows] == [{"document_id": document_id}]
