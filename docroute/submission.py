@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import rules
+from docroute.checks import check_columns, check_document
 from foundation.broker import DOCUMENTS
 from foundation.database import SessionFactory, transaction
 from foundation.errors import ClerkError
@@ -51,6 +52,7 @@ def read_checked(
     if not submission.text.strip():
         raise ClerkError(422, "empty_text", "The document has no text; paste or upload it.")
     parsed = recipients.read(submission.text)
+    check_document(submission.text, parsed, submission.date)
     if not parsed.kinh_gui and not parsed.noi_nhan:
         raise ClerkError(
             422,
@@ -203,6 +205,7 @@ async def submit(
         document.urgency = packet.urgency
     if document.edxml_id is None:
         document.edxml_id = own_edxml_id(document, routing or recipients.shipped())
+    check_columns(document)
     try:
         # The lookup and the insert share one transaction: one connection checkout and one
         # commit per submission.

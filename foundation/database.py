@@ -109,6 +109,15 @@ def is_outage(error: BaseException) -> bool:
     return False
 
 
+def refused_value(error: BaseException) -> bool:
+    """True when the database refused a value (SQLSTATE class 22: too long for its column,
+    a NUL character in text, a number out of range), not a statement or a connection."""
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    state = getattr(orig, "sqlstate", None) or getattr(
+        getattr(orig, "__cause__", None), "sqlstate", None)
+    return isinstance(state, str) and state.startswith("22")
+
+
 def _sqlite_refusal(error: DBAPIError) -> bool:
     # SQLite's OperationalError also covers statements it refuses; only "locked" and "busy"
     # are the database being unavailable for a while.

@@ -29,8 +29,10 @@ def signed_json(secret: str, payload: Any, key: str) -> tuple[bytes, dict[str, s
 
 
 def verify(secret: str, data: bytes, signature: str) -> bool:
-    """True when the signature is the data's; compared in constant time."""
-    return hmac.compare_digest(sign(secret, data), signature)
+    """True when the signature is the data's; compared in constant time. Any string may be
+    given (a link's `sig` can hold anything): compared as UTF-8 bytes, never raising."""
+    expected = sign(secret, data).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
 
 def confirm_signature(secret: str, delivery_id: str) -> str:

@@ -18,6 +18,10 @@ def read(text: str) -> rules.Document:
     return rules.read_document(text)
 
 
+class UnroutableError(Exception):
+    """The rules engine failed on a document; the message says why (recorded on it)."""
+
+
 @dataclass(frozen=True)
 class RoutingRules:
     """The directory and rule set a service routes with (a province's own, or the shipped).
@@ -45,9 +49,14 @@ class RoutingRules:
     def expand(
         self, document: rules.Document, sender: str | None, as_of: datetime.date | None
     ) -> rules.Expansion:
-        """Who receives the document, and why."""
-        directory = self.directory_for(document, sender, as_of)
-        return rules.expand(document, directory, self.ruleset, as_of=as_of, sender=sender)
+        """Who receives the document, and why; `UnroutableError` (never anything else) when
+        the rules engine cannot read it, so that no text makes routing crash."""
+        try:
+            directory = self.directory_for(document, sender, as_of)
+            return rules.expand(document, directory, self.ruleset, as_of=as_of, sender=sender)
+        except Exception as error:  # the boundary: whatever the engine raised, say why
+            raise UnroutableError(f"the rules engine could not route this document: "
+                                  f"{type(error).__name__}: {error}") from error
 
     def directory_for(
         self, document: rules.Document, sender: str | None, as_of: datetime.date | None

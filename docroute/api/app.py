@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from docroute.api import deliveries, documents, edxml, health, revisions, snapshots
 from docroute.api.audit import api as audit_api
 from docroute.api.errors import install_error_handlers
-from docroute.api.limits import BodyLimit
+from docroute.api.limits import BodyLimit, NoNulCharacters
 from docroute.service import Service
 from docroute.web import install_web
 from docroute.web.apidocs import with_bearer_scheme
@@ -34,4 +34,5 @@ def create_app(service: Service) -> FastAPI:
     with_bearer_scheme(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=service.settings.max_upload_bytes)
+    app.add_middleware(NoNulCharacters)
     return app

@@ -11,7 +11,8 @@ from starlette.datastructures import UploadFile
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
 from docroute.intake import decode_text, extract_text
-from docroute.submission import Original, Submission, read_checked, submit
+from docroute.checks import check_columns
+from docroute.submission import Original, Submission, new_document, read_checked, submit
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError
 from foundation.models import Delivery, Document, Role
@@ -46,7 +47,7 @@ _BODY_DOC: dict[str, Any] = {
 
 async def _read_submission(request: Request) -> Submission:
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    if media_type(content_type) == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -58,7 +59,7 @@ async def _read_submission(request: Request) -> Submission:
                                           upload.content_type or "application/octet-stream", data)
         sender = form.get("sender")
         return Submission(text=text, sender=sender if isinstance(sender, str) else None)
-    if not content_type.startswith("application/json"):
+    if media_type(content_type) != "application/json":
         raise ClerkError(
             415,
             "unsupported_media_type",
@@ -73,6 +74,12 @@ async def _read_submission(request: Request) -> Submission:
         )
         hint = 'send a JSON object such as {"text": "...", "sender": "kh.ubnd-tinh"}'
         raise ClerkError(422, "invalid_request", f"{problems} ({hint})") from error
+
+
+def media_type(content_type: str) -> str:
+    """`application/json; charset=utf-8` -> `application/json` (so `application/jsonx` is
+    not taken for JSON)."""
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _with_sender(submission: Submission, caller: Caller) -> Submission:
@@ -106,9 +113,14 @@ async def post_document(
     submission = _with_sender(await _read_submission(request), caller)
     if dry_run:
         parsed = read_checked(submission, service.routing)
-        expansion = service.routing.expand(
-            parsed, submission.sender, submission.date or parsed.date
-        )
+        check_columns(new_document(submission, parsed, None, None))  # as a submission would
+        try:
+            expansion = service.routing.expand(
+                parsed, submission.sender, submission.date or parsed.date
+            )
+        except recipients.UnroutableError as error:
+            raise ClerkError(422, "unroutable", f"{error}; check the date and recipient "
+                             "lines.") from error
         return JSONResponse(recipients.preview(expansion))
     document, created = await submit(
         service.sessions, submission, idempotency_key, caller.token_id, service.routing,

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from foundation.database import DATABASE_FAULTS, is_outage
+from foundation.database import DATABASE_FAULTS, is_outage, refused_value
 from foundation.errors import ClerkError
 
 log = structlog.get_logger(__name__)
@@ -61,6 +61,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # Registered per class (not under Exception), so Starlette answers and does not
         # re-raise: an outage is a 503 with Retry-After and a log line, not a traceback.
         service = request.app.state.service
+        if refused_value(error):  # a value the database cannot store: the caller's to fix
+            log.warning("value_refused_by_database", path=request.url.path, error=repr(error)[:300])
+            return _problem(422, "invalid_value", "A value in the request cannot be stored "
+                            "(a NUL character, or longer than its field allows); correct it.")
         if is_outage(error) or not await service.database_reachable():
             log.warning("database_unavailable", path=request.url.path, error=repr(error)[:300])
             return _unavailable()
