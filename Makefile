@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/docroute serve
+	$(VENV)/bin/docroute serve --development
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rules edxml foundation router consumers audit docroute tests bench

@@ -71,14 +71,14 @@ class NoticeSender:
         self.mail_from = mail_from
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> NoticeSender:
+    def from_settings(cls, settings: Settings, secret: str) -> NoticeSender:
         """The service's sender: one attempt per pass (a notice that fails stays pending and
         is tried again at the next pass), on its own webhook client; `close` releases it."""
         webhook = WebhookChannel(
-            settings.signing_secret, attempts=1, timeout=settings.webhook_timeout,
+            secret, attempts=1, timeout=settings.webhook_timeout,
             concurrency=settings.webhook_concurrency,
         )
-        return cls(webhook, settings.signing_secret, settings.smtp_host, settings.smtp_port,
+        return cls(webhook, secret, settings.smtp_host, settings.smtp_port,
                    settings.mail_from)
 
     async def close(self) -> None:

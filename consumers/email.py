@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import time
 from email.message import EmailMessage
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -19,18 +20,23 @@ class EmailChannel:
 
     def __init__(
         self, host: str, port: int, sender: str, public_url: str, secret: str,
-        *, attempts: int = 3, backoff_seconds: float = 0.5,
+        *, attempts: int = 3, backoff_seconds: float = 0.5, link_days: float = 30.0,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.public_url = public_url.rstrip("/")
         self.secret = secret
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
+        self.link_days = link_days
 
     def confirm_link(self, delivery: Delivery) -> str:
-        """The link that records status 01 (arrived) for this delivery."""
-        signature = confirm_signature(self.secret, delivery.id)
-        return f"{self.public_url}/v1/deliveries/{delivery.id}/confirm?sig={signature}"
+        """The link to the page that records status 01 (arrived) for this delivery: opening
+        it shows a button (mail scanners follow links; only a person presses it), and it
+        expires after `link_days`."""
+        expires = int(time.time() + self.link_days * 86400)
+        signature = confirm_signature(self.secret, delivery.id, expires)
+        return (f"{self.public_url}/v1/deliveries/{delivery.id}/confirm"
+                f"?expires={expires}&sig={signature}")
 
     def compose(self, delivery: Delivery, document: Document, address: str) -> EmailMessage:
         """The mail: subject from the document, its text, and the confirm link."""

@@ -182,7 +182,7 @@ def remind_command() -> None:
     settings, audit = get_settings(), get_audit_settings()
 
     async def run(sessions: SessionFactory) -> Any:
-        sender = NoticeSender.from_settings(settings)
+        sender = NoticeSender.from_settings(settings, settings.secret())
         try:
             return await run_once(sessions, sender, utcnow(), audit.supervisor)
         finally:

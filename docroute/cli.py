@@ -13,6 +13,7 @@ from docroute.people_cli import register as register_people
 from docroute.revisions_cli import register as register_revisions
 from docroute.service_cli import register as register_service
 from docroute.snapshot_cli import register as register_snapshots
+from foundation.settings import SettingsError
 from rules.cli import register as register_rules
 
 app = typer.Typer(
@@ -36,6 +37,9 @@ def main() -> None:
     except ValidationError as error:  # DOCROUTE_* settings that cannot work
         problems = "; ".join(_problem(error.title, detail) for detail in error.errors())
         typer.echo(f"docroute: refused settings: {problems}", err=True)
+        raise SystemExit(2) from None
+    except SettingsError as error:  # checked when a service starts (the signing secret)
+        typer.echo(f"docroute: refused settings: {error}", err=True)
         raise SystemExit(2) from None
 
 

@@ -44,6 +44,7 @@ class Service:
         channels: Mapping[str, Channel] | None = None,
     ) -> None:
         self.settings = settings
+        self.secret = settings.secret()  # refuses to start without one (SettingsError)
         self.routing = RoutingRules.load(settings.directory_path, settings.rules_path)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(engine=self.engine)
@@ -55,7 +56,8 @@ class Service:
             settings.relay_idle_seconds,
             skip_locked=settings.on_postgres,
         )
-        self.notices = NoticeSender.from_settings(settings)  # used by the reminder loop
+        # Used by the reminder loop.
+        self.notices = NoticeSender.from_settings(settings, self.secret)
         self.channels = channels or self._default_channels()
         self.hub_poller = self._hub_poller()
         self._tasks: list[asyncio.Task[None]] = []
@@ -71,7 +73,7 @@ class Service:
     def _default_channels(self) -> dict[str, Channel]:
         s = self.settings
         webhook = WebhookChannel(
-            s.signing_secret,
+            self.secret,
             attempts=s.webhook_attempts,
             backoff_seconds=s.webhook_backoff_seconds,
             timeout=s.webhook_timeout,
@@ -87,9 +89,10 @@ class Service:
                 s.smtp_port,
                 s.mail_from,
                 s.public_url,
-                s.signing_secret,
+                self.secret,
                 attempts=s.webhook_attempts,
                 backoff_seconds=s.webhook_backoff_seconds,
+                link_days=s.confirm_link_days,
             ),
         }
 

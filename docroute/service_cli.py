@@ -63,9 +63,19 @@ def serve(
             help="Also run the router and delivery consumers (--no-workers: API and relay only)."
         ),
     ] = True,
+    development: Annotated[
+        bool,
+        typer.Option(
+            "--development",
+            help="A local trial: without DOCROUTE_SIGNING_SECRET, sign with a random secret "
+            "kept in var/signing-secret (`make run` uses this).",
+        ),
+    ] = False,
 ) -> None:
     """Run the API, the relay, the router and the delivery consumers in one process."""
     settings = get_settings()
+    if development:
+        settings = settings.model_copy(update={"development": True})
     asyncio.run(_serve(settings, host or settings.host, port or settings.port, workers))
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import NonNegativeFloat, model_validator
+from pydantic import NonNegativeFloat, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from foundation.broker import DELIVERIES_PER_MESSAGE
@@ -34,8 +36,14 @@ class Settings(BaseSettings):
     port: int = 8000
     # Base of the confirm links put in e-mails.
     public_url: str = "http://127.0.0.1:8000"
-    # Key of the HMAC that signs webhook bodies and confirm links.
-    signing_secret: str = "docroute-development-secret"
+    # Key of the HMAC that signs webhook bodies and confirm links. Required unless
+    # `development` is on (then a random one is kept in var/signing-secret): a default
+    # known to everyone would let anyone forge a confirm link.
+    signing_secret: SecretStr | None = None
+    # A local trial (`make run` sets it with `docroute serve --development`).
+    development: bool = False
+    # How long an e-mail's confirm link stays valid.
+    confirm_link_days: float = 30.0
 
     max_upload_bytes: int = 10 * 1024 * 1024
     # edXML: this deployment's mã định danh on the hub (its TraceHeader), and the hub it polls
@@ -125,6 +133,23 @@ class Settings(BaseSettings):
         backoff = sum(min(self.webhook_backoff_seconds * (1 << n), 30.0) for n in waits)
         return rounds * self.webhook_attempts * self.webhook_timeout + backoff
 
+    def secret(self) -> str:
+        """The signing secret; in development mode a local random one; else SettingsError."""
+        if self.signing_secret is not None:
+            value = self.signing_secret.get_secret_value()
+            if self.development or (len(value) >= MIN_SECRET and value not in KNOWN_SECRETS):
+                return value
+            raise SettingsError(
+                "DOCROUTE_SIGNING_SECRET", f"must be at least {MIN_SECRET} characters and "
+                "not a published default; generate one, e.g. `python3 -c \"import secrets; "
+                "print(secrets.token_urlsafe(32))\"`")
+        if self.development:
+            return local_secret(LOCAL_SECRET)
+        raise SettingsError(
+            "DOCROUTE_SIGNING_SECRET", "is not set: outside development mode docroute needs "
+            "its own secret to sign webhooks and confirm links (for a local trial use "
+            "`docroute serve --development`, as `make run` does)")
+
     @property
     def embedded_queue(self) -> bool:
         """True when no broker URL is set and the in-process queue is used."""
@@ -134,6 +159,30 @@ class Settings(BaseSettings):
     def on_postgres(self) -> bool:
         """True when the database is PostgreSQL (row locks with SKIP LOCKED are available)."""
         return self.database_url.startswith("postgresql")
+
+
+MIN_SECRET = 16
+# Secrets that shipped in docroute's files at some point: refused outside development.
+KNOWN_SECRETS = frozenset({"docroute-development-secret", "change-me-in-production"})
+LOCAL_SECRET = Path("var/signing-secret")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; names the environment variable to change."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+def local_secret(path: Path) -> str:
+    """The development secret kept in `path` (created once, readable by its owner only)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 @lru_cache

@@ -35,6 +35,6 @@ def verify(secret: str, data: bytes, signature: str) -> bool:
     return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
 
-def confirm_signature(secret: str, delivery_id: str) -> str:
-    """The signature of a delivery's confirm link."""
-    return sign(secret, f"confirm:{delivery_id}".encode())
+def confirm_signature(secret: str, delivery_id: str, expires: int) -> str:
+    """The signature of a delivery's confirm link, valid until `expires` (Unix seconds)."""
+    return sign(secret, f"confirm:{delivery_id}:{expires}".encode())

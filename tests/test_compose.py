@@ -35,6 +35,9 @@ from tests.docroute.test_pipeline_end_to_end import SENDER, expected_agencies
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 _DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
+# `${VAR:?message}`: compose refuses to start without it; the rehearsal supplies one.
+_REQUIRED = re.compile(r"\$\{(\w+):\?[^}]*\}")
+REHEARSAL_SECRET = "compose-rehearsal-secret-0123456789"
 
 
 def _compose() -> dict[str, Any]:
@@ -48,7 +51,8 @@ def _docroute_services() -> dict[str, dict[str, Any]]:
 
 def _environment(service: dict[str, Any]) -> dict[str, str]:
     """The service's environment with `${VAR:-default}` read as its default."""
-    return {k: _DEFAULTED.sub(r"\2", str(v)) for k, v in service["environment"].items()}
+    return {k: _REQUIRED.sub(REHEARSAL_SECRET, _DEFAULTED.sub(r"\2", str(v)))
+            for k, v in service["environment"].items()}
 
 
 def test_compose_runs_the_api_the_router_and_two_delivery_workers() -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import time
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
 from docroute.edxml_status import RECALL_ANSWERS, emit_status
+from docroute.service import Service
 from foundation.deliveries import delivery_view, get_delivery, history_of, report_receipt
 from foundation.errors import ClerkError
 from foundation.history import append_event
-from foundation.models import Delivery, DeliveryState, Document, Role
+from foundation.models import ChannelKind, Delivery, DeliveryState, Document, Role
 from foundation.receipts import ReceiptStatus, parse_status
 from foundation.signing import verify
 from foundation.tokens import Caller
@@ -116,16 +121,59 @@ async def _answer_recall(delivery_id: str, report: StatusReport, caller: Caller,
     return {**delivery_view(delivery), "changed": changed}
 
 
-@api.get("/v1/deliveries/{delivery_id}/confirm", summary="The confirm link of an e-mail")
-async def confirm(delivery_id: str, service: ServiceDep, sig: str = Query(...)) -> dict[str, Any]:
-    """Record 01 (arrived) when the signed link from the e-mail is opened."""
-    secret = service.settings.signing_secret
-    if not verify(secret, f"confirm:{delivery_id}".encode(), sig):
-        raise ClerkError(
-            403, "bad_link", "This confirm link is not valid; use the one in the mail."
-        )
+def _checked_link(service: Service, delivery_id: str, expires: int, sig: str) -> None:
+    """403 unless the link is the one mailed for this delivery and has not expired."""
+    expected = f"confirm:{delivery_id}:{expires}".encode()
+    if not verify(service.secret, expected, sig):
+        raise ClerkError(403, "bad_link",
+                         "This confirm link is not valid; use the one in the mail.")
+    if expires < time.time():
+        raise ClerkError(403, "link_expired", "This confirm link has expired; report the receipt "
+                         "through docroute's API or ask the sender for a new link.")
+
+
+async def _email_delivery(session: AsyncSession, delivery_id: str, *, lock: bool) -> Delivery:
+    delivery = await get_delivery(session, delivery_id, lock=lock)
+    if delivery.channel != ChannelKind.EMAIL:
+        raise ClerkError(403, "not_an_email_delivery",
+                         "Confirm links are valid only for documents delivered by e-mail.")
+    return delivery
+
+
+_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Xác nhận đã nhận văn bản</title></head>
+<body><h1>Xác nhận đã nhận văn bản</h1>
+<p>{agency}: văn bản {number}.</p>
+<form method="post" action="{action}"><button type="submit">Xác nhận đã nhận (confirm
+receipt)</button></form></body></html>
+"""
+
+
+@api.get("/v1/deliveries/{delivery_id}/confirm", response_class=HTMLResponse,
+         summary="The page behind an e-mail's confirm link (it changes nothing)")
+async def confirm_page(
+    delivery_id: str, service: ServiceDep, expires: int = Query(...), sig: str = Query(...)
+) -> HTMLResponse:
+    """A page with a button that confirms; opening the link (as mail scanners do) records
+    nothing."""
+    _checked_link(service, delivery_id, expires, sig)
+    async with service.sessions() as session:
+        delivery = await _email_delivery(session, delivery_id, lock=False)
+        document = await session.get(Document, delivery.document_id)
+    number = document.number if document and document.number else delivery.document_id
+    action = f"/v1/deliveries/{delivery_id}/confirm?expires={expires}&sig={sig}"
+    return HTMLResponse(_PAGE.format(agency=html.escape(delivery.agency_name),
+                                     number=html.escape(number), action=html.escape(action)))
+
+
+@api.post("/v1/deliveries/{delivery_id}/confirm", summary="Confirm receipt from an e-mail link")
+async def confirm(
+    delivery_id: str, service: ServiceDep, expires: int = Query(...), sig: str = Query(...)
+) -> dict[str, Any]:
+    """Record 01 (arrived) for a delivery made by e-mail, from its signed, unexpired link."""
+    _checked_link(service, delivery_id, expires, sig)
     async with service.sessions() as session, session.begin():
-        delivery = await get_delivery(session, delivery_id, lock=True)
+        delivery = await _email_delivery(session, delivery_id, lock=True)
         changed = False
         if delivery.receipt is None:
             changed = await report_receipt(

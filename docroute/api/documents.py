@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
-from docroute.intake import decode_text, extract_text
 from docroute.checks import check_columns
+from docroute.intake import decode_text, extract_text
 from docroute.submission import Original, Submission, new_document, read_checked, submit
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError

@@ -78,11 +78,19 @@ async def test_agency_on_email_gets_a_mail_whose_link_confirms_receipt(
         payload = mail.get_payload(decode=True)
         assert isinstance(payload, bytes)
         body = payload.decode()
-        link = next(word for word in body.split() if "/confirm?sig=" in word)
-        forged = await client.get(urlsplit(link).path + "?sig=0000")
-        assert forged.status_code == 403
-        opened = await client.get(urlsplit(link).path + "?" + urlsplit(link).query)
-        assert opened.status_code == 200
+        link = next(word for word in body.split() if "/confirm?expires=" in word)
+        path, query = urlsplit(link).path, urlsplit(link).query
+        expires = query.split("&")[0]
+        for forged in (f"?{expires}&sig=0000", f"?{expires}&sig=%E1%BB%85",
+                       f"?expires=9999999999&{query.split('&')[1]}"):
+            assert (await client.post(path + forged)).status_code == 403, forged
+        opened = await client.get(f"{path}?{query}")  # what a mail scanner does
+        assert opened.status_code == 200 and "<form method=\"post\"" in opened.text
+        auditor = await tokens(service, Role.AUDITOR)
+        view = (await client.get(answer.json()["url"], headers=auditor)).json()
+        assert view["deliveries"][0]["receipt"] is None  # opening it confirmed nothing
+        pressed = await client.post(f"{path}?{query}")
+        assert pressed.status_code == 200
         auditor = await tokens(service, Role.AUDITOR)
         view = (await client.get(answer.json()["url"], headers=auditor)).json()
         assert view["summary"]["confirmed"] == ["kh.so-noi-vu"]

@@ -56,7 +56,7 @@ class Harness:
             **os.environ, "DOCROUTE_DATABASE_URL": settings.database_url,
             "DOCROUTE_AMQP_URL": settings.amqp_url or "",
             "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix,
-            "DOCROUTE_SIGNING_SECRET": settings.signing_secret,
+            "DOCROUTE_SIGNING_SECRET": settings.secret(),
             "DOCROUTE_WEBHOOK_BACKOFF_SECONDS": "0.01",
             "DOCROUTE_RELAY_IDLE_SECONDS": "0.02",
         }
