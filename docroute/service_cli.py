@@ -179,12 +179,37 @@ def _run(action: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
 @tokens_app.command("issue")
 def tokens_issue(
     role: Annotated[Role, typer.Option(help="sender, agency, auditor or admin.")],
-    agency: Annotated[str | None, typer.Option(help="Directory id of the agency.")] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Directory id of the office (required for sender and "
+                                 "agency tokens).")
+    ] = None,
+    expires_in_days: Annotated[
+        float | None, typer.Option(help="Refuse the token after this many days.")
+    ] = None,
 ) -> None:
     """Issue a bearer token and print it (only its hash is kept: it cannot be shown again)."""
     from foundation.tokens import issue_token
 
-    typer.echo(_run(lambda session: issue_token(session, role, agency)))
+    typer.echo(_run(lambda session: issue_token(session, role, agency, expires_in_days)))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token: Annotated[str, typer.Argument(help="The token's id (see `tokens list`) or the token.")],
+) -> None:
+    """Revoke a token: it is refused from the next request on."""
+    from foundation.tokens import revoke_token
+
+    row = _run(lambda session: revoke_token(session, token))
+    typer.echo(f"token {row.id} ({row.role} {row.agency_id or ''}) revoked".replace(" )", ")"))
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Print every token's id, role, office and dates as JSON (never the tokens)."""
+    from foundation.tokens import list_tokens
+
+    typer.echo(json.dumps(_run(list_tokens), indent=2))
 
 
 @agencies_app.command("set-channel")
