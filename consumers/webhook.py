@@ -14,6 +14,7 @@ import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.channel import Outcome, document_payload
+from foundation.channels import AGENCY_ANSWER
 from foundation.models import Delivery, Document
 from foundation.signing import signed_json
 
@@ -109,7 +110,7 @@ class WebhookChannel:
                 note = f"webhook failed {self.attempts} attempts: {describe(error)}"
                 return Outcome(False, note, retry=True)
         if status >= 400:
-            return Outcome(False, f"webhook refused with HTTP {status}: {detail}")
+            return Outcome(False, f"webhook refused with HTTP {status}{AGENCY_ANSWER}{detail}")
         if status >= 300:
             return Outcome(False, f"webhook redirected to {detail}; set that URL as the channel")
         return Outcome(True, f"webhook answered HTTP {status}")

@@ -222,8 +222,15 @@ def agencies_set_channel(
 ) -> None:
     """Choose how an agency receives documents: `webhook URL`, `email ADDRESS`, `edxml hub`,
     `edxml URL` (its system takes QCVN 102 packets) or `inbox`."""
+    from foundation.addresses import check_webhook_url
     from foundation.channels import set_channel
 
+    if kind == ChannelKind.WEBHOOK:
+        try:
+            check_webhook_url(target or "", allow_private=get_settings().allow_private_webhooks)
+        except ClerkError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from error
     row = _run(lambda session: set_channel(session, agency_id, kind, target))
     typer.echo(f"{row.agency_id}: {row.kind} {row.target or ''}".rstrip())
 

@@ -9,6 +9,18 @@ from foundation.errors import ClerkError
 from foundation.models import AgencyChannel, ChannelKind
 from foundation.models.clock import utcnow
 
+# Starts the part of a failure note that quotes the agency's server (its error body): kept
+# for auditors and admins, cut from what senders see (`for_sender`).
+AGENCY_ANSWER = " | the agency's server answered: "
+REDACTED = " | (the agency's answer is kept for auditors)"
+
+
+def for_sender(note: str | None) -> str | None:
+    """The note without the agency server's own words."""
+    if note is None or AGENCY_ANSWER not in note:
+        return note
+    return note.split(AGENCY_ANSWER, 1)[0] + REDACTED
+
 
 async def set_channel(
     session: AsyncSession, agency_id: str, kind: ChannelKind, target: str | None

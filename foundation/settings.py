@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     signing_secret: SecretStr | None = None
     # A local trial (`make run` sets it with `docroute serve --development`).
     development: bool = False
+    # Webhook URLs on loopback, link-local or private addresses are refused unless this is on
+    # (foundation.addresses): for test rigs and closed networks.
+    allow_private_webhooks: bool = False
     # How long an e-mail's confirm link stays valid.
     confirm_link_days: float = 30.0
 

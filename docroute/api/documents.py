@@ -13,6 +13,7 @@ from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
 from docroute.checks import check_columns
 from docroute.intake import decode_text, extract_text
 from docroute.submission import Original, Submission, new_document, read_checked, submit
+from foundation.channels import for_sender
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError
 from foundation.models import Delivery, Document, Role
@@ -152,7 +153,17 @@ async def get_document(document_id: str, caller: CallerDep, session: SessionDep)
     ):
         raise ClerkError(403, "not_your_document", "This document was sent by another office.")
     deliveries, history = await document_deliveries(session, document.id)
-    return _document_view(document, deliveries, history)
+    view = _document_view(document, deliveries, history)
+    return _for_sender(view) if caller.role == Role.SENDER else view
+
+
+def _for_sender(view: dict[str, Any]) -> dict[str, Any]:
+    """A sender sees why a delivery failed, not the agency server's own error body."""
+    for delivery in view["deliveries"]:
+        delivery["failure"] = for_sender(delivery.get("failure"))
+        for event in delivery.get("history", []):
+            event["note"] = for_sender(event.get("note"))
+    return view
 
 
 def _packet_view(document: Document, expansion: dict[str, Any]) -> dict[str, Any] | None:

@@ -74,6 +74,11 @@ async def test_refused_delivery_fails_is_parked_and_is_redriven_by_the_cli(
     view = (await client.get(f"/v1/documents/{document_id}", headers=auditor)).json()
     assert view["summary"]["failed"] == [AGENCY]
     assert "HTTP 400" in view["deliveries"][0]["failure"]
+    assert "unknown recipient" in view["deliveries"][0]["failure"]  # auditors see the answer
+    sender = await tokens(service, Role.SENDER, BOARD)
+    seen = (await client.get(f"/v1/documents/{document_id}", headers=sender)).json()
+    assert "HTTP 400" in seen["deliveries"][0]["failure"]
+    assert "unknown recipient" not in json.dumps(seen, ensure_ascii=False)  # senders do not
     # RabbitMQ dead-letters asynchronously.
     await eventually(lambda: service.broker.dead_letters(DELIVERIES), "the dead letter")
     parked = await service.broker.dead_letters(DELIVERIES)

@@ -4,8 +4,12 @@ on 5xx, timeouts and connection errors only, on pooled connections it closes whe
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
+import hashlib
+import hmac
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -118,6 +122,12 @@ async def test_post_is_signed_and_keyed_by_the_delivery_id(
     assert request.headers["content-type"] == "application/json; charset=utf-8"
     signature = request.headers["x-docroute-signature"].removeprefix("sha256=")
     assert verify(SECRET, request.body, signature)
+    # Standard Webhooks: HMAC-SHA256 over "id.timestamp.body", base64, after "v1,".
+    webhook_id, stamp = request.headers["webhook-id"], request.headers["webhook-timestamp"]
+    assert webhook_id == "del-1" and abs(int(stamp) - time.time()) < 3600
+    signed = f"{webhook_id}.{stamp}.".encode() + request.body
+    expected = base64.b64encode(hmac.new(SECRET.encode(), signed, hashlib.sha256).digest())
+    assert request.headers["webhook-signature"] == "v1," + expected.decode()
     payload = json.loads(request.body)
     assert payload["delivery_id"] == "del-1"
     assert payload["document"]["number"] == "1/TB-UBND"
