@@ -23,14 +23,20 @@ def decode_text(data: bytes, what: str = "The text") -> str:
         raise ClerkError(422, "invalid_utf8", str(error)) from error
 
 
-def extract_text(filename: str, data: bytes) -> str:
-    """The text of an uploaded file, chosen by its extension."""
+def check_suffix(filename: str) -> None:
+    """415 unless the file is .txt, .docx or .pdf."""
     if PurePath(filename or "").suffix.lower() not in ALLOWED:
         raise ClerkError(
             415,
             "unsupported_file",
             f"Cannot read {filename!r}: upload a .txt, .docx, .pdf or .doc file.",
         )
+
+
+def extract_text(filename: str, data: bytes) -> str:
+    """The text of an uploaded file, chosen by its extension (in this process: the API reads
+    uploads through `docroute.extraction`, in a bounded pool)."""
+    check_suffix(filename)
     try:
         return text_from_bytes(data, filename)
     except SourceError as error:

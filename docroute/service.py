@@ -18,6 +18,7 @@ from consumers.email import EmailChannel
 from consumers.inbox import InboxChannel
 from consumers.retries import requeue_forever
 from consumers.webhook import WebhookChannel
+from docroute.extraction import Extractor, UploadLimits
 from docroute.hub import HubPoller, LgspHub
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
@@ -60,6 +61,12 @@ class Service:
         self.notices = NoticeSender.from_settings(settings, self.secret)
         self.channels = channels or self._default_channels()
         self.hub_poller = self._hub_poller()
+        # Uploads are read off the event loop, in a bounded pool with limits.
+        self.extractor = Extractor(UploadLimits(
+            uncompressed_bytes=settings.upload_max_uncompressed_bytes,
+            pages=settings.upload_max_pages, seconds=settings.upload_seconds,
+            memory_bytes=settings.upload_memory_bytes,
+        ))
         self._tasks: list[asyncio.Task[None]] = []
 
     def _hub_poller(self) -> HubPoller | None:
@@ -157,6 +164,7 @@ class Service:
         await self.broker.close()
         if self.hub_poller is not None and isinstance(self.hub_poller.hub, Closable):
             await self.hub_poller.hub.close()
+        self.extractor.close()
         for channel in [*self.channels.values(), self.notices]:
             if isinstance(channel, Closable):
                 with contextlib.suppress(Exception):

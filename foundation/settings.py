@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     hub_system_id: str | None = None
     hub_secret: str | None = None
     hub_poll_seconds: float = 60.0
+    # What reading one upload may cost (docroute.extraction): uncompressed size of a .docx,
+    # pages of a PDF, seconds, and the memory of the worker process that reads it.
+    upload_max_uncompressed_bytes: int = 50 * 1024 * 1024
+    upload_max_pages: int = 500
+    upload_seconds: float = 20.0
+    upload_memory_bytes: int = 1024 * 1024 * 1024
     # RabbitMQ 3.10 quorum queues have no default limit: a poison message would loop forever.
     delivery_limit: int = 5
     prefetch: int = 200

@@ -11,7 +11,8 @@ from starlette.datastructures import UploadFile
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
 from docroute.checks import check_columns
-from docroute.intake import decode_text, extract_text
+from docroute.intake import check_suffix, decode_text
+from docroute.service import Service
 from docroute.submission import Original, Submission, new_document, read_checked, submit
 from foundation.channels import for_sender
 from foundation.deliveries import delivery_view, document_deliveries
@@ -46,17 +47,19 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-async def _read_submission(request: Request) -> Submission:
+async def _read_submission(request: Request, service: Service) -> Submission:
     content_type = request.headers.get("content-type", "")
     if media_type(content_type) == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ClerkError(422, "no_file", "Attach the document as the form field 'file'.")
+        filename = upload.filename or ""
+        check_suffix(filename)
         data = await upload.read()
-        text = extract_text(upload.filename or "", data)
+        text = await service.extractor.text(data, filename)
         # Kept to be sent on as the attachment of edXML packets.
-        request.state.original = Original(upload.filename or "van-ban",
+        request.state.original = Original(filename or "van-ban",
                                           upload.content_type or "application/octet-stream", data)
         sender = form.get("sender")
         return Submission(text=text, sender=sender if isinstance(sender, str) else None)
@@ -111,7 +114,7 @@ async def post_document(
 ) -> JSONResponse:
     """Accept a document for routing; the same document twice returns the first one."""
     require(caller, Role.SENDER)
-    submission = _with_sender(await _read_submission(request), caller)
+    submission = _with_sender(await _read_submission(request, service), caller)
     if dry_run:
         parsed = read_checked(submission, service.routing)
         check_columns(new_document(submission, parsed, None, None))  # as a submission would

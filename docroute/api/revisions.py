@@ -53,7 +53,7 @@ async def update(document_id: str, request: Request, caller: CallerDep,
                  service: ServiceDep) -> dict[str, Any]:
     """The new text (JSON or upload, as for POST /v1/documents) replaces the old one."""
     require(caller, Role.SENDER)
-    submission = _with_sender(await _read_submission(request), caller)
+    submission = _with_sender(await _read_submission(request, service), caller)
     async with service.sessions() as session, session.begin():
         _owns(caller, await revisions.locked_document(session, document_id))
         answer = await revisions.update(session, document_id, submission, _actor(caller),
@@ -68,7 +68,7 @@ async def replace(document_id: str, request: Request, caller: CallerDep,
                   service: ServiceDep) -> JSONResponse:
     """A new document, routed as any other, that names the one it replaces."""
     require(caller, Role.SENDER)
-    submission = _with_sender(await _read_submission(request), caller)
+    submission = _with_sender(await _read_submission(request, service), caller)
     async with service.sessions() as session:
         old = await session.get(Document, document_id)
         if old is None:

@@ -177,9 +177,10 @@ async def test_4xx_fails_at_once_with_the_agencys_answer(
     agency.script = [Answer(400, "unknown recipient: Sở Nội vụ " + "x" * 400)]
     outcome = await make_channel().send(DELIVERY, DOCUMENT, agency.url)
     assert not outcome.delivered
-    assert outcome.note.startswith("webhook refused with HTTP 400: unknown recipient: Sở Nội vụ")
+    prefix = "webhook refused with HTTP 400 | the agency's server answered: "
+    assert outcome.note.startswith(prefix + "unknown recipient: Sở Nội vụ")
     assert not outcome.retry
-    assert outcome.note == "webhook refused with HTTP 400: " + agency.script[0].text[:300]
+    assert outcome.note == prefix + agency.script[0].text[:300]
     assert len(agency.received) == 1
 
 
