@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from docroute.revisions_cli import documents_app as revisions_documents
 from foundation.database import transaction
 from foundation.deliveries import delivery_view, document_deliveries, retry_delivery
 from foundation.errors import ClerkError
@@ -29,7 +30,6 @@ worker_app = typer.Typer(help="Run one stage of the pipeline (PostgreSQL + Rabbi
 tokens_app = typer.Typer(help="API tokens.")
 agencies_app = typer.Typer(help="How agencies receive documents.")
 deliveries_app = typer.Typer(help="Inspect and re-drive deliveries.")
-documents_app = typer.Typer(help="Re-drive documents.")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(agencies_app, name="agencies")
     app.add_typer(deliveries_app, name="deliveries")
-    app.add_typer(documents_app, name="documents")
+    # `docroute documents` is the revisions' group (recall, update, replace); reroute joins it.
+    revisions_documents.command("reroute")(documents_reroute)
 
 
 def freeze_startup_objects() -> None:
@@ -294,7 +295,6 @@ def deliveries_redrive(
     typer.echo(f"{count} deliveries queued again")
 
 
-@documents_app.command("reroute")
 def documents_reroute(document_id: str) -> None:
     """Queue an accepted but unrouted document for the router again (also one whose routing
     failed as often as the delivery limit allows; its last error is printed)."""
