@@ -80,6 +80,8 @@ def start_server(tmp: Path, **settings: str) -> WebServer:
         "DOCROUTE_LOG_LEVEL": "WARNING",
         "DOCROUTE_LOGIN_ATTEMPTS": "3",
         "DOCROUTE_LOGIN_LOCKOUT_MINUTES": "30",
+        # Outside development mode docroute refuses to start without its own secret.
+        "DOCROUTE_SIGNING_SECRET": "web-tests-signing-secret-0123",
         **{f"DOCROUTE_{k.upper()}": v for k, v in settings.items()},
     }
     log = (tmp / "serve.log").open("wb")
