@@ -7,8 +7,8 @@ when the sweep last queued it again. `delivery.redrives`: how often the sweep qu
 planned-but-unsettled delivery again (its next send says it may be a re-send).
 `api_token.expires_at`: a token is refused after it.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
