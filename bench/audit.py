@@ -1,19 +1,12 @@
 """Benchmark of the audit reports on PostgreSQL: the missed report over 100,000 deliveries.
 
-Run: .venv/bin/python bench/audit.py [--deliveries 100000]
+Run: .venv/bin/python -m bench.audit [--deliveries 100000]
 It creates a scratch database, fills it with COPY, and prints the best of five timings of each
 report beside a baseline measured in the same run: a plain `SELECT count(*)` over the same
 table. Goal (issue 4): the missed report answers in under a second.
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
-# `audit` package: leave the folder out before importing the project.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import asyncio
