@@ -163,11 +163,7 @@ def replay_command(
 def verify_command() -> None:
     """Check every delivery's hash-chained history; exit 1 naming each broken event."""
 
-    async def run(sessions: SessionFactory) -> tuple[int, list[Any]]:
-        async with sessions() as session:
-            return await verify_histories(session)
-
-    checked, breaks = _with_sessions(run)
+    checked, breaks = _with_sessions(verify_histories)
     for found in breaks:
         typer.echo(str(found), err=True)
     typer.echo(f"{checked} deliveries checked; {len(breaks)} break(s)")
