@@ -257,6 +257,8 @@ class DocumentAudit:
     dispatched: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)
     expected_not_dispatched: list[str] = field(default_factory=list)
+    # Catch-up deliveries of a replay: dispatched though the routing did not expect them.
+    backfilled: list[dict[str, str]] = field(default_factory=list)
     dispatched_not_expected: list[str] = field(default_factory=list)
     unconfirmed: list[str] = field(default_factory=list)
     unresolved_lines: list[dict[str, Any]] = field(default_factory=list)
@@ -275,6 +277,7 @@ async def document_audit(session: AsyncSession, document: Document) -> DocumentA
     ).all()
     dispatched = sorted(d.agency_id for d in rows)
     confirmed = sorted(d.agency_id for d in rows if d.confirmed_at is not None)
+    backfilled = {d.agency_id: d.backfill_of for d in rows if d.backfill_of}
     return DocumentAudit(
         document_id=document.id,
         rules_version=document.rules_version,
@@ -282,7 +285,10 @@ async def document_audit(session: AsyncSession, document: Document) -> DocumentA
         dispatched=dispatched,
         confirmed=confirmed,
         expected_not_dispatched=sorted(set(expected) - set(dispatched)),
-        dispatched_not_expected=sorted(set(dispatched) - set(expected)),
+        backfilled=[
+            {"agency_id": agency, "replay_id": replay} for agency, replay in sorted(backfilled.items())
+        ],
+        dispatched_not_expected=sorted(set(dispatched) - set(expected) - set(backfilled)),
         unconfirmed=sorted(set(dispatched) - set(confirmed)),
         unresolved_lines=[ln for ln in view.get("lines", []) if ln.get("outcome") == "unresolved"],
     )

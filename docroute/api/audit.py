@@ -10,19 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 import rules
 from audit import reports
+from audit.explanations import explain_agency
 from audit.replays import replay
 from audit.verify import verify_histories
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
-from foundation.deliveries import delivery_view
 from foundation.errors import ClerkError
-from foundation.models import Delivery, Document, Role
+from foundation.models import Document, Role
 from foundation.models.clock import utcnow
 from foundation.tokens import Caller
-from rules.explain import explain
 from rules.ruleset import RuleSetError, ruleset_from_text
 
 api = APIRouter(tags=["audit"])
@@ -125,23 +123,8 @@ async def _explanation(
     document = await _document(session, document_id)
     if caller.role == Role.SENDER and document.sender != caller.agency_id:
         raise ClerkError(403, "forbidden", "A sending office can ask only about its own documents.")
-    directory, ruleset = service.routing.directory, service.routing.ruleset
-    stored_as_of = (document.expansion or {}).get("as_of")
-    as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
-    sender = document.sender if directory.get(document.sender or "") else None
-    expansion = rules.expand(rules.read_document(document.text), directory, ruleset, as_of, sender)
-    answer = explain(expansion, agency, directory, ruleset).to_json()
-    delivery = (
-        await session.exec(
-            select(Delivery).where(
-                col(Delivery.document_id) == document_id, col(Delivery.agency_id) == agency
-            )
-        )
-    ).first()
-    answer["delivery"] = delivery_view(delivery) if delivery is not None else None
-    answer["document_rules_version"] = document.rules_version
-    answer["current_rules_version"] = ruleset.version
-    return answer
+    routing = service.routing
+    return await explain_agency(session, document, agency, routing.directory, routing.ruleset)
 
 
 @api.get("/v1/documents/{document_id}/recipients/{agency}/why")
@@ -191,7 +174,7 @@ async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -
     result = await replay(
         service.sessions,
         ruleset,
-        rules.default_directory(),
+        service.routing.directory,
         body.since,
         backfill=body.backfill,
         actor=f"token {caller.token_id} ({caller.role})",
@@ -200,10 +183,10 @@ async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -
 
 
 @api.get("/v1/audit/verify")
-async def verify(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+async def verify(caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
     """Check every delivery's hash-chained history; name each edited, inserted or deleted event."""
     require(caller, *AUDITORS)
-    checked, breaks = await verify_histories(session)
+    checked, breaks = await verify_histories(service.sessions)
     return {
         "deliveries_checked": checked,
         "intact": not breaks,

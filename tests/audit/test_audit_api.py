@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from docroute.service import Service
 from foundation.models import DeliveryState, Role
+from rules.defaults import DEFAULT_RULES
 from tests.audit.conftest import add_delivery, add_document
+
+BA_TO = Path(__file__).resolve().parents[1] / "data" / "ba_to"
 
 
 async def test_missed_report_is_for_auditors_only(
@@ -96,3 +101,46 @@ async def test_sender_asks_why_only_about_its_own_documents(
     theirs = await embedded_client.get(path.format(other.id), headers=sender)
     assert mine.status_code == 200 and mine.json()["received"] is True
     assert theirs.status_code == 403
+
+
+async def test_replay_uses_the_configured_directory(
+    embedded: Any, run_service: Any, api_client: Any, tokens: Any
+) -> None:
+    """A service routing with the Ba Tơ directory replays with it: the communes it adds are
+    Quảng Ngãi's, not the shipped Khánh Hòa ones."""
+    settings = embedded.model_copy(update={"directory_path": BA_TO})
+    async with run_service(settings) as service:
+        document = await add_document(
+            service.sessions,
+            sender="qn.ubnd-huyen-535",
+            date=dt.date(2024, 3, 2),
+            text="Nơi nhận:\n- UBND các xã, thị trấn;\n- Lưu: VT.\n",
+        )
+        client: httpx.AsyncClient = api_client(service)
+        auditor = await tokens(service, Role.AUDITOR)
+        body = {"rules_yaml": DEFAULT_RULES.read_text(encoding="utf-8"), "since": "2024-01-01"}
+        answer = await client.post("/v1/audit/replays", json=body, headers=auditor)
+        await client.aclose()
+    assert answer.status_code == 200, answer.text
+    (change,) = answer.json()["changes"]
+    added = {a["id"] for a in change["added"]}
+    assert change["document_id"] == document.id and answer.json()["directory"] == "ba_to"
+    assert added and all(a.startswith("qn.ubnd-xa-") for a in added)
+
+
+async def test_why_not_for_an_unknown_agency_is_404(
+    embedded_service: Service, embedded_client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """An agency id the directory does not have is a 404 naming it, not a 200 'not chosen'."""
+    doc = await add_document(embedded_service.sessions)
+    auditor = await tokens(embedded_service, Role.AUDITOR)
+    for ask in ("why", "why-not"):
+        answer = await embedded_client.get(
+            f"/v1/documents/{doc.id}/recipients/kh.nowhere/{ask}", headers=auditor
+        )
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["code"] == "unknown_agency" and "kh.nowhere" in answer.text
+    known = await embedded_client.get(
+        f"/v1/documents/{doc.id}/recipients/kh.ubnd-huyen-568/why-not", headers=auditor
+    )
+    assert known.status_code == 200 and known.json()["received"] is False
