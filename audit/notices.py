@@ -16,6 +16,7 @@ from typing import Any
 
 from consumers.webhook import TRANSIENT, WebhookChannel, describe
 from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
+from foundation.models.clock import iso
 from foundation.settings import Settings
 from foundation.signing import signed_json
 
@@ -41,7 +42,7 @@ class Notice:
             "delivery_id": self.delivery.id,
             "agency_id": self.delivery.agency_id,
             "to_agency": self.to_agency,
-            "due_at": self.delivery.due_at.isoformat() if self.delivery.due_at else None,
+            "due_at": iso(self.delivery.due_at),
             "document": {
                 "id": self.document.id,
                 "number": self.document.number,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 import rules
-from audit import reports
+from audit import exports, reports
 from audit.notices import NoticeSender
 from audit.reminders import run_once
 from audit.replays import replay
@@ -63,9 +63,9 @@ def _directory(path: Path | None) -> rules.Directory:
     return rules.load_directory(chosen) if chosen else rules.default_directory()
 
 
-def _print(rows: list[Any], as_csv: bool) -> None:
+def _print(rows: list[Any], as_csv: bool, row_type: type[Any]) -> None:
     if as_csv:
-        typer.echo(reports.to_csv(rows), nl=False)
+        typer.echo(exports.to_csv(rows, row_type), nl=False)
     else:
         from dataclasses import asdict
 
@@ -81,7 +81,7 @@ def missed_command(
     since: Annotated[str | None, typer.Option(help="document date from, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="document date to, YYYY-MM-DD")] = None,
     state: Annotated[
-        str | None, typer.Option(help="not_delivered,unconfirmed,rejected,late")
+        str | None, typer.Option(help=",".join(reports.Finding))
     ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON")] = False,
     limit: Annotated[int, typer.Option()] = 1000,
@@ -108,7 +108,7 @@ def missed_command(
         async with sessions() as session:
             return await reports.missed(session, query)
 
-    _print(_with_sessions(run), as_csv)
+    _print(_with_sessions(run), as_csv, reports.MissedRow)
 
 
 @audit_app.command("scorecard")
@@ -121,7 +121,7 @@ def scorecard_command(
         async with sessions() as session:
             return await reports.scorecard(session, utcnow())
 
-    _print(_with_sessions(run), as_csv)
+    _print(_with_sessions(run), as_csv, reports.Score)
 
 
 @audit_app.command("document")

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 import rules
-from audit import reports
+from audit import exports, reports
 from audit.explanations import explain_agency
 from audit.replays import replay
 from audit.verify import verify_histories
@@ -42,13 +42,20 @@ def _kind_ids(kind: str | None, directory: rules.Directory) -> frozenset[str] | 
         raise ClerkError(422, "bad_kind", str(error)) from None
 
 
+def _as_csv(format: str) -> bool:
+    if format not in ("json", "csv"):
+        raise ClerkError(400, "bad_format", f"format must be json or csv, not {format!r}.")
+    return format == "csv"
+
+
 def _csv_or_json(
-    rows: list[reports.MissedRow] | list[reports.Score], as_csv: bool, name: str
+    rows: list[reports.MissedRow] | list[reports.Score], as_csv: bool, row_type: type[Any],
+    name: str,
 ) -> Response | list[dict[str, Any]]:
     if as_csv:
         headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
         return PlainTextResponse(
-            reports.to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers
+            exports.to_csv(rows, row_type), media_type="text/csv; charset=utf-8", headers=headers
         )
     return [asdict(r) for r in rows]
 
@@ -84,7 +91,9 @@ async def missed(
         limit=limit,
         offset=offset,
     )
-    return _csv_or_json(await reports.missed(session, query), format == "csv", "missed")
+    as_csv = _as_csv(format)
+    rows = await reports.missed(session, query)
+    return _csv_or_json(rows, as_csv, reports.MissedRow, "missed")
 
 
 @api.get("/v1/audit/scorecard", response_model=None)
@@ -97,8 +106,9 @@ async def scorecard(
 ) -> Response | list[dict[str, Any]]:
     """Per agency: received, confirmed on time, confirmed late, rejected, missing."""
     require(caller, *AUDITORS)
+    as_csv = _as_csv(format)
     rows = await reports.scorecard(session, utcnow(), _kind_ids(kind, service.routing.directory))
-    return _csv_or_json(rows, format == "csv", "scorecard")
+    return _csv_or_json(rows, as_csv, reports.Score, "scorecard")
 
 
 async def _document(session: SessionDep, document_id: str) -> Document:

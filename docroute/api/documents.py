@@ -15,7 +15,8 @@ from docroute.submission import Original, Submission, read_checked, submit
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError
 from foundation.models import Delivery, Document, Role
-from foundation.receipts import ReceiptStatus, is_confirmed
+from foundation.models.clock import iso
+from foundation.receipts import ReceiptStatus
 from foundation.tokens import Caller
 from router import recipients
 
@@ -163,7 +164,7 @@ def _document_view(
         "urgency": document.urgency,
         "subject": document.subject,
         "sender": document.sender,
-        "created_at": document.created_at.isoformat(),
+        "created_at": iso(document.created_at),
         "routed": document.routed_at is not None,
         "replaces": document.replaces,
         "recalled_at": document.recalled_at.isoformat() if document.recalled_at else None,
@@ -177,7 +178,7 @@ def _document_view(
             "deliveries": len(deliveries),
             "delivered": sum(d.state == "delivered" for d in deliveries),
             "failed": [d.agency_id for d in deliveries if d.state == "failed"],
-            "confirmed": [d.agency_id for d in deliveries if is_confirmed(d.receipt)],
+            "confirmed": [d.agency_id for d in deliveries if d.confirmed_at is not None],
             "not_confirmed": [d.agency_id for d in deliveries if d.receipt is None],
             "rejected": [d.agency_id for d in deliveries if d.receipt == ReceiptStatus.REJECTED],
             # A recall or update's requests, and each agency's answer (13 asked, 15, 16).

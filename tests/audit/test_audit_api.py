@@ -40,9 +40,25 @@ async def test_missed_report_as_csv_and_by_kind(
     auditor = await tokens(embedded_service, Role.AUDITOR)
     answer = await embedded_client.get("/v1/audit/missed?format=csv&kind=dvsn", headers=auditor)
     assert answer.headers["content-type"].startswith("text/csv")
-    lines = answer.text.strip().splitlines()
+    assert answer.content.startswith("\ufeff".encode())
+    lines = answer.text.removeprefix("\ufeff").strip().splitlines()
     assert lines[0].startswith("finding,") and len(lines) == 2
     assert "kh.ban-qlda-phat-trien-tinh" in lines[1]
+
+
+async def test_unknown_format_is_400_and_an_empty_csv_has_its_header(
+    embedded_service: Service, embedded_client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """`format=xml` is a 400 naming json and csv; an empty report in CSV is its header row."""
+    auditor = await tokens(embedded_service, Role.AUDITOR)
+    for path in ("/v1/audit/missed", "/v1/audit/scorecard"):
+        bad = await embedded_client.get(f"{path}?format=xml", headers=auditor)
+        assert bad.status_code == 400 and "csv" in bad.json()["detail"]
+        empty = await embedded_client.get(f"{path}?format=csv", headers=auditor)
+        assert empty.status_code == 200
+        assert empty.text.removeprefix("\ufeff").splitlines()[0].startswith(
+            ("finding,", "agency_id,")
+        )
 
 
 async def test_bad_filters_get_clear_messages(

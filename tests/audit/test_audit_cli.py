@@ -44,7 +44,8 @@ def test_missed_as_csv(database: str) -> None:
     """`audit missed --csv --state not_delivered` prints a header and the failed delivery."""
     result = CliRunner().invoke(app, ["audit", "missed", "--csv", "--state", "not_delivered"])
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    assert result.output.startswith("\ufeff")
+    lines = result.output.removeprefix("\ufeff").strip().splitlines()
     assert lines[0].startswith("finding,") and len(lines) == 2
     assert "kh.so-y-te" in lines[1] and "5/TB-UBND" in lines[1]
 

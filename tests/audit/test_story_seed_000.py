@@ -110,8 +110,8 @@ async def test_seed_000_story(
         assert why_not.json()["received"] is True and why_not.json()["backfill"] is not None
         view = (await client.get(f"/v1/audit/documents/{sbn_ids[0]}", headers=auditor)).json()
         added = next(c["added"] for c in dry["changes"] if c["document_id"] == sbn_ids[0])
-        assert view["backfilled"] == [
-            {"agency_id": a, "replay_id": filled["replay_id"]} for a in sorted(x["id"] for x in added)
-        ]
+        replay_id = filled["replay_id"]
+        ids = sorted(x["id"] for x in added)
+        assert view["backfilled"] == [{"agency_id": a, "replay_id": replay_id} for a in ids]
         assert QLDA not in view["dispatched_not_expected"]
         await client.aclose()
