@@ -90,6 +90,8 @@ class Service:
                 s.signing_secret,
                 attempts=s.webhook_attempts,
                 backoff_seconds=s.webhook_backoff_seconds,
+                timeout=s.webhook_timeout,
+                concurrency=s.webhook_concurrency,
             ),
         }
 

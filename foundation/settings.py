@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     consumer_tasks: int = 4
     # The deliveries queue carries up to 50 deliveries per message (foundation.broker), so its
     # consumers hold few messages: 8 × 50 = 400 deliveries per worker. Even if all of them
-    # go to one dead host (a round of 3 attempts of 10 s, 16 at a time, plus the backoff)
-    # they are settled in about 13 minutes, inside RabbitMQ's 30-minute consumer timeout;
+    # go to one host that trickles its answers (a round of 3 attempts, each cut at its 20 s
+    # deadline, 16 at a time, plus the backoff; by webhook or e-mail alike) they are settled
+    # in about 25 minutes, inside RabbitMQ's 30-minute consumer timeout;
     # settings that could not promise that are refused (`_settled_within_consumer_timeout`).
     delivery_prefetch: int = 8
     delivery_batch: int = 2
@@ -112,13 +113,14 @@ class Settings(BaseSettings):
 
     def worst_case_hold_seconds(self) -> float:
         """How long a worker may hold its last message if every delivery it holds goes to
-        one host that never answers: each takes every attempt's full timeout, `concurrency`
-        at a time, and the backoff comes on top."""
+        one host that answers a byte at a time: each takes every attempt's full deadline
+        (twice `webhook_timeout`, for webhook and e-mail alike), `concurrency` at a time, and
+        the backoff comes on top."""
         held = self.delivery_prefetch * DELIVERIES_PER_MESSAGE
         rounds = math.ceil(held / max(self.webhook_concurrency, 1))
         waits = range(self.webhook_attempts - 1)
         backoff = sum(min(self.webhook_backoff_seconds * (1 << n), 30.0) for n in waits)
-        return rounds * self.webhook_attempts * self.webhook_timeout + backoff
+        return rounds * self.webhook_attempts * 2 * self.webhook_timeout + backoff
 
     @property
     def embedded_queue(self) -> bool:
