@@ -19,6 +19,7 @@ from foundation.models.clock import iso
 from foundation.receipts import ReceiptStatus
 from foundation.tokens import Caller
 from router import recipients
+from router.warnings import day_from_text, document_warnings, routed_warnings, stored_warnings
 
 api = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -107,10 +108,13 @@ async def post_document(
     submission = _with_sender(await _read_submission(request), caller)
     if dry_run:
         parsed = read_checked(submission, service.routing)
-        expansion = service.routing.expand(
-            parsed, submission.sender, submission.date or parsed.date
+        date = submission.date or parsed.date
+        expansion = service.routing.expand(parsed, submission.sender, date)
+        view = recipients.preview(expansion)
+        view["warnings"] = routed_warnings(
+            submission.number or parsed.number, date, expansion.as_of, expansion.as_of_source
         )
-        return JSONResponse(recipients.preview(expansion))
+        return JSONResponse(view)
     document, created = await submit(
         service.sessions, submission, idempotency_key, caller.token_id, service.routing,
         original=getattr(request.state, "original", None),
@@ -123,8 +127,18 @@ async def post_document(
         "number": document.number,
         "date": document.date.isoformat() if document.date else None,
         "url": f"/v1/documents/{document.id}",
+        "warnings": _submitted_warnings(document),
     }
     return JSONResponse(body, status_code=202 if created else 200)
+
+
+def _submitted_warnings(document: Document) -> list[str]:
+    if document.expansion is not None:  # a resubmission of a routed document
+        return stored_warnings(document.number, document.date, document.expansion)
+    if document.date is not None:
+        return document_warnings(document.number, document.date, None, "")
+    day, source = day_from_text(recipients.read(document.text))
+    return document_warnings(document.number, document.date, day, source)
 
 
 @api.get("/{document_id}", summary="The document, its recipients and each delivery's status")
@@ -169,6 +183,7 @@ def _document_view(
         "replaces": document.replaces,
         "recalled_at": document.recalled_at.isoformat() if document.recalled_at else None,
         "rules_version": document.rules_version,
+        "warnings": stored_warnings(document.number, document.date, expansion),
         "unresolved": [
             ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
         ],
