@@ -28,13 +28,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import rules
+from foundation.calendar import VIETNAM
 from foundation.database import SessionFactory, transaction
 from foundation.models import Delivery, Document
 from foundation.models.audit import ReplayRun
-from router.resolutions import clerk_agencies
 from foundation.models.clock import utcnow
+from router.recipients import on_sending_day, sending_day
+from router.resolutions import clerk_agencies
 from router.routing import plan_deliveries
-from rules.replay import diff
+from rules.replay import Change, diff
 
 log = structlog.get_logger(__name__)
 ACTOR = "audit-replay"
@@ -79,6 +81,13 @@ class StoredDocument:
     resolutions: list[dict[str, Any]] | None  # the clerk's decisions on unresolved lines
 
     @property
+    def sent_on(self) -> dt.date:
+        """The day it went out (Vietnam's date when it was accepted)."""
+        created = self.created_at
+        aware = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+        return aware.astimezone(VIETNAM).date()
+
+    @property
     def as_of(self) -> dt.date | None:
         """The date it was routed as of (so a replay judges it by the same day)."""
         return dt.date.fromisoformat(self.routed_as_of) if self.routed_as_of else self.date
@@ -112,7 +121,7 @@ async def replay(
         session.add(run)
     result = ReplayResult(run, checked, changes=changes)
     if backfill:
-        result.backfilled = await _backfill(sessions, run, changes)
+        result.backfilled = await _backfill(sessions, run, changes, directory)
     log.info(
         "replay",
         replay_id=run.id,
@@ -198,27 +207,56 @@ def _changes(
             as_of=document.as_of,
             sender=document.sender if directory.get(document.sender or "") else None,
         )
-        change = diff(
-            dispatched.get(document.id, {}), document.rules_version, new, directory, ruleset
-        )
+        before = dispatched.get(document.id, {})
+        change = diff(before, document.rules_version, new, directory, ruleset)
+        added, removed = _as_sent(change, new, before, directory, document.sent_on)
         # An agency the clerk named for an unresolved line is the clerk's choice, not the
         # rules': a rule change does not take it away.
         kept = clerk_agencies(document.resolutions)
-        removed = [r for r in change.removed if r.id not in kept]
-        if change.added or removed:
+        removed = [r for r in removed if r["id"] not in kept]
+        if added or removed:
             out.append({
                 "document_id": document.id,
                 "number": document.number,
                 "date": document.date.isoformat() if document.date else None,
                 "as_of": change.as_of.isoformat(),
                 "old_rules_version": document.rules_version,
-                "added": [a.to_json() for a in change.added],
-                "removed": [r.to_json() for r in removed],
+                "added": added,
+                "removed": removed,
             })
     return out
 
 
-async def _backfill(sessions: SessionFactory, run: ReplayRun, changes: list[dict[str, Any]]) -> int:
+def _as_sent(
+    change: Change,
+    new: rules.Expansion,
+    before: dict[str, str],
+    directory: rules.Directory,
+    day: dt.date,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The change as it would have been dispatched: the router sends to the bodies that exist
+    on the sending day (successors of abolished ones), so neither an abolished body that was
+    replaced nor the successor that replaced it is a difference."""
+    rules_version = new.rules_version
+    added, _ = on_sending_day(
+        {"recipients": [a.to_json() for a in change.added], "rules_version": rules_version},
+        directory,
+        day,
+    )
+    heirs, _ = on_sending_day(new.to_json(), directory, day)
+    kept = {h["id"] for h in heirs}
+    return (
+        [a for a in added if a["id"] not in before],
+        [r.to_json() for r in change.removed if r.id not in kept],
+    )
+
+
+async def _backfill(
+    sessions: SessionFactory,
+    run: ReplayRun,
+    changes: list[dict[str, Any]],
+    directory: rules.Directory,
+) -> int:
     """One short transaction per changed document; agencies that got a delivery meanwhile
     (another backfill, a second replay) are left out, so nothing is sent twice."""
     note = f"backfill of replay {run.id} (rules {run.rules_version})"
@@ -231,7 +269,13 @@ async def _backfill(sessions: SessionFactory, run: ReplayRun, changes: list[dict
             if document is None:
                 continue
             have = set((await _dispatched(session, [document.id])).get(document.id, {}))
-            missing = [a for a in change["added"] if a["id"] not in have]
+            # Never to a body abolished before today: its successor, or nobody.
+            heirs, _ = on_sending_day(
+                {"recipients": change["added"], "rules_version": run.rules_version},
+                directory,
+                sending_day(),
+            )
+            missing = [a for a in heirs if a["id"] not in have]
             created += await plan_deliveries(
                 session, document, missing, note, actor=ACTOR, backfill_of=run.id
             )

@@ -111,6 +111,9 @@ async def post_document(
         date = submission.date or parsed.date
         expansion = service.routing.expand(parsed, submission.sender, date)
         view = recipients.preview(expansion)
+        view["recipients"], view["abolished"] = recipients.on_sending_day(
+            view, service.routing.directory, recipients.sending_day()
+        )
         view["warnings"] = routed_warnings(
             submission.number or parsed.number, date, expansion.as_of, expansion.as_of_source
         )
@@ -184,6 +187,8 @@ def _document_view(
         "recalled_at": document.recalled_at.isoformat() if document.recalled_at else None,
         "rules_version": document.rules_version,
         "warnings": stored_warnings(document.number, document.date, expansion),
+        # Recipients that no longer existed on the sending day and had no successor.
+        "abolished": expansion.get("abolished", []),
         "unresolved": [
             ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
         ],

@@ -111,3 +111,16 @@ async def test_a_replay_reads_only_the_columns_it_compares(sessions: SessionFact
         columns = statement.split(" FROM ")[0].removeprefix("SELECT ").split(", ")
         assert "delivery.reasons" not in columns
         assert "document.expansion" not in columns
+
+
+async def test_a_successor_delivery_is_no_difference(sessions: SessionFactory) -> None:
+    """A 2025 document to Sở KH&ĐT went, after the merger, to Sở Tài chính: replayed under the
+    same rules it has not changed, and a backfill would never add the abolished body."""
+    text = "Số: 3/TB\nKhánh Hòa, ngày 10 tháng 02 năm 2025\n\nNơi nhận:\n- Sở Kế hoạch và Đầu tư;\n"
+    document = await add_document(sessions, text=text, date=dt.date(2025, 2, 10))
+    await add_delivery(sessions, document, "kh.so-tai-chinh")
+    result = await replays.replay(
+        sessions, rules.default_ruleset(), rules.default_directory(), dt.date(2025, 1, 1),
+        backfill=True,
+    )
+    assert (result.documents_checked, result.changes, result.backfilled) == (1, [], 0)
