@@ -1,13 +1,15 @@
-"""The service's settings, read once from `DOCROUTE_*` environment variables."""
+"""The service's settings, read once from `DOCROUTE_*` environment variables and the config
+file (`config_file()`)."""
 
 from __future__ import annotations
 
 import math
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import NonNegativeFloat, model_validator
+from pydantic import Field, NonNegativeFloat, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from foundation.broker import DELIVERIES_PER_MESSAGE
@@ -24,7 +26,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DOCROUTE_", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///var/docroute.sqlite3"
+    # One place wherever a command is started from (not a folder of the current directory):
+    # the user's data directory, unless the environment or the config file says otherwise.
+    database_url: str = Field(default_factory=lambda: default_database_url())
     # Unset means the in-process queue; set it to run on RabbitMQ.
     amqp_url: str | None = None
     # Every queue and exchange name starts with this, so test runs never share queues.
@@ -133,7 +137,28 @@ class Settings(BaseSettings):
         return self.database_url.startswith("postgresql")
 
 
+def _xdg(variable: str, fallback: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / fallback)
+
+
+def default_database_url() -> str:
+    """The embedded database: `$XDG_DATA_HOME/docroute/docroute.sqlite3` (that is,
+    `~/.local/share/docroute/docroute.sqlite3`), the same file for the CLI and the service."""
+    path = _xdg("XDG_DATA_HOME", ".local/share") / "docroute" / "docroute.sqlite3"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def config_file() -> Path:
+    """`DOCROUTE_CONFIG`, else `$XDG_CONFIG_HOME/docroute/docroute.env`: `DOCROUTE_*=...`
+    lines read when present (the environment wins over the file)."""
+    named = os.environ.get("DOCROUTE_CONFIG")
+    if named:
+        return Path(named)
+    return _xdg("XDG_CONFIG_HOME", ".config") / "docroute" / "docroute.env"
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
-    return Settings()
+    """The process-wide settings, read from the environment and the config file on first
+    use."""
+    return Settings(_env_file=config_file(), _env_file_encoding="utf-8")  # type: ignore[call-arg]
