@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
@@ -19,11 +20,14 @@ from consumers.inbox import InboxChannel
 from consumers.retries import requeue_forever
 from consumers.webhook import WebhookChannel
 from docroute.hub import HubPoller, LgspHub
+from foundation import pruning
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
 from foundation.database import create_engine, session_factory
 from foundation.migrate import migrate
+from foundation.models.clock import utcnow
+from foundation.periodic import every
 from foundation.recovery import redrive_unfinished
 from foundation.relay import Relay
 from foundation.settings import Settings
@@ -111,6 +115,7 @@ class Service:
             if self.hub_poller is not None and self.settings.hub_poll_seconds > 0:
                 self._tasks.append(asyncio.create_task(
                     self.hub_poller.run_forever(self.settings.hub_poll_seconds)))
+            self._tasks.append(asyncio.create_task(self._pruning()))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing)
             await self.broker.consume(DOCUMENTS, router_consumer.handle)
@@ -129,6 +134,12 @@ class Service:
             broker=type(self.broker).__name__,
             database=self.engine.dialect.name,
         )
+
+    def _pruning(self) -> Coroutine[Any, Any, None]:
+        """Sent outbox rows and processed-message ids, deleted after the retention period."""
+        keep = dt.timedelta(days=self.settings.retention_days)
+        return every(pruning.EVERY_SECONDS, lambda: pruning.prune(self.sessions, utcnow(), keep),
+                     "prune_failed")
 
     def _reminders(self) -> Coroutine[Any, Any, None]:
         """The audit's reminder loop: notices at each receipt deadline, escalations after."""

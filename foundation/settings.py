@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     mail_from: str = "docroute@localhost"
 
+    # Sent outbox rows and processed-message ids are deleted after this many days.
+    retention_days: float = 7.0
+
     # A province's own directory (file or folder) and rule set; unset: the shipped ones.
     directory_path: Path | None = None
     rules_path: Path | None = None
