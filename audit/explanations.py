@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
@@ -62,6 +63,10 @@ async def explain_agency(
             404, "unknown_agency", f"No agency has id {agency!r} in directory '{directory.id}'."
         )
     answer = await asyncio.to_thread(_answer, document, agency, directory, ruleset)
+    entry = answer.get("agency") or {}
+    if entry.get("origin"):
+        # The directory file by name only: a server's file paths stay on the server.
+        entry["origin"] = Path(entry["origin"]).name
     answer["delivery"] = delivery_view(delivery) if delivery is not None else None
     answer["document_rules_version"] = document.rules_version
     answer["current_rules_version"] = ruleset.version

@@ -160,3 +160,6 @@ async def test_why_not_for_an_unknown_agency_is_404(
         f"/v1/documents/{doc.id}/recipients/kh.ubnd-huyen-568/why-not", headers=auditor
     )
     assert known.status_code == 200 and known.json()["received"] is False
+    # The directory entry is named by its file, not by where the server keeps it.
+    assert known.json()["agency"]["origin"] == "20_units.yaml"
+    assert str(Path(__file__).resolve().parents[2]) not in known.text
