@@ -14,7 +14,7 @@ from docroute.intake import decode_text, extract_text
 from docroute.submission import Original, Submission, read_checked, submit
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError
-from foundation.models import Delivery, Document, Role
+from foundation.models import Delivery, DeliveryState, Document, Role
 from foundation.models.clock import iso
 from foundation.receipts import ReceiptStatus
 from foundation.tokens import Caller
@@ -196,8 +196,8 @@ def _document_view(
         "edxml": _packet_view(document, expansion),
         "summary": {
             "deliveries": len(deliveries),
-            "delivered": sum(d.state == "delivered" for d in deliveries),
-            "failed": [d.agency_id for d in deliveries if d.state == "failed"],
+            "delivered": sum(d.state == DeliveryState.DELIVERED for d in deliveries),
+            "failed": [d.agency_id for d in deliveries if d.state == DeliveryState.FAILED],
             "confirmed": [d.agency_id for d in deliveries if d.confirmed_at is not None],
             "not_confirmed": [d.agency_id for d in deliveries if d.receipt is None],
             "rejected": [d.agency_id for d in deliveries if d.receipt == ReceiptStatus.REJECTED],
