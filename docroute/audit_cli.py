@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -39,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 def _with_sessions(action: Callable[[SessionFactory], Awaitable[T]]) -> T:
     # What these commands print on stdout is their answer: log lines go to stderr.
-    configure_logging(get_settings(), sys.stderr)
+    configure_logging(get_settings(), to_stderr=True)
 
     async def go() -> T:
         async with migrated_sessions(get_settings().database_url) as sessions:

@@ -34,9 +34,8 @@ def test_third_party_logs_are_json_lines_too(capsys: pytest.CaptureFixture[str])
     """uvicorn's and SQLAlchemy's standard-library loggers come out as the same JSON lines,
     naming the logger; a command can send every log line to stderr, keeping stdout for JSON."""
     import logging
-    import sys
 
-    configure_logging(Settings(log_format="json", log_level="INFO"), sys.stderr)
+    configure_logging(Settings(log_format="json", log_level="INFO"), to_stderr=True)
     try:
         logging.getLogger("uvicorn.error").info("Started server process")
         logging.getLogger("sqlalchemy.engine").warning("pool overflow")
