@@ -35,6 +35,10 @@ def test_third_party_logs_are_json_lines_too(capsys: pytest.CaptureFixture[str])
     naming the logger; a command can send every log line to stderr, keeping stdout for JSON."""
     import logging
 
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy.engine"):  # as a fresh process has them
+        named = logging.getLogger(name)
+        named.handlers, named.propagate, named.disabled = [], True, False
+        named.setLevel(logging.NOTSET)
     configure_logging(Settings(log_format="json", log_level="INFO"), to_stderr=True)
     try:
         logging.getLogger("uvicorn.error").info("Started server process")
