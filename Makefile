@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run PORT=8080` serves on another port.
 run: $(STAMP)
-	$(VENV)/bin/docroute serve --development
+	$(VENV)/bin/docroute serve --development $(if $(PORT),--port $(PORT))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rules edxml foundation router consumers audit docroute tests bench

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+import aiosmtplib
+
 from consumers.webhook import TRANSIENT, WebhookChannel, describe
 from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
+from foundation.models.clock import iso
 from foundation.settings import Settings
 from foundation.signing import signed_json
 
@@ -41,7 +43,7 @@ class Notice:
             "delivery_id": self.delivery.id,
             "agency_id": self.delivery.agency_id,
             "to_agency": self.to_agency,
-            "due_at": self.delivery.due_at.isoformat() if self.delivery.due_at else None,
+            "due_at": iso(self.delivery.due_at),
             "document": {
                 "id": self.document.id,
                 "number": self.document.number,
@@ -90,7 +92,7 @@ class NoticeSender:
         if channel.kind == ChannelKind.WEBHOOK and channel.target:
             return await self._post(notice, channel.target)
         if channel.kind == ChannelKind.EMAIL and channel.target:
-            await asyncio.to_thread(self._mail, notice, channel.target)
+            await self._mail(notice, channel.target)
             return f"{notice.kind} mailed to {channel.target}"
         return f"{notice.kind} shown in the inbox of {notice.to_agency}"
 
@@ -104,16 +106,22 @@ class NoticeSender:
             raise NoticeError(f"{url} answered {status}")
         return f"{notice.kind} posted to {url} ({status})"
 
-    def _mail(self, notice: Notice, address: str) -> None:
+    async def _mail(self, notice: Notice, address: str) -> None:
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self.mail_from, address, notice.subject()
         mail["Message-ID"] = f"<{notice.kind}.{notice.delivery.id}@docroute>"
         mail.set_content(json.dumps(notice.payload(), ensure_ascii=False, indent=2))
+        host, port = self.smtp
+        timeout = self.webhook.timeout
         try:
-            with smtplib.SMTP(*self.smtp, timeout=30) as smtp:
-                smtp.send_message(mail)
-        except (smtplib.SMTPException, OSError) as error:
-            raise NoticeError(f"mail to {address} failed: {error}") from error
+            # Async SMTP with a socket timeout and a deadline for the whole exchange: a silent
+            # mail server costs this notice one attempt, not the reminder loop.
+            async with asyncio.timeout(2 * timeout):
+                await aiosmtplib.send(mail, hostname=host, port=port, timeout=timeout,
+                                      start_tls=False)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            problem = f"{type(error).__name__}: {error}"
+            raise NoticeError(f"mail to {address} failed: {problem}") from error
 
 
 class NoticeError(Exception):

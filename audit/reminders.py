@@ -5,10 +5,16 @@ Two steps, each its own transaction, so a restart loses nothing and sends nothin
 `plan` inserts one `Reminder` row per delivery and kind (the primary key refuses a second) with
 a history event; `send_pending` sends the rows not yet sent and marks them sent. A crash after
 sending and before marking resends under the same idempotency key, which the agency dedups.
+
+Notices go out `CONCURRENCY` at a time, each bounded by its channel's deadline, so one slow
+agency does not hold the others. A notice that fails is tried again on a backoff counted from
+its planning (`BACKOFF` × 1, 3, 7, 15, 31) and given up after `MAX_ATTEMPTS` (recorded in the
+delivery's history); the least-tried notices go first, so failing ones never starve new ones.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -30,6 +36,9 @@ from foundation.receipts import ReceiptStatus
 log = structlog.get_logger(__name__)
 ACTOR = "audit"
 BATCH = 500
+CONCURRENCY = 16
+MAX_ATTEMPTS = 6
+BACKOFF = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -111,35 +120,57 @@ def _plan_one(
     append_event(session, delivery, kind, "planned", note=note, actor=ACTOR)
 
 
+def next_attempt_at(reminder: Reminder) -> dt.datetime:
+    """When a notice that failed `attempts` times may be tried again (exponential backoff
+    from its planning: 0, 1, 3, 7, ... × BACKOFF)."""
+    created = reminder.created_at
+    created = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+    return created + BACKOFF * ((1 << reminder.attempts) - 1)
+
+
 async def send_pending(
     sessions: SessionFactory, sender: NoticeSender, now: dt.datetime
 ) -> tuple[int, int]:
-    """Send every planned notice not yet sent; (sent, failed)."""
+    """Send the planned notices not yet sent whose backoff has passed, concurrently;
+    (sent, failed)."""
     async with sessions() as session:
         pending = (
             await session.exec(
                 select(Reminder, Delivery, Document)
                 .join(Delivery, col(Delivery.id) == col(Reminder.delivery_id))
                 .join(Document, col(Document.id) == col(Delivery.document_id))
-                .where(col(Reminder.sent_at).is_(None))
-                .order_by(col(Reminder.created_at))
+                .where(col(Reminder.sent_at).is_(None), col(Reminder.attempts) < MAX_ATTEMPTS)
+                .order_by(col(Reminder.attempts), col(Reminder.created_at))
                 .limit(BATCH)
             )
         ).all()
+        pending = [row for row in pending if next_attempt_at(row[0]) <= now]
         channels = await channels_of(session, {r.target_agency for r, _, _ in pending})
-    results: list[tuple[Reminder, str | None, str | None]] = []
-    for reminder, delivery, document in pending:
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(reminder: Reminder, delivery: Delivery, document: Document) -> str:
         notice = Notice(reminder.kind, delivery, document, reminder.target_agency)
-        try:
-            sent_note = await sender.send(notice, channels[reminder.target_agency])
-            results.append((reminder, sent_note, None))
-        except NoticeError as failure:
-            results.append((reminder, None, str(failure)))
+        async with slots:
+            return await sender.send(notice, channels[reminder.target_agency])
+
+    sent = await asyncio.gather(*(one(*row) for row in pending), return_exceptions=True)
+    results = [(row[0], _outcome(result)) for row, result in zip(pending, sent, strict=True)]
     async with transaction(sessions) as session:
-        for reminder, note, problem in results:
+        for reminder, (note, problem) in results:
             await _settle(session, reminder, note, problem, now)
-    failed = sum(1 for _, _, problem in results if problem)
+    failed = sum(1 for _, (_, problem) in results if problem)
     return len(results) - failed, failed
+
+
+def _outcome(result: str | BaseException) -> tuple[str | None, str | None]:
+    """(note, problem) of one send; an unexpected error is a failure of that notice only."""
+    if isinstance(result, NoticeError):
+        return None, str(result)
+    if isinstance(result, Exception):
+        return None, f"{type(result).__name__}: {result}"
+    if isinstance(result, BaseException):
+        raise result  # a cancellation: the pass stops, nothing is marked
+    return result, None
 
 
 async def _settle(
@@ -150,16 +181,21 @@ async def _settle(
     now: dt.datetime,
 ) -> None:
     reminder.attempts += 1
-    if problem is None:
-        reminder.sent_at = now
+    if problem is None or reminder.attempts >= MAX_ATTEMPTS:
         # Locked: the next position of the history must not be taken twice.
         delivery = await session.get(Delivery, reminder.delivery_id, with_for_update=True)
-        if delivery is not None:
-            append_event(session, delivery, reminder.kind, "sent", note=note, actor=ACTOR)
-    else:
+        if problem is None:
+            reminder.sent_at = now
+            if delivery is not None:
+                append_event(session, delivery, reminder.kind, "sent", note=note, actor=ACTOR)
+        elif delivery is not None:
+            append_event(session, delivery, reminder.kind, "given_up", actor=ACTOR,
+                         note=f"{reminder.attempts} attempts failed; last: {problem}"[:500])
+    if problem is not None:
         reminder.last_error = problem[:500]
         log.warning(
-            "notice_failed", delivery_id=reminder.delivery_id, kind=reminder.kind, error=problem
+            "notice_failed", delivery_id=reminder.delivery_id, kind=reminder.kind, error=problem,
+            attempts=reminder.attempts,
         )
     session.add(reminder)
 

@@ -7,10 +7,8 @@ Each query is one SQL statement over indexed columns (`delivery.due_at`, `delive
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import enum
-import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -20,18 +18,27 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from foundation.models import Delivery, DeliveryState, Document
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.models.clock import iso
 from foundation.receipts import ReceiptStatus
 from rules.directory import KINDS, Directory
 
 
 class Finding(enum.StrEnum):
-    """What went wrong with a delivery."""
+    """What went wrong with a delivery, in the order of meaning: a delivery with more than one
+    (rejected after a late first status, say) is reported under the first."""
 
+    NOT_ROUTED = "not_routed"  # a document never expanded into deliveries (no agency row)
     NOT_DELIVERED = "not_delivered"  # failed, or still pending past its deadline
-    UNCONFIRMED = "unconfirmed"  # delivered, no receipt by the deadline
+    RETRYING = "retrying"  # pending before its deadline, waiting for a later round of attempts
     REJECTED = "rejected"  # the agency answered 02
+    UNCONFIRMED = "unconfirmed"  # delivered, no receipt by the deadline
     LATE = "late"  # confirmed, after the deadline
+
+
+# A document not routed this long after it was accepted is reported: routing takes seconds,
+# so by then it is stuck (its message dead-lettered, or the router down), not on its way.
+NOT_ROUTED_AFTER = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -54,16 +61,16 @@ class MissedQuery:
 class MissedRow:
     """One delivery that went wrong."""
 
-    finding: str
-    delivery_id: str
+    finding: Finding
+    delivery_id: str | None  # None for a document never routed
     document_id: str
     document_number: str | None
     document_date: str | None
     sender: str | None
-    agency_id: str
-    agency_name: str
+    agency_id: str | None
+    agency_name: str | None
     categories: str
-    state: str
+    state: str | None
     receipt: str | None
     due_at: str | None
     confirmed_at: str | None
@@ -72,6 +79,7 @@ class MissedRow:
     failure: str | None = None
     attempt_rounds: int = 0
     next_round_at: str | None = None
+    rejection_reason: str | None = None  # what the agency wrote with its 02
 
 
 @dataclass
@@ -105,20 +113,18 @@ def agencies_of_kind(directory: Directory, kind: str | None) -> frozenset[str] |
     return frozenset(a.id for a in directory if a.kind == kind)
 
 
-CONFIRMING = [s.value for s in ReceiptStatus if s != ReceiptStatus.REJECTED]
-
-
 def finding_condition(finding: Finding, now: dt.datetime) -> ColumnElement[bool]:
-    """The SQL condition of one finding."""
-    due = col(Delivery.due_at)
+    """The SQL condition of one delivery finding (NOT_ROUTED is about documents)."""
+    due, state = col(Delivery.due_at), col(Delivery.state)
     if finding is Finding.NOT_DELIVERED:
         return or_(
-            col(Delivery.state) == DeliveryState.FAILED,
-            and_(col(Delivery.state) == DeliveryState.PENDING, due <= now),
+            state == DeliveryState.FAILED, and_(state == DeliveryState.PENDING, due <= now)
         )
+    if finding is Finding.RETRYING:
+        return and_(state == DeliveryState.PENDING, col(Delivery.attempt_rounds) > 0)
     if finding is Finding.UNCONFIRMED:
         return and_(
-            col(Delivery.state) == DeliveryState.DELIVERED,
+            state == DeliveryState.DELIVERED,
             col(Delivery.confirmed_at).is_(None),
             or_(col(Delivery.receipt).is_(None), col(Delivery.receipt) != ReceiptStatus.REJECTED),
             due <= now,
@@ -128,20 +134,7 @@ def finding_condition(finding: Finding, now: dt.datetime) -> ColumnElement[bool]
     return and_(col(Delivery.confirmed_at).is_not(None), col(Delivery.confirmed_at) > due)
 
 
-def classify(delivery: Delivery, now: dt.datetime) -> Finding | None:
-    """The finding for one loaded delivery (the same rules as the SQL)."""
-    due = delivery.due_at
-    if delivery.state == DeliveryState.FAILED or (
-        delivery.state == DeliveryState.PENDING and due is not None and due <= now
-    ):
-        return Finding.NOT_DELIVERED
-    if delivery.receipt == ReceiptStatus.REJECTED:
-        return Finding.REJECTED
-    if delivery.confirmed_at is not None:
-        return Finding.LATE if due is not None and delivery.confirmed_at > due else None
-    if delivery.state == DeliveryState.DELIVERED and due is not None and due <= now:
-        return Finding.UNCONFIRMED
-    return None
+DELIVERY_FINDINGS = [f for f in Finding if f is not Finding.NOT_ROUTED]
 
 
 # The columns a row shows, and nothing else: loading whole rows (a document's text and stored
@@ -156,23 +149,93 @@ SHOWN = (
 
 
 async def missed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
-    """Deliveries with a finding, newest documents first."""
-    findings = sorted(query.findings)
-    kind = case(*[(finding_condition(f, query.now), f.value) for f in findings], else_=None).label(
-        "finding"
+    """Documents never routed (on the first page), then deliveries with a finding, newest
+    deadlines first. Each delivery gets the first finding (by meaning) that holds; only the
+    chosen findings are listed."""
+    first_page = query.offset == 0 and Finding.NOT_ROUTED in query.findings
+    rows = await _not_routed(session, query) if first_page else []
+    chosen = [f for f in DELIVERY_FINDINGS if f in query.findings]
+    if not chosen or len(rows) >= query.limit:
+        return rows[: query.limit]
+    ranked = case(
+        *[(finding_condition(f, query.now), f.value) for f in DELIVERY_FINDINGS], else_=None
     )
     # sqlalchemy's select: sqlmodel's typed one stops at four columns.
     statement = (
-        sa_select(kind, *SHOWN)
+        sa_select(ranked.label("finding"), *SHOWN, _rejection_reason())
         .join(Document, col(Document.id) == col(Delivery.document_id))
-        .where(or_(*[finding_condition(f, query.now) for f in findings]), *_filters(query))
+        .where(
+            or_(*[finding_condition(f, query.now) for f in chosen]),
+            ranked.in_([f.value for f in chosen]),
+            *_filters(query),
+        )
         .order_by(col(Delivery.due_at).desc(), col(Delivery.id))
-        .limit(query.limit)
+        .limit(query.limit - len(rows))
         .offset(query.offset)
     )
     # sqlmodel types exec() for its own select only; the statement is a plain Select.
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    return [_row(*row) for row in rows]
+    found = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return rows + [_row(*row) for row in found]
+
+
+def _rejection_reason() -> Any:
+    """The note of the delivery's 02 status event (the reason is required with a 02)."""
+    return (
+        sa_select(col(DeliveryEvent.note))
+        .where(
+            col(DeliveryEvent.delivery_id) == col(Delivery.id),
+            col(DeliveryEvent.kind) == "receipt",
+            col(DeliveryEvent.value) == ReceiptStatus.REJECTED,
+        )
+        .order_by(col(DeliveryEvent.seq).desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("rejection_reason")
+    )
+
+
+async def _not_routed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
+    """Documents accepted more than NOT_ROUTED_AFTER ago that have no deliveries planned. They
+    name no agency, so an agency, kind or category filter leaves them out."""
+    if query.agency or query.agency_ids is not None or query.category:
+        return []
+    statement = select(Document).where(
+        col(Document.routed_at).is_(None),
+        col(Document.created_at) <= query.now - NOT_ROUTED_AFTER,
+        *_document_filters(query),
+    )
+    statement = statement.order_by(col(Document.created_at).desc()).limit(query.limit)
+    documents = (await session.exec(statement)).all()
+    return [
+        MissedRow(
+            finding=Finding.NOT_ROUTED,
+            delivery_id=None,
+            document_id=d.id,
+            document_number=d.number,
+            document_date=d.date.isoformat() if d.date else None,
+            sender=d.sender,
+            agency_id=None,
+            agency_name=None,
+            categories="",
+            state=None,
+            receipt=None,
+            due_at=None,
+            confirmed_at=None,
+            failure=f"accepted at {iso(d.created_at)} and never routed to any agency",
+        )
+        for d in documents
+    ]
+
+
+def _document_filters(query: MissedQuery) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if query.sender:
+        out.append(col(Document.sender) == query.sender)
+    if query.since:
+        out.append(col(Document.date) >= query.since)
+    if query.until:
+        out.append(col(Document.date) <= query.until)
+    return out
 
 
 def _filters(query: MissedQuery) -> list[ColumnElement[bool]]:
@@ -183,22 +246,16 @@ def _filters(query: MissedQuery) -> list[ColumnElement[bool]]:
         out.append(col(Delivery.agency_id).in_(sorted(query.agency_ids)))
     if query.category:
         out.append(col(Delivery.categories).contains(f",{query.category},"))
-    if query.sender:
-        out.append(col(Document.sender) == query.sender)
-    if query.since:
-        out.append(col(Document.date) >= query.since)
-    if query.until:
-        out.append(col(Document.date) <= query.until)
-    return out
+    return out + _document_filters(query)
 
 
 def _row(finding: str, delivery_id: str, document_id: str, number: str | None,
          date: dt.date | None, sender: str | None, agency_id: str, agency_name: str,
          categories: str, state: str, receipt: str | None, due_at: dt.datetime | None,
          confirmed_at: dt.datetime | None, failure: str | None, attempt_rounds: int,
-         retry_at: dt.datetime | None) -> MissedRow:
+         retry_at: dt.datetime | None, rejection: str | None) -> MissedRow:
     return MissedRow(
-        finding=str(finding),
+        finding=Finding(finding),
         delivery_id=delivery_id,
         document_id=document_id,
         document_number=number,
@@ -209,23 +266,13 @@ def _row(finding: str, delivery_id: str, document_id: str, number: str | None,
         categories=categories.strip(","),
         state=state,
         receipt=receipt,
-        due_at=due_at.isoformat() if due_at else None,
-        confirmed_at=confirmed_at.isoformat() if confirmed_at else None,
+        due_at=iso(due_at),
+        confirmed_at=iso(confirmed_at),
         failure=failure,
         attempt_rounds=attempt_rounds or 0,
-        next_round_at=retry_at.isoformat() if retry_at else None,
+        next_round_at=iso(retry_at),
+        rejection_reason=rejection,
     )
-
-
-def to_csv(rows: Iterable[MissedRow | Score]) -> str:
-    """Rows as CSV with a header (UTF-8 text; spreadsheets open it as is)."""
-    items = [asdict(r) for r in rows]
-    out = io.StringIO()
-    if items:
-        writer = csv.DictWriter(out, fieldnames=list(items[0]))
-        writer.writeheader()
-        writer.writerows(items)
-    return out.getvalue()
 
 
 async def scorecard(
@@ -274,6 +321,8 @@ class DocumentAudit:
     dispatched: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)
     expected_not_dispatched: list[str] = field(default_factory=list)
+    # Catch-up deliveries of a replay: dispatched though the routing did not expect them.
+    backfilled: list[dict[str, str]] = field(default_factory=list)
     dispatched_not_expected: list[str] = field(default_factory=list)
     unconfirmed: list[str] = field(default_factory=list)
     unresolved_lines: list[dict[str, Any]] = field(default_factory=list)
@@ -292,6 +341,7 @@ async def document_audit(session: AsyncSession, document: Document) -> DocumentA
     ).all()
     dispatched = sorted(d.agency_id for d in rows)
     confirmed = sorted(d.agency_id for d in rows if d.confirmed_at is not None)
+    backfilled = {d.agency_id: d.backfill_of for d in rows if d.backfill_of}
     return DocumentAudit(
         document_id=document.id,
         rules_version=document.rules_version,
@@ -299,7 +349,8 @@ async def document_audit(session: AsyncSession, document: Document) -> DocumentA
         dispatched=dispatched,
         confirmed=confirmed,
         expected_not_dispatched=sorted(set(expected) - set(dispatched)),
-        dispatched_not_expected=sorted(set(dispatched) - set(expected)),
+        backfilled=[{"agency_id": a, "replay_id": r} for a, r in sorted(backfilled.items())],
+        dispatched_not_expected=sorted(set(dispatched) - set(expected) - set(backfilled)),
         unconfirmed=sorted(set(dispatched) - set(confirmed)),
         unresolved_lines=[ln for ln in view.get("lines", []) if ln.get("outcome") == "unresolved"],
     )

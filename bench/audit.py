@@ -1,6 +1,6 @@
 """Benchmark of the audit reports on PostgreSQL, over documents stored as the router stores them.
 
-Run: .venv/bin/python bench/audit.py [--deliveries 1000000 [5000000 ...]]
+Run: .venv/bin/python -m bench.audit [--deliveries 1000000 [5000000 ...]]
 Default: one million deliveries (a couple of minutes here); `--deliveries 1000000 5000000`
 measures a province's year too (the larger fill extends the smaller one, so both sizes take
 about five minutes more). Documents carry their whole text and expansion and deliveries their
@@ -11,14 +11,6 @@ The last line reads `audit: <n> deliveries, missed <a> ms, one agency <b> ms, sc
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
-# `audit` package: leave the folder out before importing the project.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse
 import asyncio

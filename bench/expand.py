@@ -1,6 +1,6 @@
 """Benchmark of the rules engine: parse+expand documents/s, and the directory's load time.
 
-Run: .venv/bin/python bench/expand.py [--seconds 3]
+Run: .venv/bin/python -m bench.expand [--seconds 3]
 Figures are per CPU-second of this process (see `rate`). Prints, beside each figure, a
 baseline measured in the same run on the same machine:
 - for documents/s, the floor cost of touching the text (NFC + splitting lines), so the
@@ -16,14 +16,6 @@ JSON cache of the unit tables; expansions use the home directory of the national
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
-# `audit` package: leave the folder out before importing the project.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests.rules.layout_gen
 
 import argparse
 import datetime as dt

@@ -1,6 +1,6 @@
 """Which PDF extractor the reader uses, on evidence: pypdf, pdfminer.six and pdfplumber.
 
-Run: .venv/bin/python bench/extract.py
+Run: .venv/bin/python -m bench.extract
 For each fixture PDF of tests/data/files/ (made by make_files.py with reportlab: the standard
 two-column tables, and the same letter placed glyph by glyph as PDF printers do), prints per
 extractor how many of the letter's 8 recipient items the reader finds and the signature kept
@@ -10,15 +10,11 @@ dependencies: `pip install pypdf pdfplumber` first (an extractor missing says so
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import io
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from rules import read_document
 

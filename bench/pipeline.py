@@ -1,7 +1,7 @@
 """Benchmark: N documents × M recipients through RabbitMQ + PostgreSQL to a local webhook sink.
 
-Usage: .venv/bin/python bench/pipeline.py [--documents 200] [--recipients 50]
-                                          [--delivery-workers 2] [--rounds 3]
+Usage: .venv/bin/python -m bench.pipeline [--documents 200] [--recipients 50]
+                                             [--delivery-workers 2] [--rounds 3]
 
 Needs PostgreSQL (trust auth) and RabbitMQ on 127.0.0.1, as the tests do. The API and the
 relay run in this process, with the webhook sink; the router and the delivery workers run as
@@ -18,13 +18,6 @@ line is its median over the rounds (goal, issue 16: <= 3).
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
-# `audit` package: leave the folder out before importing the project.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import asyncio

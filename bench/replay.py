@@ -1,6 +1,6 @@
 """Benchmark of a rule-change replay (audit/replays.py) over routed documents on PostgreSQL.
 
-Run: .venv/bin/python bench/replay.py [--documents 10000 50000]
+Run: .venv/bin/python -m bench.replay [--documents 10000 50000]
 For each size, a scratch database is filled with routed documents as the router stores them
 (bench/routed.py: whole text, expansion, deliveries with reasons), then, each in a fresh
 process so that its peak memory is its own:
@@ -15,21 +15,15 @@ ratio <x/y>, peak <m> MiB` (for the largest size measured).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path and bench/audit.py would shadow the
-# `audit` package: leave the folder out before importing the project.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
 import argparse
 import asyncio
 import datetime as dt
 import json
 import resource
 import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints

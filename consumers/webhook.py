@@ -51,8 +51,13 @@ class WebhookChannel:
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
         self.timeout = timeout
+        # A whole attempt ends by then: the socket timeouts restart with every byte, so a
+        # server that trickles its answer would otherwise hold the worker (and its message)
+        # for as long as it likes.
+        self.deadline = 2 * timeout
         self.concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession | None:
@@ -62,8 +67,7 @@ class WebhookChannel:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                # At most `concurrency` requests in flight: the rest wait in the connector's
-                # queue, which costs nothing per queued request (no semaphore needed).
+                # At most `concurrency` requests in flight (`_slots` lets no more through).
                 connector=aiohttp.TCPConnector(
                     limit=self.concurrency, limit_per_host=self.concurrency
                 ),
@@ -134,6 +138,13 @@ class WebhookChannel:
         """One signed POST (also the audit's notices): the status and what a failure note
         needs (the start of a 4xx body, a redirect's Location); raises one of TRANSIENT on a
         5xx, a connection error or a timeout."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        # The deadline counts from a free slot, so waiting for one does not use up an attempt.
+        async with self._slots, asyncio.timeout(self.deadline):
+            return await self._post(target, body, headers)
+
+    async def _post(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         # Redirects are not followed: a signed POST must not wander to another host.
         async with self._client().post(
             target, data=body, headers=headers, allow_redirects=False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
@@ -20,11 +21,14 @@ from consumers.retries import requeue_forever
 from consumers.webhook import WebhookChannel
 from docroute.extraction import Extractor, UploadLimits
 from docroute.hub import HubPoller, LgspHub
+from foundation import pruning
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
 from foundation.database import CONNECT_TIMEOUT, create_engine, reachable, session_factory
 from foundation.migrate import migrate
+from foundation.models.clock import utcnow
+from foundation.periodic import every
 from foundation.recovery import redrive_unfinished, sweep_forever
 from foundation.relay import Relay
 from foundation.settings import Settings
@@ -100,6 +104,8 @@ class Service:
                 attempts=s.webhook_attempts,
                 backoff_seconds=s.webhook_backoff_seconds,
                 link_days=s.confirm_link_days,
+                timeout=s.webhook_timeout,
+                concurrency=s.webhook_concurrency,
             ),
         }
 
@@ -123,6 +129,7 @@ class Service:
                 self.sessions, self.settings.sweep_every_seconds,
                 self.settings.sweep_after_seconds, self.settings.delivery_limit,
                 self.relay.nudge)))
+            self._tasks.append(asyncio.create_task(self._pruning()))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing,
                                      healthy=self.database_reachable)
@@ -147,6 +154,12 @@ class Service:
     async def database_reachable(self, timeout: float = CONNECT_TIMEOUT) -> bool:
         """True when the database answers (consumers hold their batches while it does not)."""
         return await reachable(self.engine, timeout)
+
+    def _pruning(self) -> Coroutine[Any, Any, None]:
+        """Sent outbox rows and processed-message ids, deleted after the retention period."""
+        keep = dt.timedelta(days=self.settings.retention_days)
+        return every(pruning.EVERY_SECONDS, lambda: pruning.prune(self.sessions, utcnow(), keep),
+                     "prune_failed")
 
     def _reminders(self) -> Coroutine[Any, Any, None]:
         """The audit's reminder loop: notices at each receipt deadline, escalations after."""

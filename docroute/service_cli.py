@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from docroute.revisions_cli import documents_app as revisions_documents
@@ -95,10 +96,23 @@ async def _serve(settings: Settings, host: str, port: int, workers: bool) -> Non
     )
     server = _server(config)
     _on_stop_signals(lambda: setattr(server, "should_exit", True))
+    announce = asyncio.create_task(_announce(server, settings))
     try:
         await server.serve()
     finally:
+        announce.cancel()
         await service.stop()
+
+
+async def _announce(server: uvicorn.Server, settings: Settings) -> None:
+    """Once listening, say where, and which database and queue: a clerk who started it from
+    another folder sees at once whether it uses the database they meant."""
+    while not server.started:
+        await asyncio.sleep(0.05)
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    queue = "RabbitMQ" if settings.amqp_url else "in-process queue"
+    typer.echo(f"docroute listening on http://{host}:{port} (database: {database}; {queue})")
 
 
 def _server(config: uvicorn.Config) -> uvicorn.Server:

@@ -54,8 +54,3 @@ async def channels_of(session: AsyncSession, agency_ids: set[str]) -> dict[str, 
         for agency in agency_ids
     }
 
-
-async def channel_of(session: AsyncSession, agency_id: str) -> AgencyChannel:
-    """The agency's channel; its inbox when none was set."""
-    row = await session.get(AgencyChannel, agency_id)
-    return row or AgencyChannel(agency_id=agency_id, kind=ChannelKind.INBOX)

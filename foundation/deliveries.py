@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from foundation.errors import ClerkError
 from foundation.history import append_event
 from foundation.models import Delivery, DeliveryEvent, DeliveryState
-from foundation.models.clock import utcnow
+from foundation.models.clock import iso, utcnow
 from foundation.outbox import add_delivery_messages
 from foundation.receipts import LABELS, ReceiptStatus, check_transition, is_confirmed
 
@@ -34,7 +34,7 @@ async def history_of(session: AsyncSession, delivery_ids: list[str]) -> dict[str
     for event in (await session.exec(query)).all():
         grouped[event.delivery_id].append(
             {
-                "at": event.at.isoformat(),
+                "at": iso(event.at),
                 "kind": event.kind,
                 "value": event.value,
                 "note": event.note,
@@ -69,13 +69,16 @@ def delivery_view(delivery: Delivery, history: list[Any] | None = None) -> dict[
         "failure": delivery.failure,
         "receipt": delivery.receipt,
         "receipt_label": LABELS[ReceiptStatus(delivery.receipt)] if delivery.receipt else None,
-        "confirmed": is_confirmed(delivery.receipt),
+        "confirmed": delivery.confirmed_at is not None,
+        "confirmed_at": iso(delivery.confirmed_at),
+        "due_at": iso(delivery.due_at),
+        "backfill_of": delivery.backfill_of,
         "reasons": delivery.reasons,
         # A recall or update asked of the agency: 13 asked, 15 agreed, 16 refused.
         "recall": delivery.recall,
         # Rounds of attempts that met a transient fault, and when the next round is due.
         "attempt_rounds": delivery.attempt_rounds,
-        "next_round_at": delivery.retry_at.isoformat() if delivery.retry_at else None,
+        "next_round_at": iso(delivery.retry_at),
     }
     if history is not None:
         view["history"] = history
@@ -100,7 +103,9 @@ async def report_receipt(
         return False
     delivery.receipt = status
     delivery.updated_at = utcnow()
-    if is_confirmed(status) and delivery.confirmed_at is None:
+    if not is_confirmed(status):
+        delivery.confirmed_at = None  # a rejection after 01: not confirmed, whatever came first
+    elif delivery.confirmed_at is None:
         delivery.confirmed_at = delivery.updated_at
     append_event(session, delivery, "receipt", status, note=reason, actor=actor)
     return True

@@ -28,6 +28,8 @@ LABELS = {
 }
 # Progress only moves forward; a rejection is final.
 _RANK = {None: 0, "01": 1, "03": 2, "04": 3, "05": 4, "06": 5}
+# QCVN 102's order: a document is assigned, handled and done (04-06) only once accepted (03).
+_AFTER_ACCEPTED = (ReceiptStatus.ASSIGNED, ReceiptStatus.IN_PROGRESS, ReceiptStatus.DONE)
 
 
 def parse_status(code: str) -> ReceiptStatus:
@@ -57,6 +59,13 @@ def check_transition(current: str | None, new: ReceiptStatus, reason: str | None
         return True
     if current == new:
         return False  # the same report sent twice is not an error
+    if new in _AFTER_ACCEPTED and _RANK[current] < _RANK[ReceiptStatus.ACCEPTED.value]:
+        raise ClerkError(
+            409,
+            "not_accepted_yet",
+            f"The delivery is {_label(current)}; status {new.value} ({LABELS[new]}) comes only "
+            "after 03 (accepted): report 03 first.",
+        )
     if _RANK[new.value] < _RANK[current]:
         raise ClerkError(
             409,
@@ -72,5 +81,7 @@ def _label(code: str | None) -> str:
 
 
 def is_confirmed(receipt: str | None) -> bool:
-    """True when the agency acknowledged the document (any status but none or rejected)."""
+    """The one definition of "confirmed": the agency acknowledged the document (any status but
+    none or rejected). `Delivery.confirmed_at` is set with the first such status and cleared by
+    a rejection, so reports that read `confirmed_at` agree with views that read the status."""
     return receipt is not None and receipt != ReceiptStatus.REJECTED

@@ -1,4 +1,5 @@
-"""The service's settings, read once from `DOCROUTE_*` environment variables."""
+"""The service's settings, read once from `DOCROUTE_*` environment variables and the config
+file (`config_file()`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import NonNegativeFloat, SecretStr, model_validator
+from pydantic import Field, NonNegativeFloat, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from foundation.broker import DELIVERIES_PER_MESSAGE
@@ -26,7 +27,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DOCROUTE_", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///var/docroute.sqlite3"
+    # One place wherever a command is started from (not a folder of the current directory):
+    # the user's data directory, unless the environment or the config file says otherwise.
+    database_url: str = Field(default_factory=lambda: default_database_url())
     # Unset means the in-process queue; set it to run on RabbitMQ.
     amqp_url: str | None = None
     # Every queue and exchange name starts with this, so test runs never share queues.
@@ -69,8 +72,9 @@ class Settings(BaseSettings):
     consumer_tasks: int = 4
     # The deliveries queue carries up to 50 deliveries per message (foundation.broker), so its
     # consumers hold few messages: 8 × 50 = 400 deliveries per worker. Even if all of them
-    # go to one dead host (a round of 3 attempts of 10 s, 16 at a time, plus the backoff)
-    # they are settled in about 13 minutes, inside RabbitMQ's 30-minute consumer timeout;
+    # go to one host that trickles its answers (a round of 3 attempts, each cut at its 20 s
+    # deadline, 16 at a time, plus the backoff; by webhook or e-mail alike) they are settled
+    # in about 25 minutes, inside RabbitMQ's 30-minute consumer timeout;
     # settings that could not promise that are refused (`_settled_within_consumer_timeout`).
     delivery_prefetch: int = 8
     delivery_batch: int = 2
@@ -100,6 +104,9 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "docroute@localhost"
+
+    # Sent outbox rows and processed-message ids are deleted after this many days.
+    retention_days: float = 7.0
 
     # A province's own directory (file or folder) and rule set; unset: the shipped ones.
     directory_path: Path | None = None
@@ -134,13 +141,14 @@ class Settings(BaseSettings):
 
     def worst_case_hold_seconds(self) -> float:
         """How long a worker may hold its last message if every delivery it holds goes to
-        one host that never answers: each takes every attempt's full timeout, `concurrency`
-        at a time, and the backoff comes on top."""
+        one host that answers a byte at a time: each takes every attempt's full deadline
+        (twice `webhook_timeout`, for webhook and e-mail alike), `concurrency` at a time, and
+        the backoff comes on top."""
         held = self.delivery_prefetch * DELIVERIES_PER_MESSAGE
         rounds = math.ceil(held / max(self.webhook_concurrency, 1))
         waits = range(self.webhook_attempts - 1)
         backoff = sum(min(self.webhook_backoff_seconds * (1 << n), 30.0) for n in waits)
-        return rounds * self.webhook_attempts * self.webhook_timeout + backoff
+        return rounds * self.webhook_attempts * 2 * self.webhook_timeout + backoff
 
     def secret(self) -> str:
         """The signing secret; in development mode a local random one; else SettingsError."""
@@ -194,7 +202,28 @@ def local_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
+def _xdg(variable: str, fallback: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / fallback)
+
+
+def default_database_url() -> str:
+    """The embedded database: `$XDG_DATA_HOME/docroute/docroute.sqlite3` (that is,
+    `~/.local/share/docroute/docroute.sqlite3`), the same file for the CLI and the service."""
+    path = _xdg("XDG_DATA_HOME", ".local/share") / "docroute" / "docroute.sqlite3"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def config_file() -> Path:
+    """`DOCROUTE_CONFIG`, else `$XDG_CONFIG_HOME/docroute/docroute.env`: `DOCROUTE_*=...`
+    lines read when present (the environment wins over the file)."""
+    named = os.environ.get("DOCROUTE_CONFIG")
+    if named:
+        return Path(named)
+    return _xdg("XDG_CONFIG_HOME", ".config") / "docroute" / "docroute.env"
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
-    return Settings()
+    """The process-wide settings, read from the environment and the config file on first
+    use."""
+    return Settings(_env_file=config_file(), _env_file_encoding="utf-8")  # type: ignore[call-arg]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import rules
+from foundation.calendar import VIETNAM
 from rules.defaults import DATA, DEFAULT_RULES
 from rules.national import directory_at
 from rules.snapshots import of_folder
@@ -173,3 +174,67 @@ def with_packet_to(
     if only_to:
         view["recipients"] = [r for r in listed if r["id"] in to_ids]
     return view
+
+
+def sending_day() -> datetime.date:
+    """Today in Vietnam: the day a document being routed now goes out."""
+    return datetime.datetime.now(VIETNAM).date()
+
+
+# How many successors a body may have had between a document's date and its sending.
+_SUCCESSION_LIMIT = 10
+
+
+def on_sending_day(
+    view: dict[str, Any], directory: rules.Directory, day: datetime.date
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(recipients, abolished): the expansion's recipients as they exist on the day the
+    document is sent. A body that no longer exists that day (a document dated before a merger,
+    sent after it) is replaced by its successor, with the reason; one with no successor that
+    exists that day is not sent to but listed as abolished, for the clerk."""
+    chosen: dict[str, dict[str, Any]] = {}
+    abolished: list[dict[str, Any]] = []
+    for recipient in view.get("recipients", []):
+        agency = directory.get(recipient["id"])
+        if agency is None or agency.valid_on(day):
+            _merge(chosen, recipient)
+            continue
+        heir = _heir(agency, directory, day)
+        ended = f"{agency.name} ended on {agency.valid_to}"
+        if heir is None:
+            abolished.append({
+                "id": agency.id, "name": agency.name, "valid_to": str(agency.valid_to),
+                "reason": f"{ended}, before the sending day {day}, and no successor exists "
+                          "that day: not sent; the clerk decides who receives it",
+            })
+            continue
+        reason = {
+            "line": None, "rule": "successor", "rules_version": view.get("rules_version"),
+            "category": None,
+            "text": f"successor of {agency.id}: {ended}, before the sending day {day}",
+        }
+        reasons = [*recipient.get("reasons", []), reason]
+        _merge(chosen, {"id": heir.id, "name": heir.name, "kind": heir.kind, "reasons": reasons})
+    return list(chosen.values()), abolished
+
+
+def _heir(
+    agency: rules.Agency, directory: rules.Directory, day: datetime.date
+) -> rules.Agency | None:
+    current = agency
+    for _ in range(_SUCCESSION_LIMIT):
+        if not current.successor or (nxt := directory.get(current.successor)) is None:
+            return None
+        if nxt.valid_on(day):
+            return nxt
+        current = nxt
+    return None
+
+
+def _merge(chosen: dict[str, dict[str, Any]], recipient: dict[str, Any]) -> None:
+    if recipient["id"] in chosen:
+        chosen[recipient["id"]]["reasons"] = [
+            *chosen[recipient["id"]].get("reasons", []), *recipient.get("reasons", [])
+        ]
+    else:
+        chosen[recipient["id"]] = dict(recipient)

@@ -119,6 +119,12 @@ class Router:
                                              only_to=document.packet.get("via") == "hub")
         view = apply_resolutions(view, document.resolutions or [], self.routing.directory)
         view["snapshots"] = self.routing.snapshots  # the exact data this plan was made with
+        # Delivered to the bodies that exist on the day it goes out (Vietnam's date).
+        view["recipients"], abolished = recipients.on_sending_day(
+            view, self.routing.directory, recipients.sending_day()
+        )
+        if abolished:
+            view["abolished"] = abolished
         document.expansion = view
         document.rules_version = str(view.get("rules_version") or "")
         document.routed_at = utcnow()

@@ -191,10 +191,6 @@ class Directory:
     def __iter__(self) -> Iterator[Agency]:
         return iter(self.agencies.values())
 
-    def children(self, parent_id: str) -> list[Agency]:
-        """Agencies whose `parent` is `parent_id`."""
-        return [a for a in self.agencies.values() if a.parent == parent_id]
-
     def territory(self, agency: Agency) -> str | None:
         """The People's Committee whose territory the agency serves (itself for a UBND)."""
         return agency.id if agency.kind in TERRITORIAL else agency.area

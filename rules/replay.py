@@ -1,14 +1,16 @@
 """Replaying a rule or directory change over a past document: who would be added, who removed.
 
-The service stores each document's text, date and sender; replaying expands it again under the
-new rule set (and directory) as of the *document's* date, and compares recipient sets. Each
-added agency carries the reasons the new rules give; each removed one, why it no longer
+The one recipient diff of docroute: the audit's replay over stored documents (`audit/replays.py`)
+compares each document's dispatched agencies with a new expansion through `diff`. Replaying
+expands the document again under the new rule set (and directory) as of the *document's* date;
+each added agency carries the reasons the new rules give; each removed one, why it no longer
 qualifies (from `explain`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +27,17 @@ class Added:
 
     id: str
     name: str
+    kind: str
     reasons: list[Reason]
 
     def to_json(self) -> dict[str, Any]:
-        """As JSON."""
-        return {"id": self.id, "name": self.name, "reasons": [r.to_json() for r in self.reasons]}
+        """As JSON (the keys of a recipient, so a backfill plans it like the router does)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
 
 
 @dataclass(frozen=True)
@@ -80,17 +88,24 @@ def replay(
     """Expand `document` again under `ruleset`/`directory` as of the old answer's date and
     sender, and compare."""
     new = expand(document, directory, ruleset, as_of=old.as_of, sender=old.sender)
-    return compare(old, new, directory, ruleset)
+    before = {r.id: r.name for r in old.recipients}
+    return diff(before, old.rules_version, new, directory, ruleset)
 
 
-def compare(old: Expansion, new: Expansion, directory: Directory, ruleset: RuleSet) -> Change:
-    """The difference between two expansions of one document (`ruleset` is the new one)."""
-    before = {r.id: r for r in old.recipients}
-    after = {r.id: r for r in new.recipients}
-    added = [Added(r.id, r.name, r.reasons) for r in new.recipients if r.id not in before]
+def diff(
+    before: Mapping[str, str],
+    old_version: str | None,
+    new: Expansion,
+    directory: Directory,
+    ruleset: RuleSet,
+) -> Change:
+    """The difference between the agencies a document went to (`before`: id -> name) and a new
+    expansion of it under `ruleset` (the new one)."""
+    after = {r.id for r in new.recipients}
+    added = [Added(r.id, r.name, r.kind, r.reasons) for r in new.recipients if r.id not in before]
     removed = [
-        Removed(r.id, r.name, explain(new, r.id, directory, ruleset).summary)
-        for r in old.recipients
-        if r.id not in after
+        Removed(agency, name, explain(new, agency, directory, ruleset).summary)
+        for agency, name in sorted(before.items())
+        if agency not in after
     ]
-    return Change(old.rules_version, new.rules_version, new.as_of, added, removed)
+    return Change(old_version or "", new.rules_version, new.as_of, added, removed)

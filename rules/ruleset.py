@@ -316,10 +316,6 @@ class Phrase:
     # None when the phrase may start with anything (it is all optional, or starts with `#`).
     firsts: frozenset[str] | None
 
-    def can_start(self, token: str) -> bool:
-        """Whether a match may begin at `token` (a cheap filter before the regex)."""
-        return self.firsts is None or token in self.firsts
-
 
 @dataclass(frozen=True)
 class _Piece:

@@ -336,3 +336,27 @@ async def sink() -> AsyncIterator[Sink]:
     yield recorder
     server.should_exit = True
     await task
+
+
+@contextlib.asynccontextmanager
+async def trickling_server(first: bytes = b"") -> AsyncIterator[int]:
+    """A TCP server that sends `first`, then one byte every 50 ms for as long as the client
+    stays: a host that keeps each socket timeout from firing. Yields its port."""
+
+    async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            writer.write(first)
+            while True:
+                await asyncio.sleep(0.05)
+                writer.write(b"X")
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield int(server.sockets[0].getsockname()[1])
+    finally:
+        server.close()

@@ -10,19 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 import rules
-from audit import reports
+from audit import exports, reports
+from audit.explanations import explain_agency
 from audit.replays import replay
 from audit.verify import verify_histories
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
-from foundation.deliveries import delivery_view
 from foundation.errors import ClerkError
-from foundation.models import Delivery, Document, Role
+from foundation.models import Document, Role
 from foundation.models.clock import utcnow
 from foundation.tokens import Caller
-from rules.explain import explain
 from rules.ruleset import RuleSetError, ruleset_from_text
 
 api = APIRouter(tags=["audit"])
@@ -44,13 +42,20 @@ def _kind_ids(kind: str | None, directory: rules.Directory) -> frozenset[str] | 
         raise ClerkError(422, "bad_kind", str(error)) from None
 
 
+def _as_csv(format: str) -> bool:
+    if format not in ("json", "csv"):
+        raise ClerkError(400, "bad_format", f"format must be json or csv, not {format!r}.")
+    return format == "csv"
+
+
 def _csv_or_json(
-    rows: list[reports.MissedRow] | list[reports.Score], as_csv: bool, name: str
+    rows: list[reports.MissedRow] | list[reports.Score], as_csv: bool, row_type: type[Any],
+    name: str,
 ) -> Response | list[dict[str, Any]]:
     if as_csv:
         headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
         return PlainTextResponse(
-            reports.to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers
+            exports.to_csv(rows, row_type), media_type="text/csv; charset=utf-8", headers=headers
         )
     return [asdict(r) for r in rows]
 
@@ -86,7 +91,9 @@ async def missed(
         limit=limit,
         offset=offset,
     )
-    return _csv_or_json(await reports.missed(session, query), format == "csv", "missed")
+    as_csv = _as_csv(format)
+    rows = await reports.missed(session, query)
+    return _csv_or_json(rows, as_csv, reports.MissedRow, "missed")
 
 
 @api.get("/v1/audit/scorecard", response_model=None)
@@ -99,8 +106,9 @@ async def scorecard(
 ) -> Response | list[dict[str, Any]]:
     """Per agency: received, confirmed on time, confirmed late, rejected, missing."""
     require(caller, *AUDITORS)
+    as_csv = _as_csv(format)
     rows = await reports.scorecard(session, utcnow(), _kind_ids(kind, service.routing.directory))
-    return _csv_or_json(rows, format == "csv", "scorecard")
+    return _csv_or_json(rows, as_csv, reports.Score, "scorecard")
 
 
 async def _document(session: SessionDep, document_id: str) -> Document:
@@ -125,25 +133,11 @@ async def _explanation(
     document = await _document(session, document_id)
     if caller.role == Role.SENDER and document.sender != caller.agency_id:
         raise ClerkError(403, "forbidden", "A sending office can ask only about its own documents.")
-    ruleset = service.routing.ruleset
+    routing = service.routing
     stored_as_of = (document.expansion or {}).get("as_of")
     as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
-    read = rules.read_document(document.text)
-    directory = service.routing.directory_for(read, document.sender, as_of)
-    sender = document.sender if directory.get(document.sender or "") else None
-    expansion = rules.expand(read, directory, ruleset, as_of, sender)
-    answer = explain(expansion, agency, directory, ruleset).to_json()
-    delivery = (
-        await session.exec(
-            select(Delivery).where(
-                col(Delivery.document_id) == document_id, col(Delivery.agency_id) == agency
-            )
-        )
-    ).first()
-    answer["delivery"] = delivery_view(delivery) if delivery is not None else None
-    answer["document_rules_version"] = document.rules_version
-    answer["current_rules_version"] = ruleset.version
-    return answer
+    directory = routing.directory_for(rules.read_document(document.text), document.sender, as_of)
+    return await explain_agency(session, document, agency, directory, routing.ruleset)
 
 
 @api.get("/v1/documents/{document_id}/recipients/{agency}/why")
@@ -193,7 +187,7 @@ async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -
     result = await replay(
         service.sessions,
         ruleset,
-        rules.default_directory(),
+        service.routing.directory,
         body.since,
         backfill=body.backfill,
         actor=f"token {caller.token_id} ({caller.role})",
@@ -202,10 +196,10 @@ async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -
 
 
 @api.get("/v1/audit/verify")
-async def verify(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+async def verify(caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
     """Check every delivery's hash-chained history; name each edited, inserted or deleted event."""
     require(caller, *AUDITORS)
-    checked, breaks = await verify_histories(session)
+    checked, breaks = await verify_histories(service.sessions)
     return {
         "deliveries_checked": checked,
         "intact": not breaks,

@@ -17,10 +17,12 @@ from docroute.submission import Original, Submission, new_document, read_checked
 from foundation.channels import for_sender
 from foundation.deliveries import delivery_view, document_deliveries
 from foundation.errors import ClerkError
-from foundation.models import Delivery, Document, Role
-from foundation.receipts import ReceiptStatus, is_confirmed
+from foundation.models import Delivery, DeliveryState, Document, Role
+from foundation.models.clock import iso
+from foundation.receipts import ReceiptStatus
 from foundation.tokens import Caller
 from router import recipients
+from router.warnings import day_from_text, document_warnings, routed_warnings, stored_warnings
 
 api = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -118,14 +120,20 @@ async def post_document(
     if dry_run:
         parsed = read_checked(submission, service.routing)
         check_columns(new_document(submission, parsed, None, None))  # as a submission would
+        date = submission.date or parsed.date
         try:
-            expansion = service.routing.expand(
-                parsed, submission.sender, submission.date or parsed.date
-            )
+            expansion = service.routing.expand(parsed, submission.sender, date)
         except recipients.UnroutableError as error:
             raise ClerkError(422, "unroutable", f"{error}; check the date and recipient "
                              "lines.") from error
-        return JSONResponse(recipients.preview(expansion))
+        view = recipients.preview(expansion)
+        view["recipients"], view["abolished"] = recipients.on_sending_day(
+            view, service.routing.directory, recipients.sending_day()
+        )
+        view["warnings"] = routed_warnings(
+            submission.number or parsed.number, date, expansion.as_of, expansion.as_of_source
+        )
+        return JSONResponse(view)
     document, created = await submit(
         service.sessions, submission, idempotency_key, caller.token_id, service.routing,
         original=getattr(request.state, "original", None),
@@ -138,8 +146,18 @@ async def post_document(
         "number": document.number,
         "date": document.date.isoformat() if document.date else None,
         "url": f"/v1/documents/{document.id}",
+        "warnings": _submitted_warnings(document),
     }
     return JSONResponse(body, status_code=202 if created else 200)
+
+
+def _submitted_warnings(document: Document) -> list[str]:
+    if document.expansion is not None:  # a resubmission of a routed document
+        return stored_warnings(document.number, document.date, document.expansion)
+    if document.date is not None:
+        return document_warnings(document.number, document.date, None, "")
+    day, source = day_from_text(recipients.read(document.text))
+    return document_warnings(document.number, document.date, day, source)
 
 
 @api.get("/{document_id}", summary="The document, its recipients and each delivery's status")
@@ -189,11 +207,14 @@ def _document_view(
         "urgency": document.urgency,
         "subject": document.subject,
         "sender": document.sender,
-        "created_at": document.created_at.isoformat(),
+        "created_at": iso(document.created_at),
         "routed": document.routed_at is not None,
         "replaces": document.replaces,
         "recalled_at": document.recalled_at.isoformat() if document.recalled_at else None,
         "rules_version": document.rules_version,
+        "warnings": stored_warnings(document.number, document.date, expansion),
+        # Recipients that no longer existed on the sending day and had no successor.
+        "abolished": expansion.get("abolished", []),
         "unresolved": [
             ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
         ],
@@ -201,9 +222,9 @@ def _document_view(
         "edxml": _packet_view(document, expansion),
         "summary": {
             "deliveries": len(deliveries),
-            "delivered": sum(d.state == "delivered" for d in deliveries),
-            "failed": [d.agency_id for d in deliveries if d.state == "failed"],
-            "confirmed": [d.agency_id for d in deliveries if is_confirmed(d.receipt)],
+            "delivered": sum(d.state == DeliveryState.DELIVERED for d in deliveries),
+            "failed": [d.agency_id for d in deliveries if d.state == DeliveryState.FAILED],
+            "confirmed": [d.agency_id for d in deliveries if d.confirmed_at is not None],
             "not_confirmed": [d.agency_id for d in deliveries if d.receipt is None],
             "rejected": [d.agency_id for d in deliveries if d.receipt == ReceiptStatus.REJECTED],
             # A recall or update's requests, and each agency's answer (13 asked, 15, 16).

@@ -5,7 +5,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from foundation.models.clock import utcnow
 
@@ -35,7 +35,8 @@ class Delivery(SQLModel, table=True):
     document_id: str = Field(foreign_key="document.id", max_length=36)
     agency_id: str = Field(index=True, max_length=100)
     agency_name: str = Field(max_length=300)
-    state: str = Field(default=DeliveryState.PENDING, max_length=20)
+    # Typed as the enum for the type checker; stored as the plain string it is (no DB enum).
+    state: DeliveryState = Field(default=DeliveryState.PENDING, max_length=20, sa_type=AutoString)
     # The last QCVN 102 status code the agency reported (01..06), if any.
     receipt: str | None = Field(default=None, max_length=2)
     channel: str | None = Field(default=None, max_length=20)

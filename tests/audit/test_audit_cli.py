@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def test_missed_as_csv(database: str) -> None:
     """`audit missed --csv --state not_delivered` prints a header and the failed delivery."""
     result = CliRunner().invoke(app, ["audit", "missed", "--csv", "--state", "not_delivered"])
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    assert result.stdout.startswith("\ufeff")
+    lines = result.stdout.removeprefix("\ufeff").strip().splitlines()
     assert lines[0].startswith("finding,") and len(lines) == 2
     assert "kh.so-y-te" in lines[1] and "5/TB-UBND" in lines[1]
 
@@ -81,6 +83,13 @@ def test_replay_lists_what_the_document_lacks(database: str) -> None:
     assert '"documents_checked": 1' in same.output
     assert '"documents_changed": 1' in same.output and '"backfilled": 0' in same.output
     assert '"id": "kh.ban-qlda-phat-trien-tinh"' in same.output
+    scripted = CliRunner().invoke(
+        app, ["audit", "replay", "--rules", str(DEFAULT_RULES), "--since", "2026-01-01", "--json"]
+    )
+    assert scripted.exit_code == 0, scripted.output
+    assert json.loads(scripted.stdout)["documents_changed"] == 1  # nothing but JSON on stdout
+    logged = [json.loads(line)["event"] for line in scripted.stderr.splitlines()]
+    assert "replay" in logged  # the log line went to stderr
     bad = CliRunner().invoke(
         app, ["audit", "replay", "--rules", str(DEFAULT_RULES), "--since", "01/01/2026"]
     )

@@ -31,8 +31,7 @@ async def _tamper(sessions: SessionFactory, statement: str, delivery_id: str) ->
 async def test_untouched_histories_verify(sessions: SessionFactory) -> None:
     """Histories written by the service verify with no break."""
     await _delivery_with_history(sessions)
-    async with sessions() as session:
-        checked, breaks = await verify_histories(session)
+    checked, breaks = await verify_histories(sessions)
     assert (checked, breaks) == (1, [])
 
 
@@ -44,8 +43,7 @@ async def test_edited_event_is_named(sessions: SessionFactory) -> None:
         "UPDATE delivery_event SET value = '02' WHERE delivery_id = :d AND value = '03'",
         delivery.id,
     )
-    async with sessions() as session:
-        _, breaks = await verify_histories(session)
+    _, breaks = await verify_histories(sessions)
     assert [(b.delivery_id, b.brk.seq, b.brk.kind) for b in breaks] == [(delivery.id, 3, "edited")]
 
 
@@ -55,8 +53,7 @@ async def test_deleted_event_is_named(sessions: SessionFactory) -> None:
     await _tamper(
         sessions, "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 2", delivery.id
     )
-    async with sessions() as session:
-        _, breaks = await verify_histories(session)
+    _, breaks = await verify_histories(sessions)
     assert [(b.brk.seq, b.brk.kind) for b in breaks] == [(3, "deleted")]
 
 
@@ -66,6 +63,23 @@ async def test_deleted_last_event_is_caught_by_the_anchor(sessions: SessionFacto
     await _tamper(
         sessions, "DELETE FROM delivery_event WHERE delivery_id = :d AND seq = 3", delivery.id
     )
-    async with sessions() as session:
-        _, breaks = await verify_histories(session)
+    _, breaks = await verify_histories(sessions)
     assert [b.brk.kind for b in breaks] == ["truncated"]
+
+
+async def test_verify_streams_in_chunks_and_names_a_break_in_any_chunk(
+    sessions: SessionFactory,
+) -> None:
+    """Chunks of 2 over 5 deliveries check each delivery once; a break in the last chunk shows."""
+    deliveries = [await _delivery_with_history(sessions) for _ in range(5)]
+    last = max(d.id for d in deliveries)
+    await _tamper(
+        sessions,
+        "UPDATE delivery_event SET actor = 'someone' WHERE delivery_id = :d AND seq = 2",
+        last,
+    )
+    checked, breaks = await verify_histories(sessions, chunk=2)
+    assert checked == 5
+    assert [(b.delivery_id, b.brk.seq, b.brk.kind) for b in breaks] == [(last, 2, "edited")]
+    assert await verify_histories(sessions, [d.id for d in deliveries if d.id != last], chunk=2) \
+        == (4, [])

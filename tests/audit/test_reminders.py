@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from audit.notices import NoticeSender
-from audit.reminders import run_once
+from audit.reminders import BACKOFF, MAX_ATTEMPTS, run_once
 from consumers.webhook import WebhookChannel
 from foundation.channels import set_channel
 from foundation.database import SessionFactory, create_engine, session_factory, transaction
@@ -18,7 +18,7 @@ from foundation.models import ChannelKind, DeliveryEvent
 from foundation.models.audit import Reminder
 from foundation.settings import Settings
 from tests.audit.conftest import NOW, add_delivery, add_document
-from tests.conftest import SECRET
+from tests.conftest import SECRET, trickling_server
 
 HOUR = dt.timedelta(hours=1)
 
@@ -126,3 +126,40 @@ async def test_unsent_notice_survives_a_restart(
     assert (second.reminders_planned, second.sent, third.sent) == (0, 1, 0)
     assert row is not None and row.attempts == 2 and row.sent_at is not None
     assert [r["key"] for r in sink.received] == [f"reminder:{late.id}"]
+
+
+async def test_a_failing_notice_backs_off_gives_up_and_never_holds_the_others(
+    sessions: SessionFactory, sink: Any
+) -> None:
+    """One agency's server trickles forever: in the same pass the others are reminded; its
+    notice waits out a growing backoff, and after MAX_ATTEMPTS it is given up, in the
+    delivery's history."""
+    doc = await add_document(sessions)
+    stuck = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - HOUR)
+    others = [await add_delivery(sessions, doc, a, due_at=NOW - HOUR)
+              for a in ("kh.so-y-te", "kh.so-tu-phap", "kh.so-tai-chinh")]
+    await _hooks(sessions, sink.url, "kh.so-y-te", "kh.so-tu-phap", "kh.so-tai-chinh")
+    async with trickling_server(b"HTTP/1.1 200 OK\r\nX-Slow: ") as port:
+        async with transaction(sessions) as session:
+            await set_channel(session, "kh.so-noi-vu", ChannelKind.WEBHOOK,
+                              f"http://127.0.0.1:{port}/hook")
+        slow = WebhookChannel(SECRET, attempts=1, timeout=0.2)
+        try:
+            first = await run_once(sessions, notices(slow), NOW, None)
+            assert (first.sent, first.failed) == (3, 1)
+            assert {r["delivery_id"] for r in sink.received} == {d.id for d in others}
+            # Not due again within the first backoff; due after it.
+            early = await run_once(sessions, notices(slow), NOW + BACKOFF / 2, None)
+            assert (early.sent, early.failed) == (0, 0)
+            passes = [NOW + BACKOFF * ((1 << n) - 1) for n in range(1, MAX_ATTEMPTS + 1)]
+            tried = [(await run_once(sessions, notices(slow), at, None)).failed for at in passes]
+        finally:
+            await slow.close()
+    assert tried == [1] * (MAX_ATTEMPTS - 1) + [0]
+    async with sessions() as session:
+        row = await session.get(Reminder, (stuck.id, "reminder"))
+        events = (await session.exec(select(DeliveryEvent).where(
+            col(DeliveryEvent.delivery_id) == stuck.id, col(DeliveryEvent.kind) == "reminder"
+        ))).all()
+    assert row is not None and row.attempts == MAX_ATTEMPTS and row.sent_at is None
+    assert [e.value for e in events] == ["planned", "given_up"]

@@ -4,10 +4,10 @@ was the clerk's choice, recorded with the document, not the rules'."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import rules
-from audit.replays import _change
-from foundation.models import Document
+from audit.replays import StoredDocument, _changes
 
 TEXT = (
     "Số: 7/TB-UBND\nKhánh Hòa, ngày 3 tháng 11 năm 2026\nTHÔNG BÁO\nVề việc thử\n\nNội dung.\n\n"
@@ -15,12 +15,17 @@ TEXT = (
 )
 
 
-def _document(resolutions: list[dict[str, object]] | None) -> Document:
-    return Document(
-        id="d1", text=TEXT, sender="kh.ubnd-tinh", date=dt.date(2026, 11, 3),
-        rules_version="old", resolutions=resolutions,
-        expansion={"as_of": "2026-11-03"},
+def _document(resolutions: list[dict[str, Any]] | None) -> StoredDocument:
+    return StoredDocument(
+        id="d1", number="7/TB-UBND", date=dt.date(2026, 11, 3), sender="kh.ubnd-tinh",
+        text=TEXT, rules_version="old", routed_as_of="2026-11-03",
+        created_at=dt.datetime(2026, 11, 3, 2, 0, tzinfo=dt.UTC), resolutions=resolutions,
     )
+
+
+def _change(document: StoredDocument, dispatched: dict[str, str], *setup: Any) -> Any:
+    found = _changes([document], {document.id: dispatched}, *setup)
+    return found[0] if found else None
 
 
 def test_the_clerks_agency_is_not_removed_by_a_replay() -> None:

@@ -5,17 +5,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlmodel import col
 
-from audit import reports
+from audit import exports, reports
 from audit.reports import Finding, MissedQuery
 from foundation.database import SessionFactory, transaction
-from foundation.models import Delivery, DeliveryState
+from foundation.history import append_event
+from foundation.models import Delivery, DeliveryState, Document
 from tests.audit.conftest import NOW, add_delivery, add_document
 
 HOUR = dt.timedelta(hours=1)
+REASON = '=HYPERLINK("x") không đúng thẩm quyền'
+
+
+def _table(rows: Iterable[reports.MissedRow]) -> list[dict[str, str]]:
+    """The CSV export read back (its BOM first)."""
+    text = exports.to_csv(rows, reports.MissedRow)
+    assert text.startswith(exports.BOM)
+    return list(csv.DictReader(io.StringIO(text.removeprefix(exports.BOM))))
 
 
 async def _four_kinds(sessions: SessionFactory) -> dict[str, str]:
@@ -84,7 +95,7 @@ async def test_csv_export_has_a_header_and_a_row_each(sessions: SessionFactory) 
     await _four_kinds(sessions)
     async with sessions() as session:
         rows = await reports.missed(session, MissedQuery(now=NOW))
-    table = list(csv.DictReader(io.StringIO(reports.to_csv(rows))))
+    table = _table(rows)
     assert len(table) == 5
     assert {"finding", "agency_id", "due_at", "confirmed_at"} <= set(table[0])
 
@@ -144,5 +155,90 @@ async def test_undelivered_rows_say_why_and_when_the_next_round_is(
     shown = rows["kh.so-noi-vu"].next_round_at
     assert shown is not None
     assert dt.datetime.fromisoformat(shown).replace(tzinfo=dt.UTC) == next_round
-    table = list(csv.DictReader(io.StringIO(reports.to_csv(list(rows.values())))))
+    table = _table(rows.values())
     assert {"failure", "attempt_rounds", "next_round_at"} <= set(table[0])
+
+
+async def _set(sessions: SessionFactory, delivery_id: str, **values: object) -> None:
+    async with transaction(sessions) as session:
+        await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+
+
+async def test_findings_are_ranked_by_meaning_not_by_spelling(sessions: SessionFactory) -> None:
+    """A rejection that came after a late first status is 'rejected', not 'late'; asking for
+    'late' alone does not list it."""
+    doc = await add_document(sessions)
+    row = await add_delivery(
+        sessions, doc, "kh.so-tu-phap", receipt="02", confirmed_at=NOW + HOUR
+    )
+    async with sessions() as session:
+        every = await reports.missed(session, MissedQuery(now=NOW + 2 * HOUR))
+        late = await reports.missed(
+            session, MissedQuery(now=NOW + 2 * HOUR, findings=frozenset({Finding.LATE}))
+        )
+    assert [(r.delivery_id, r.finding) for r in every] == [(row.id, Finding.REJECTED)]
+    assert late == []
+
+
+async def test_retry_rounds_show_before_the_deadline_and_rejections_say_why(
+    sessions: SessionFactory,
+) -> None:
+    """A delivery waiting for its third round shows before its deadline, with the rounds and
+    the next one; a rejection carries the agency's reason into JSON and CSV."""
+    doc = await add_document(sessions)
+    waiting = await add_delivery(
+        sessions, doc, "kh.so-y-te", state=DeliveryState.PENDING, due_at=NOW + 5 * HOUR
+    )
+    await _set(sessions, waiting.id, attempt_rounds=2, retry_at=NOW + HOUR)
+    quiet = await add_delivery(  # pending, never failed a round, not yet due: nothing to say
+        sessions, doc, "kh.so-noi-vu", state=DeliveryState.PENDING, due_at=NOW + 5 * HOUR
+    )
+    rejected = await add_delivery(sessions, doc, "kh.so-tu-phap")
+    async with transaction(sessions) as session:
+        stored = await session.get(Delivery, rejected.id)
+        assert stored is not None
+        append_event(session, stored, "receipt", "02", note=REASON)
+    async with sessions() as session:
+        rows = {r.delivery_id: r for r in await reports.missed(session, MissedQuery(now=NOW))}
+    assert quiet.id not in rows
+    assert rows[waiting.id].finding == Finding.RETRYING
+    assert rows[waiting.id].attempt_rounds == 2
+    assert rows[waiting.id].next_round_at == (NOW + HOUR).isoformat()
+    assert rows[rejected.id].rejection_reason == REASON
+    table = _table(rows.values())
+    reason = next(r["rejection_reason"] for r in table if r["delivery_id"] == rejected.id)
+    assert reason == "'" + REASON
+
+
+async def test_documents_never_routed_are_listed(sessions: SessionFactory) -> None:
+    """A document accepted long ago with no deliveries planned is a finding of its own; one
+    just accepted is still on its way."""
+    old = Document(id=str(uuid.uuid4()), text="x", number="3/TB", sender="kh.ubnd-tinh",
+                   created_at=NOW - 2 * reports.NOT_ROUTED_AFTER)
+    new = Document(id=str(uuid.uuid4()), text="y", created_at=NOW - reports.NOT_ROUTED_AFTER / 2)
+    async with transaction(sessions) as session:
+        session.add_all([old, new])
+    async with sessions() as session:
+        rows = await reports.missed(session, MissedQuery(now=NOW))
+        by_agency = await reports.missed(session, MissedQuery(now=NOW, agency="kh.so-y-te"))
+    assert [(r.finding, r.document_id, r.agency_id) for r in rows] == [
+        (Finding.NOT_ROUTED, old.id, None)
+    ]
+    assert by_agency == []
+
+
+def test_an_empty_csv_still_has_its_bom_and_header() -> None:
+    """No rows: a UTF-8 BOM and the header row, so a spreadsheet opens an empty table."""
+    text = exports.to_csv([], reports.Score)
+    assert text.startswith(exports.BOM)
+    assert text.lstrip(exports.BOM).splitlines() == [
+        "agency_id,agency_name,received,confirmed_on_time,confirmed_late,rejected,missing"
+    ]
+
+
+def test_cells_a_spreadsheet_would_run_are_escaped() -> None:
+    """Each start OWASP lists is prefixed with a quote; other text and numbers are kept."""
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert exports.cell(f"{start}1+1") == f"'{start}1+1"
+    assert exports.cell("Sở Y tế") == "Sở Y tế"
+    assert exports.cell(-3) == -3

@@ -97,4 +97,21 @@ async def test_seed_000_story(
         assert count == 2
         why = await client.get(f"/v1/documents/{sbn_ids[0]}/recipients/{QLDA}/why", headers=auditor)
         assert why.status_code == 200 and why.json()["delivery"] is not None
+        # The backfill shows as such: received, through which replay, under which rules.
+        answer = why.json()
+        assert answer["received"] is True
+        assert answer["backfill"]["replay_id"] == filled["replay_id"]
+        shipped = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))["ruleset"]["version"]
+        assert answer["backfill"]["rules_version"] == shipped
+        assert filled["replay_id"] in answer["summary"]
+        why_not = await client.get(
+            f"/v1/documents/{sbn_ids[0]}/recipients/{QLDA}/why-not", headers=auditor
+        )
+        assert why_not.json()["received"] is True and why_not.json()["backfill"] is not None
+        view = (await client.get(f"/v1/audit/documents/{sbn_ids[0]}", headers=auditor)).json()
+        added = next(c["added"] for c in dry["changes"] if c["document_id"] == sbn_ids[0])
+        replay_id = filled["replay_id"]
+        ids = sorted(x["id"] for x in added)
+        assert view["backfilled"] == [{"agency_id": a, "replay_id": replay_id} for a in ids]
+        assert QLDA not in view["dispatched_not_expected"]
         await client.aclose()

@@ -15,7 +15,7 @@ from consumers.email import EmailChannel
 from foundation.channels import set_channel
 from foundation.database import transaction
 from foundation.models import ChannelKind, Delivery, Document, Role
-from tests.conftest import free_port
+from tests.conftest import free_port, trickling_server
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"
 DOCUMENT = Document(id="doc-1", text="Nơi nhận:\n- Sở Nội vụ;", sender=BOARD, number="1/TB")
@@ -124,4 +124,15 @@ async def test_an_unreachable_mail_server_is_worth_a_later_round() -> None:
                            attempts=2, backoff_seconds=0.01)
     outcome = await channel.send(DELIVERY, DOCUMENT, "vanthu@snv.example")
     assert (outcome.delivered, outcome.retry) == (False, True)
-    assert outcome.note.startswith("e-mail failed 2 attempts: ConnectionRefusedError")
+    assert outcome.note.startswith("e-mail failed 2 attempts: SMTPConnectError")
+
+
+async def test_a_mail_server_that_trickles_its_greeting_is_worth_a_later_round() -> None:
+    """A server that greets a byte at a time is cut at the attempt's deadline (the mail is not
+    waited for on a thread): the round fails as transient."""
+    async with trickling_server(b"220") as port:
+        channel = EmailChannel("127.0.0.1", port, "docroute@test", "http://docroute", "secret",
+                               attempts=2, backoff_seconds=0.01, timeout=0.2)
+        outcome = await channel.send(DELIVERY, DOCUMENT, "vanthu@snv.example")
+    assert (outcome.delivered, outcome.retry) == (False, True)
+    assert outcome.note.startswith("e-mail failed 2 attempts: ")

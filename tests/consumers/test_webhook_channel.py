@@ -21,7 +21,7 @@ from docroute.service import Service
 from foundation.models import Delivery, Document
 from foundation.settings import Settings
 from foundation.signing import verify
-from tests.conftest import free_port
+from tests.conftest import free_port, trickling_server
 
 SECRET = "s3cret"
 DOCUMENT = Document(id="doc-1", text="Nơi nhận:\n- Sở Nội vụ;", number="1/TB-UBND",
@@ -326,3 +326,16 @@ async def test_service_stop_closes_the_webhook_session(agency: Agency, embedded:
     assert session is not None
     await service.stop()
     assert session.closed
+
+
+async def test_a_server_that_trickles_its_answer_cannot_hold_the_worker() -> None:
+    """Headers a byte at a time never trip the socket timeouts; the attempt's deadline ends
+    it, and the round is reported as worth a later round."""
+    async with trickling_server(b"HTTP/1.1 200 OK\r\nX-Slow: ") as port:
+        channel = WebhookChannel(SECRET, attempts=2, backoff_seconds=0.001, timeout=0.2)
+        try:
+            outcome = await channel.send(DELIVERY, DOCUMENT, f"http://127.0.0.1:{port}/hook")
+        finally:
+            await channel.close()
+    assert (outcome.delivered, outcome.retry) == (False, True)
+    assert outcome.note.startswith("webhook failed 2 attempts: TimeoutError")

@@ -137,3 +137,30 @@ async def test_ready_answers_503_naming_an_unreachable_broker(embedded: Any) -> 
     assert ready.status_code == 503
     assert ready.json() == {"status": "not ready", "database": "ok", "broker": "unreachable"}
     assert health.status_code == 200
+
+
+UNDATED = (
+    "UBND TỈNH KHÁNH HÒA\nTHÔNG BÁO\nVề việc họp\n\nCuộc họp đã diễn ra ngày 14/10/2025.\n\n"
+    "Nơi nhận:\n- Sở Nội vụ;\n- Lưu: VT.\n"
+)
+
+
+async def test_a_document_without_number_or_date_is_warned_about_everywhere(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    """No number and no date line: the dry run, the 202 and the document view each say it
+    cannot be recognised if sent again, and which date was taken from the text."""
+    headers = await tokens(service, Role.SENDER, PROVINCE)
+    dry = await client.post("/v1/documents?dry_run=true", json={"text": UNDATED}, headers=headers)
+    accepted = await client.post("/v1/documents", json={"text": UNDATED}, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    await settled(service, accepted.json()["id"])
+    view = (await client.get(accepted.json()["url"], headers=headers)).json()
+    for warnings in (dry.json()["warnings"], accepted.json()["warnings"], view["warnings"]):
+        assert len(warnings) == 2, warnings
+        assert "no number" in warnings[0]
+        assert all("cannot be recognised if it is sent again" in w for w in warnings)
+        assert "date taken from the text: 14/10/2025" in warnings[1]
+    numbered = "Số: 5/TB-UBND\nKhánh Hòa, ngày 2 tháng 3 năm 2026\n" + UNDATED
+    clean = await client.post("/v1/documents", json={"text": numbered}, headers=headers)
+    assert clean.status_code == 202 and clean.json()["warnings"] == []

@@ -68,13 +68,14 @@ async def test_status_going_backwards_is_refused(
     """After 05 (in progress), 03 (accepted) is refused with 409 and the receipt stays 05."""
     delivery_id, agency = delivered
     headers = await tokens(service, Role.AGENCY, agency)
+    assert (await _report(client, headers, delivery_id, code="03")).status_code == 200
     assert (await _report(client, headers, delivery_id, code="05")).status_code == 200
     backwards = await _report(client, headers, delivery_id, code="03")
     assert backwards.status_code == 409
     assert "backwards" in backwards.json()["detail"]
     view = (await client.get(f"/v1/deliveries/{delivery_id}", headers=headers)).json()
     assert view["receipt"] == "05"
-    assert [e["value"] for e in view["history"] if e["kind"] == "receipt"] == ["05"]
+    assert [e["value"] for e in view["history"] if e["kind"] == "receipt"] == ["03", "05"]
 
 
 async def test_forward_statuses_are_appended_to_the_history(
@@ -88,3 +89,40 @@ async def test_forward_statuses_are_appended_to_the_history(
     history = await _history(client, headers, delivery_id)
     assert [e["value"] for e in history if e["kind"] == "receipt"] == ["01", "03", "04", "06"]
     assert [e["value"] for e in history if e["kind"] == "state"] == ["pending", "delivered"]
+
+
+@pytest.mark.parametrize("code", ["04", "05", "06"])
+async def test_progress_before_acceptance_is_refused(
+    service: Service, client: httpx.AsyncClient, tokens: Any, delivered: tuple[str, str], code: str
+) -> None:
+    """QCVN 102's order: 04-06 only after 03, whether nothing or only 01 came first."""
+    delivery_id, agency = delivered
+    headers = await tokens(service, Role.AGENCY, agency)
+    early = await _report(client, headers, delivery_id, code=code)
+    assert early.status_code == 409 and early.json()["code"] == "not_accepted_yet"
+    assert (await _report(client, headers, delivery_id, code="01")).status_code == 200
+    still = await _report(client, headers, delivery_id, code=code)
+    assert still.status_code == 409 and "03" in still.json()["detail"]
+    assert (await _report(client, headers, delivery_id, code="03")).status_code == 200
+    assert (await _report(client, headers, delivery_id, code=code)).status_code == 200
+
+
+async def test_a_rejection_after_arrival_is_not_confirmed_anywhere(
+    service: Service, client: httpx.AsyncClient, tokens: Any, delivered: tuple[str, str]
+) -> None:
+    """01 then 02: the delivery view, the document view and the audit agree it is not
+    confirmed (one definition of "confirmed")."""
+    delivery_id, agency = delivered
+    headers = await tokens(service, Role.AGENCY, agency)
+    assert (await _report(client, headers, delivery_id, code="01")).status_code == 200
+    view = (await client.get(f"/v1/deliveries/{delivery_id}", headers=headers)).json()
+    assert view["confirmed"] is True and view["confirmed_at"] is not None
+    rejected = await _report(client, headers, delivery_id, code="02", reason="Sai nơi nhận")
+    assert rejected.status_code == 200
+    view = (await client.get(f"/v1/deliveries/{delivery_id}", headers=headers)).json()
+    assert (view["confirmed"], view["confirmed_at"]) == (False, None)
+    auditor = await tokens(service, Role.AUDITOR)
+    document = (await client.get(f"/v1/documents/{view['document_id']}", headers=auditor)).json()
+    assert agency not in document["summary"]["confirmed"]
+    audit = (await client.get(f"/v1/audit/documents/{view['document_id']}", headers=auditor))
+    assert agency not in audit.json()["confirmed"]

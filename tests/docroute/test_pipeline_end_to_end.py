@@ -12,17 +12,19 @@ from docroute.service import Service
 from foundation.channels import set_channel
 from foundation.database import transaction
 from foundation.models import ChannelKind, DeliveryState, Role
+from router.recipients import on_sending_day, sending_day
 
 SENDER = "kh.ubnd-tinh"
 
 
 def expected_agencies(text: str) -> set[str]:
-    """The agencies the rules engine names for the text, asked directly."""
+    """The agencies the rules engine names for the text, asked directly, as they exist on the
+    sending day (a 2023 document's abolished communes are sent to their successors)."""
     document = rules.read_document(text)
-    expansion = rules.expand(
-        document, rules.default_directory(), rules.default_ruleset(), sender=SENDER
-    )
-    return {recipient.id for recipient in expansion.recipients}
+    directory = rules.default_directory()
+    expansion = rules.expand(document, directory, rules.default_ruleset(), sender=SENDER)
+    chosen, _ = on_sending_day(expansion.to_json(), directory, sending_day())
+    return {recipient["id"] for recipient in chosen}
 
 
 async def _use_webhooks(service: Service, agencies: list[str], url: str) -> None:

@@ -28,3 +28,29 @@ def test_json_lines_carry_the_bound_ids_and_unescaped_vietnamese(
     event = json.loads(line)
     assert (event["event"], event["level"], event["delivery_id"]) == ("delivered", "info", "d-1")
     assert event["timestamp"].endswith("Z")
+
+
+def test_third_party_logs_are_json_lines_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """uvicorn's and SQLAlchemy's standard-library loggers come out as the same JSON lines,
+    naming the logger; a command can send every log line to stderr, keeping stdout for JSON."""
+    import logging
+
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy.engine"):  # as a fresh process has them
+        named = logging.getLogger(name)
+        named.handlers, named.propagate, named.disabled = [], True, False
+        named.setLevel(logging.NOTSET)
+    configure_logging(Settings(log_format="json", log_level="INFO"), to_stderr=True)
+    try:
+        logging.getLogger("uvicorn.error").info("Started server process")
+        logging.getLogger("sqlalchemy.engine").warning("pool overflow")
+        structlog.get_logger("test").info("replay", checked=3)
+        captured = capsys.readouterr()
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers = []
+    assert captured.out == ""
+    lines = [json.loads(line) for line in captured.err.splitlines()]
+    assert [(e["event"], e["level"]) for e in lines] == [
+        ("Started server process", "info"), ("pool overflow", "warning"), ("replay", "info")
+    ]
+    assert [e.get("logger") for e in lines[:2]] == ["uvicorn.error", "sqlalchemy.engine"]

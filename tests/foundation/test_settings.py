@@ -17,7 +17,7 @@ AMQP = "amqp://guest:guest@127.0.0.1:5672/"  # refused before any connection is 
 
 def test_defaults_settle_a_dead_hosts_deliveries_within_the_consumer_timeout() -> None:
     """With the shipped settings, 400 held deliveries to a host that never answers are done
-    before RabbitMQ would take the message back (about 13 of 30 minutes)."""
+    before RabbitMQ would take the message back (about 25 of 30 minutes)."""
     worst = Settings().worst_case_hold_seconds()
     assert 0 < worst < 0.9 * CONSUMER_TIMEOUT_SECONDS
 
