@@ -158,6 +158,15 @@ class NameIndex:
                 out.extend(i for i in self._keys[key] if i not in out)
         return tuple(out[:SUGGESTIONS])
 
+    def of_same_kind(self, span: Sequence[str], agency_ids: Sequence[str]) -> tuple[str, ...]:
+        """The agencies among `agency_ids` whose own name has the kind and level words of
+        `span`: a name offered for glued words must not be a body of another kind or level."""
+        written = words(span)
+        return tuple(
+            i for i in agency_ids
+            if any(self._same_kind(written, key) for key in self._official.get(i, ()))
+        )
+
     def _same_kind(self, written: Tokens, key: Tokens) -> bool:
         """Whether two names share their distinguishing words (kind, level, numbers)."""
 

@@ -282,7 +282,8 @@ class Segmenter:
                 correction=found.correction,
             )
         near = self.names.suggest(span)
-        suggestions = tuple(dict.fromkeys((*also, *near)))
+        offered = self.names.of_same_kind(span, also)
+        suggestions = tuple(dict.fromkeys((*offered, *near)))
         return Leftover(tokens, (start, end), suggestions, why)
 
     def _join_unread(self, tokens: Tokens, out: list[Segment]) -> list[Segment]:

@@ -122,8 +122,12 @@ def pairs(khanh_hoa: Directory, rules: RuleSet) -> list[tuple[str, str]]:
     return found
 
 
+# Derandomized, so that CI runs the same 400 examples each time (a random run once found
+# 'UBND thị trấnNinh Hòa' offering UBND thị xã Ninh Hòa: the name glued words follow was offered
+# without the kind check; now fixed, see test_glued_words_offer_no_body_of_another_level).
 @settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_other_kinds_and_levels_never_deliver(
@@ -236,3 +240,13 @@ def test_expand_json_lists_the_unresolved_with_suggestions(
     assert part["suggestions"] == [{"id": "kh.so-tu-phap", "name": "Sở Tư pháp tỉnh Khánh Hòa"}]
     assert data["lines"][1]["parts"][0]["confidence"] == "alias"
     assert data["recipients"][0]["reasons"][0]["confidence"] == "alias"
+
+
+def test_glued_words_offer_no_body_of_another_level(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """Glued words that follow a place name offer the body of that place only when its kind
+    and level are the ones written: `UBND thị trấnNinh Hòa` does not offer the thị xã."""
+    (outcome,) = run("- UBND thị trấnNinh Hòa;\n", khanh_hoa, rules).lines
+    assert outcome.outcome == "unresolved"
+    offered = {s["id"] for s in outcome.suggestions}
+    assert "kh.ubnd-huyen-572" not in offered, outcome.reason
+    assert "thị xã" not in outcome.reason
