@@ -53,7 +53,10 @@ def read_checked(
         raise ClerkError(422, "empty_text", "The document has no text; paste or upload it.")
     parsed = recipients.read(submission.text)
     check_document(submission.text, parsed, submission.date)
-    if not parsed.kinh_gui and not parsed.noi_nhan:
+    # A block whose every line was set aside as unread still goes to the clerk as questions:
+    # refusing it as "no block" would drop text the reader kept.
+    unread = parsed.kinh_gui_unread or parsed.noi_nhan_unread
+    if not parsed.kinh_gui and not parsed.noi_nhan and not unread:
         raise ClerkError(
             422,
             "no_recipients",

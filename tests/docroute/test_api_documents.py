@@ -164,3 +164,18 @@ async def test_a_document_without_number_or_date_is_warned_about_everywhere(
     numbered = "Số: 5/TB-UBND\nKhánh Hòa, ngày 2 tháng 3 năm 2026\n" + UNDATED
     clean = await client.post("/v1/documents", json={"text": numbered}, headers=headers)
     assert clean.status_code == 202 and clean.json()["warnings"] == []
+
+
+async def test_a_block_read_only_as_unread_lines_goes_to_the_clerk_not_refused(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """A Nơi nhận block whose only line the reader set aside as unread is not "no block": the
+    preview shows that line as a question for the clerk."""
+    text = ("UBND TỈNH KHÁNH HÒA\nSố: 12/UBND-VP\nKhánh Hòa, ngày 05 tháng 3 năm 2026\n\n"
+            "Nội dung văn bản.\n\nNơi nhận:\nUBND TỈNH\nKT. CHỦ TỊCH\n")
+    headers = await tokens(service, Role.SENDER, PROVINCE)
+    response = await client.post("/v1/documents?dry_run=true", json={"text": text},
+                                 headers=headers)
+    assert response.status_code == 200, response.text
+    unresolved = [line for line in response.json()["lines"] if line["outcome"] == "unresolved"]
+    assert [line["text"] for line in unresolved] == ["UBND TỈNH"]
