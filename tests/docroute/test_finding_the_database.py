@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "XDG_"))}
-    return {**base, "HOME": str(home), "DOCROUTE_LOG_FORMAT": "json", **extra}
+    # A configured secret: outside development mode `serve` refuses to start without one.
+    return {**base, "HOME": str(home), "DOCROUTE_LOG_FORMAT": "json",
+            "DOCROUTE_SIGNING_SECRET": "a-test-secret-of-enough-length", **extra}
 
 
 def _serve(env: dict[str, str], cwd: Path, port: int) -> tuple[subprocess.Popen[str], str]:
@@ -82,4 +84,4 @@ def test_make_run_takes_a_port() -> None:
     """`make run PORT=8123` serves on that port (shown without running it: `make -n`)."""
     shown = subprocess.run(["make", "-n", "-C", str(ROOT), "run", "PORT=8123"],
                            capture_output=True, text=True, timeout=60, check=True).stdout
-    assert ".venv/bin/docroute serve --port 8123" in shown
+    assert ".venv/bin/docroute serve --development --port 8123" in shown
