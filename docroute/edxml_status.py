@@ -23,7 +23,7 @@ from edxml import Organization, ResponseFor, StatusPacket, write_status
 from foundation.errors import ClerkError
 from foundation.history import append_event
 from foundation.hub_outbox import queue_outbound
-from foundation.models import Delivery, Document, StatusReport
+from foundation.models import AgencyChannel, ChannelKind, Delivery, Document, StatusReport
 from foundation.models.clock import utcnow
 from foundation.receipts import is_confirmed
 from router import recipients
@@ -185,20 +185,35 @@ async def _recall_requested(session: AsyncSession, document: Document, reason: s
 async def emit_status(session: AsyncSession, document: Document, delivery: Delivery,
                       code: str, description: str | None) -> bool:
     """Queue a status packet for the document's sender when its system is edXML-connected
-    (the document came through the hub); keyed by delivery, code and history position."""
-    origin = (document.packet or {}).get("from") or {}
-    if (document.packet or {}).get("via") != "hub" or not origin.get("organ_id"):
+    (the document came through the hub, or the sender's own channel is `edxml hub`); keyed
+    by delivery and history position, so each change goes once."""
+    addressee = await _hub_addressee(session, document)
+    if addressee is None:
         return False
     to_agency = delivery.agency_id
     packet = StatusPacket(
         sender=Organization(_organ_id(document, to_agency), delivery.agency_name),
-        response_for=ResponseFor(origin["organ_id"], document.number, document.date,
+        response_for=ResponseFor(addressee, document.number, document.date,
                                  document.edxml_id),
         status_code=code, description=description or LABELS.get(code),
         timestamp=utcnow(),
     )
     key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"status:{delivery.id}:{delivery.event_count}"))
     return await queue_outbound(session, key, "status", write_status(packet), document.id)
+
+
+async def _hub_addressee(session: AsyncSession, document: Document) -> str | None:
+    """The mã định danh a status about this document goes to through the hub, if any."""
+    origin = (document.packet or {}).get("from") or {}
+    if (document.packet or {}).get("via") == "hub":
+        return str(origin["organ_id"]) if origin.get("organ_id") else None
+    if not (document.sender and document.edxml_id):
+        return None
+    channel = await session.get(AgencyChannel, document.sender)
+    if channel is None or channel.kind != ChannelKind.EDXML or channel.target != "hub":
+        return None
+    # The sender as docroute's packets name it: the first part of the DocumentId.
+    return document.edxml_id.split(",", 1)[0]
 
 
 def _organ_id(document: Document, agency_id: str) -> str:

@@ -15,9 +15,11 @@ from sqlmodel import select
 
 from docroute.edxml_status import fold
 from docroute.service import Service
-from edxml import Organization, ResponseFor, StatusPacket, write_status
+from edxml import Organization, ResponseFor, StatusPacket, read_packet, write_status
 from edxml.values import VIETNAM
-from foundation.models import Role, StatusReport
+from foundation.channels import set_channel
+from foundation.database import transaction
+from foundation.models import ChannelKind, HubMessage, Role, StatusReport
 from tests.docroute.test_api_edxml import FINANCE, HOME_AFFAIRS, XML, packet
 
 DOCUMENT_ID = "000.01.00.H99,2025/03/04,21/SNV-CCHC"
@@ -120,3 +122,29 @@ def test_a_rejection_ends_the_cycle_unless_the_document_was_already_accepted(
 ) -> None:
     accepted_first = codes.index("03") < codes.index("02")
     assert fold(list(codes)) == ("03" if accepted_first else "02")
+
+
+async def test_statuses_go_to_a_sender_whose_own_channel_is_the_hub(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    async with transaction(service.sessions) as session:
+        await set_channel(session, "kh.ubnd-tinh", ChannelKind.EDXML, "hub")
+    sent = {}
+    for sender, number in (("kh.ubnd-tinh", 51), ("kh.so-y-te", 52)):  # connected, and not
+        text = (f"Số: {number}/UBND-VP\nKhánh Hòa, ngày 4 tháng 3 năm 2025\nCÔNG VĂN\nV/v thử\n"
+                "\nNội dung.\n\nNơi nhận:\n- Sở Tài chính;\n- Lưu: VT.\n")
+        response = await client.post("/v1/documents", json={"text": text},
+                                     headers=await tokens(service, Role.SENDER, sender))
+        (row,) = await settled(service, response.json()["id"])
+        answer = await client.post(f"/v1/deliveries/{row.id}/status", json={"code": "03"},
+                                   headers=await tokens(service, Role.AGENCY, "kh.so-tai-chinh"))
+        assert answer.status_code == 200
+        sent[sender] = response.json()["id"]
+    async with service.sessions() as session:
+        (queued,) = (await session.exec(select(HubMessage))).all()
+    assert (queued.kind, queued.document_id) == ("status", sent["kh.ubnd-tinh"])
+    packet = read_packet(queued.body)
+    assert isinstance(packet, StatusPacket) and packet.status_code == "03"
+    assert packet.response_for.organ_id == "kh.ubnd-tinh"
+    assert packet.response_for.document_id == "kh.ubnd-tinh,2025/03/04,51/UBND-VP"
+    assert packet.sender.organ_id == "kh.so-tai-chinh"

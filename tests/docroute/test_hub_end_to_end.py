@@ -1,5 +1,6 @@
 """End to end through the hub simulator: docroute A sends a Khánh Hòa document to agencies
-that docroute B serves; B routes it to them, they report 01 and 03, B reports back, A shows it.
+that docroute B serves; B routes it to them, they report 01 and 03, B reports back, A shows it;
+A then recalls it, and each agency's answer (15 / 16) comes back the same way.
 
 Rounds of the hub adapters are run by the test (`run_once`), not by a timer.
 """
@@ -81,6 +82,7 @@ async def test_a_document_and_its_statuses_go_through_the_hub(
         document_b = await _only_document(b)
         rows_b = await settled(b, document_b)
         assert sorted(r.agency_id for r in rows_b) == RECEIVERS  # routed on to its agencies
+        rows_b.sort(key=lambda r: r.agency_id)
         for row in rows_b:
             agency = await tokens(b, Role.AGENCY, row.agency_id)
             for code in ("01", "03"):
@@ -99,6 +101,25 @@ async def test_a_document_and_its_statuses_go_through_the_hub(
             assert delivery["receipt"] == "03"
             receipts = [e["value"] for e in delivery["history"] if e["kind"] == "receipt"]
             assert receipts == ["01", "03"]
+
+        # A recalls it: B's agencies are asked (13) through the hub, and their answers come back.
+        recall = await a_client.post(f"/v1/documents/{document_a}/recall",
+                                     json={"reason": "Sai số liệu"},
+                                     headers=await tokens(a, Role.SENDER, ISSUER))
+        assert recall.status_code == 200, recall.text
+        assert (await a.hub_poller.run_once())["sent"] == 2
+        assert (await b.hub_poller.run_once())["imported"] == 2
+        for row, answer in zip(rows_b, ("15", "16"), strict=True):
+            agency = await tokens(b, Role.AGENCY, row.agency_id)
+            said = await b_client.post(f"/v1/deliveries/{row.id}/status",
+                                       json={"code": answer}, headers=agency)
+            assert said.status_code == 200 and said.json()["recall"] == answer, said.text
+        assert (await b.hub_poller.run_once())["sent"] == 2
+        assert (await a.hub_poller.run_once())["imported"] == 2
+        view = (await a_client.get(f"/v1/documents/{document_a}",
+                                   headers=await tokens(a, Role.AUDITOR))).json()
+        answers = dict(zip(sorted(r.agency_id for r in rows_b), ("15", "16"), strict=True))
+        assert view["summary"]["recall"] == answers
 
 
 async def _only_document(service: Service) -> str:
