@@ -154,6 +154,9 @@ class Pages:
         self.fill("username", username)
         self.fill("password", password)
         self.click("#login-submit")
+        # Wait for the page after signing in: a find_element right after the click could look
+        # at the sign-in page still (seen once on a loaded machine).
+        WebDriverWait(self.browser, 30).until(lambda b: "/login" not in b.current_url)
 
     def fill(self, element_id: str, text: str) -> None:
         """Type into the field with this id (after clearing it)."""
