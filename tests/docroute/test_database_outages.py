@@ -21,11 +21,9 @@ import pytest
 
 from docroute.service import Service
 from foundation.broker import DELIVERIES, DOCUMENTS
-from foundation.channels import set_channel
-from foundation.database import transaction
-from foundation.models import ChannelKind, Role
+from foundation.models import Role
 from tests.conftest import AMQP_URL, RUN, fast_settings, running
-from tests.docroute.test_faults import ZERO, Harness
+from tests.docroute.test_faults import ZERO, Harness, rig_on
 from tests.docroute.test_pipeline_end_to_end import SENDER, expected_agencies
 from tests.private_postgres import PrivatePostgres, private_postgres
 
@@ -54,19 +52,11 @@ async def outage_rig(
         sweep_every_seconds=1.0, sweep_after_seconds=20.0,
     )
     agencies = expected_agencies(seed_text("004"))
-    async with running(settings, relay=True, router=False, delivery=False) as service:
-        async with transaction(service.sessions) as session:
-            for agency in agencies:
-                await set_channel(session, agency, ChannelKind.WEBHOOK, f"{sink.url}/{agency}")
-        async with api_client(service) as client:
-            rig = Harness(service, client, sink, tmp_path, agencies, [])
-            try:
-                yield rig
-            finally:
-                for process in rig.workers:
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
+    async with (
+        running(settings, relay=True, router=False, delivery=False) as service,
+        rig_on(service, api_client, sink, tmp_path, agencies) as rig,
+    ):
+        yield rig
 
 
 async def _burst(rig: Harness, headers: dict[str, str], text: str, first: int) -> list[str]:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,19 +116,31 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     """The fault-test pipeline; its worker processes are SIGKILLed at the end."""
     agencies = expected_agencies(seed_text("004"))
-    async with run_service(real, relay=True, router=False, delivery=False) as service:
-        async with transaction(service.sessions) as session:
-            for agency in agencies:
-                await set_channel(session, agency, ChannelKind.WEBHOOK, f"{sink.url}/{agency}")
-        async with api_client(service) as client:
-            rig = Harness(service, client, sink, tmp_path, agencies, [])
-            try:
-                yield rig
-            finally:
-                for process in rig.workers:
-                    if process.returncode is None:
-                        process.send_signal(signal.SIGKILL)
-                        await process.wait()
+    async with (
+        run_service(real, relay=True, router=False, delivery=False) as service,
+        rig_on(service, api_client, sink, tmp_path, agencies) as rig,
+    ):
+        yield rig
+
+
+@asynccontextmanager
+async def rig_on(
+    service: Service, api_client: Any, sink: Any, tmp_path: Path, agencies: list[str]
+) -> AsyncIterator[Harness]:
+    """A harness on a running service: each agency's webhook points at the sink; worker
+    processes still running at the end are SIGKILLed."""
+    async with transaction(service.sessions) as session:
+        for agency in agencies:
+            await set_channel(session, agency, ChannelKind.WEBHOOK, f"{sink.url}/{agency}")
+    async with api_client(service) as client:
+        rig = Harness(service, client, sink, tmp_path, agencies, [])
+        try:
+            yield rig
+        finally:
+            for process in rig.workers:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGKILL)
+                    await process.wait()
 
 
 async def _died_by_sigkill(process: asyncio.subprocess.Process) -> None:
