@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 from sqlmodel import select
@@ -15,18 +12,9 @@ from foundation.models import DataSnapshot
 from foundation.settings import Settings
 from router.recipients import RoutingRules
 from rules.snapshots import of_folder
+from tests.docroute.test_service_cli import _docroute
 
-DOCROUTE = str(Path(sys.executable).with_name("docroute"))
 BA_TO = Path(__file__).resolve().parents[1] / "data" / "ba_to"
-
-
-async def _docroute(settings: Settings, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "DOCROUTE_DATABASE_URL": settings.database_url}
-    process = await asyncio.create_subprocess_exec(
-        DOCROUTE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await process.communicate()
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_import_stores_once_with_who(
