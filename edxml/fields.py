@@ -29,6 +29,10 @@ from edxml.xmltree import Node
 
 PRIORITIES = {0: "thuong", 1: "khan", 2: "thuong_khan", 3: "hoa_toc", 4: "hoa_toc_hen_gio"}
 STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
+# Inside QCVN 102's 01-16 range but given no meaning by any implementation the exchange notes
+# read (`../shared/docs/edxml.md` §5.1: "not seen anywhere"): refused by name, not recorded,
+# since docroute cannot say what such a report means to a clerk.
+UNDEFINED_CODES = ("07", "08", "09", "10", "11", "12", "14")
 _ORGAN_ID = re.compile(r"[0-9A-Za-z.\-_]{1,35}")
 
 
@@ -196,9 +200,15 @@ def read_status(node: Node, warnings: tuple[str, ...]) -> StatusPacket:
 
 
 def status_code(text: str | None) -> str:
-    """The two-digit code: `1` and `01` alike; codes outside 01-06, 13, 15, 16 are refused."""
+    """The two-digit code: `1` and `01` alike; codes outside 01-06, 13, 15, 16 are refused
+    (07-12 and 14 with their own reason: no implementation defines them)."""
     value = (text or "").strip()
     code = value.zfill(2) if value.isdigit() and len(value) <= 2 else value
+    if code in UNDEFINED_CODES:
+        raise PacketError(f"StatusCode {value!r} is not a status docroute can record: codes "
+                          "07-12 and 14 have no meaning in any implementation of QCVN 102 "
+                          f"that docroute follows; use one of {', '.join(STATUS_CODES)}",
+                          code="undefined_status")
     if code not in STATUS_CODES:
         raise PacketError(f"StatusCode {value!r} is not one of {', '.join(STATUS_CODES)}",
                           code="unknown_status")

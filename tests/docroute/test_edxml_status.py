@@ -104,7 +104,8 @@ async def test_statuses_that_cannot_be_taken_say_why(
                             .replace(b"21/SNV-CCHC</edXML:Code>", b"99/XX</edXML:Code>"))
     assert unknown.status_code == 404
     bad_code = await _report(client, finance, status("01", 1).replace(b">01<", b">07<"))
-    assert bad_code.status_code == 422 and "StatusCode" in bad_code.json()["detail"]
+    assert bad_code.status_code == 422 and "StatusCode '07'" in bad_code.json()["detail"]
+    assert "07-12 and 14 have no meaning" in bad_code.json()["detail"]
 
 
 RECEIPTS = ["01", "03", "04", "05", "06"]

@@ -122,12 +122,25 @@ def test_status_codes_one_digit_or_two(written: str, code: str) -> None:
     assert isinstance(packet, StatusPacket) and packet.status_code == code
 
 
-@pytest.mark.parametrize("written", ["07", "14", "999", "", "ok"])
+@pytest.mark.parametrize("written", ["999", "", "ok", "17"])
 def test_unknown_status_codes_are_refused(written: str) -> None:
     data = packet_bytes("status_03.edxml").replace(b">03<", f">{written}<".encode())
     with pytest.raises(PacketError, match="StatusCode") as error:
         read_packet(data)
     assert error.value.status == 422
+    assert error.value.code == "unknown_status"
+
+
+@pytest.mark.parametrize("written", ["07", "7", "08", "09", "10", "11", "12", "14"])
+def test_codes_no_implementation_defines_are_refused_by_name(written: str) -> None:
+    """07-12 and 14: inside QCVN 102's range, meaningless in every implementation the notes
+    read, so refused with a message that names the code and says so (not recorded)."""
+    data = packet_bytes("status_03.edxml").replace(b">03<", f">{written}<".encode())
+    with pytest.raises(PacketError) as error:
+        read_packet(data)
+    assert error.value.status == 422 and error.value.code == "undefined_status"
+    assert f"StatusCode {written!r}" in error.value.message
+    assert "07-12 and 14 have no meaning" in error.value.message
 
 
 def test_legacy_soap_status_read_with_a_warning() -> None:
