@@ -22,6 +22,7 @@ from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import iso
 from foundation.receipts import ReceiptStatus
 from rules.directory import KINDS, Directory
+from rules.outcomes import Outcome
 
 
 class Finding(enum.StrEnum):
@@ -352,5 +353,7 @@ async def document_audit(session: AsyncSession, document: Document) -> DocumentA
         backfilled=[{"agency_id": a, "replay_id": r} for a, r in sorted(backfilled.items())],
         dispatched_not_expected=sorted(set(dispatched) - set(expected) - set(backfilled)),
         unconfirmed=sorted(set(dispatched) - set(confirmed)),
-        unresolved_lines=[ln for ln in view.get("lines", []) if ln.get("outcome") == "unresolved"],
+        unresolved_lines=[
+            ln for ln in view.get("lines", []) if ln.get("outcome") == Outcome.UNRESOLVED
+        ],
     )

@@ -28,7 +28,7 @@ from docroute.edxml_status import receive_status
 from foundation.database import SessionFactory, transaction
 from foundation.errors import ClerkError
 from foundation.hub_outbox import mark_done, mark_failed, pending, store_inbound
-from foundation.models import HubMessage
+from foundation.models import HubMessage, HubState
 from router import recipients
 
 log = structlog.get_logger(__name__)
@@ -192,9 +192,9 @@ class HubPoller:
                 body = await self.hub.fetch(hub_id)
                 async with transaction(self.sessions) as session:
                     fetched += await store_inbound(session, hub_id, kind, body)
-            elif known.state != "pending":
+            elif known.state != HubState.PENDING:
                 # Kept and imported, but the hub did not hear it: tell it again.
-                await self.hub.ack(hub_id, known.state == "done", known.error)
+                await self.hub.ack(hub_id, known.state == HubState.DONE, known.error)
         return fetched
 
     async def _import(self) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from foundation.models import HubMessage
+from foundation.models import HubMessage, HubState
 from foundation.models.clock import utcnow
 
 
@@ -48,7 +48,7 @@ async def pending(session: AsyncSession, direction: str, limit: int = 100) -> li
     """Rows still to send (out) or to import (in), oldest first."""
     query = (
         select(HubMessage)
-        .where(HubMessage.direction == direction, HubMessage.state == "pending")
+        .where(HubMessage.direction == direction, HubMessage.state == HubState.PENDING)
         .order_by(col(HubMessage.created_at))
         .limit(limit)
     )
@@ -57,7 +57,7 @@ async def pending(session: AsyncSession, direction: str, limit: int = 100) -> li
 
 def mark_done(row: HubMessage, hub_id: str | None = None) -> None:
     """The row was sent (with the hub's id for it) or imported."""
-    row.state, row.done_at = "done", utcnow()
+    row.state, row.done_at = HubState.DONE, utcnow()
     if hub_id is not None:
         row.hub_id = hub_id
 
@@ -67,4 +67,4 @@ def mark_failed(row: HubMessage, error: str, final: bool) -> None:
     row.attempts += 1
     row.error = error[:2000]
     if final:
-        row.state = "failed"
+        row.state = HubState.FAILED

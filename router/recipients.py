@@ -11,6 +11,7 @@ import rules
 from foundation.calendar import VIETNAM
 from rules.defaults import DATA, DEFAULT_RULES
 from rules.national import directory_at
+from rules.outcomes import Outcome
 from rules.snapshots import of_folder
 
 
@@ -96,8 +97,10 @@ def preview(expansion: rules.Expansion) -> dict[str, Any]:
     """The expansion as JSON for a dry run: unresolved lines first, as a clerk fixes them first."""
     view = expansion.to_json()
     lines = view.get("lines", [])
-    view["lines"] = sorted(lines, key=lambda line: line.get("outcome") != "unresolved")
-    view["unresolved"] = [line for line in view["lines"] if line.get("outcome") == "unresolved"]
+    view["lines"] = sorted(lines, key=lambda line: line.get("outcome") != Outcome.UNRESOLVED)
+    view["unresolved"] = [
+        line for line in view["lines"] if line.get("outcome") == Outcome.UNRESOLVED
+    ]
     return view
 
 

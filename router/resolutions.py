@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 import rules
+from rules.outcomes import Outcome
 
 AGENCY = "agency"
 NOT_RECIPIENT = "not_recipient"
@@ -42,7 +43,7 @@ def apply_resolutions(
     by_id = {r["id"]: r for r in result.get("recipients", [])}
     for decision in decisions:
         line = next((ln for ln in result.get("lines", []) if _matches(ln, decision)), None)
-        if line is None or line.get("outcome") != "unresolved":
+        if line is None or line.get("outcome") != Outcome.UNRESOLVED:
             continue  # the rules read this line after all, or it is no longer there
         agency = directory.get(str(decision.get("agency_id") or ""))
         reason = _clerk_reason(decision, agency)
@@ -50,7 +51,7 @@ def apply_resolutions(
         line["rules_reason"] = line.get("reason")
         line["reason"] = reason
         if decision.get("action") == AGENCY and agency is not None:
-            line["outcome"] = "recipients"
+            line["outcome"] = Outcome.RECIPIENTS
             line["agencies"] = sorted({*line.get("agencies", []), agency.id})
             entry = by_id.setdefault(
                 agency.id,
@@ -67,7 +68,7 @@ def apply_resolutions(
                 }
             )
         elif decision.get("action") == NOT_RECIPIENT:
-            line["outcome"] = "excluded"
+            line["outcome"] = Outcome.EXCLUDED
     result["recipients"] = list(by_id.values())  # new agencies after the rules' own
     return result
 

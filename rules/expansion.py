@@ -20,6 +20,7 @@ from rules.document import Document
 from rules.lines import LineContext, Part, resolve_item
 from rules.names import NameIndex
 from rules.notes import split_notes
+from rules.outcomes import UNREAD, Outcome
 from rules.ruleset import RuleSet
 from rules.segments import Segmenter
 
@@ -81,7 +82,7 @@ class LineOutcome:
     number: int
     section: str
     text: str
-    outcome: str
+    outcome: Outcome
     categories: list[str]
     agencies: list[str]
     notes: dict[str, Any]
@@ -132,7 +133,7 @@ class Expansion:
     @property
     def unresolved(self) -> list[LineOutcome]:
         """The lines a clerk must look at."""
-        return [line for line in self.lines if line.outcome == "unresolved"]
+        return [line for line in self.lines if line.outcome == Outcome.UNRESOLVED]
 
     def to_json(self) -> dict[str, Any]:
         """The expansion as JSON (the shape `docroute expand --json` prints)."""
@@ -190,7 +191,7 @@ def expand(
         ("noi_nhan", document.noi_nhan, document.noi_nhan_unread),
     ):
         if section == "noi_nhan":  # "Như trên" needs what Kính gửi gave
-            context.kinh_gui_lines = [ln.number for ln in lines if ln.categories != ["unread"]]
+            context.kinh_gui_lines = [ln.number for ln in lines if ln.categories != [UNREAD]]
             context.kinh_gui_agencies = list(
                 {a.id: a for parts in parts_by_line for p in parts for a in p.agencies}.values()
             )
@@ -286,9 +287,9 @@ def _outcome(
 ) -> LineOutcome:
     kinds = {p.outcome for p in parts}
     outcome = (
-        "unresolved"
-        if "unresolved" in kinds or not parts
-        else ("recipients" if "recipients" in kinds else "excluded")
+        Outcome.UNRESOLVED
+        if Outcome.UNRESOLVED in kinds or not parts
+        else (Outcome.RECIPIENTS if Outcome.RECIPIENTS in kinds else Outcome.EXCLUDED)
     )
     agencies = list({a.id: None for part in parts for a in part.agencies})
     categories: list[str] = []
@@ -313,7 +314,7 @@ def line_reason(parts: list[Part]) -> str:
     """One sentence for a line: what was not read first (the clerk acts on it), then the rest."""
     if not parts:
         return "nothing on this line names a recipient"
-    ordered = sorted(parts, key=lambda p: p.outcome != "unresolved")
+    ordered = sorted(parts, key=lambda p: p.outcome != Outcome.UNRESOLVED)
     texts = list(dict.fromkeys(p.text.rstrip(".") for p in ordered))
     sentence = "; ".join(texts)
     return sentence if sentence.endswith("?") else sentence + "."
@@ -329,7 +330,7 @@ def unread_line(number: int, section: str, text: str) -> LineOutcome:
         f"text in the {_BLOCK_NAMES[section]} block that docroute could not read as a "
         "recipient: check whether it names one"
     )
-    return LineOutcome(number, section, text, "unresolved", ["unread"], [], {}, reason)
+    return LineOutcome(number, section, text, Outcome.UNRESOLVED, [UNREAD], [], {}, reason)
 
 
 def _union(

@@ -18,6 +18,7 @@ from rules.directory import Agency, Directory
 from rules.expansion import Expansion, Reason, segmenter_for
 from rules.lines import quote
 from rules.notes import split_notes
+from rules.outcomes import Outcome
 from rules.ruleset import Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment
 from rules.selection import why_not_selected
@@ -160,7 +161,7 @@ def _verdicts(
     question = _Question(agency, directory, ruleset, expansion, sender)
     out: list[LineVerdict] = []
     for line in expansion.lines:
-        if line.outcome == "excluded" and "archive" in line.categories:
+        if line.outcome == Outcome.EXCLUDED and "archive" in line.categories:
             continue
         bare, _ = split_notes(line.text)
         tokens, spans = ruleset.spanned(bare)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from rules.directory import Agency, Directory
 from rules.document import Document
 from rules.notes import Notes
+from rules.outcomes import Outcome
 from rules.ruleset import Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
 from rules.selection import select
@@ -48,7 +49,7 @@ class LineContext:
 class Part:
     """What one segment of a line gave: agencies, or an exclusion, or a question."""
 
-    outcome: str
+    outcome: Outcome
     category: str
     rule: str
     text: str
@@ -87,7 +88,7 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     if ctx.foreign_place and not ctx.segmenter.is_archive(tokens):
         return [
             Part(
-                "unresolved",
+                Outcome.UNRESOLVED,
                 "named",
                 "place",
                 (
@@ -137,7 +138,7 @@ def resolve_item(bare: str, notes: Notes, ctx: LineContext) -> tuple[list[Part],
     for text in inner:
         for part in resolve_line(text, ctx):
             where = f"the unit addressed in brackets after '{outer_text}'"
-            if part.outcome == "unresolved":
+            if part.outcome == Outcome.UNRESOLVED:
                 part.text = f"{part.text.rstrip('.?')} ({where})"
                 part.suggestions += [a for a in parents if a not in part.suggestions]
                 if part.suggestions:
@@ -214,7 +215,7 @@ def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
     People's Committee of the sender's territory (the sender itself, or its superior), the same
     reading as `CT, các PCT UBND tỉnh`; `Lãnh đạo Sở` is the sender when the sender is a Sở."""
     own = Part(
-        "excluded",
+        Outcome.EXCLUDED,
         "leaders",
         "leaders",
         f"'{text}': the sender's own leaders; internal, not a delivery",
@@ -227,7 +228,7 @@ def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
         body = _committee_of(sender, level, ctx.directory)
         if body is None:
             return Part(
-                "unresolved",
+                Outcome.UNRESOLVED,
                 "leaders",
                 "leaders",
                 f"'{text}': no People's Committee "
@@ -236,7 +237,7 @@ def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
         if body.id == sender.id:
             return own
         return Part(
-            "recipients",
+            Outcome.RECIPIENTS,
             _KIND_CATEGORY.get(body.kind, "named"),
             "leaders",
             f"'{text}' names {body.name}, the People's Committee of the sender's territory "
@@ -247,7 +248,7 @@ def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
     if word in _OWN_UNIT_WORDS or words(ctx.ruleset.tokens(sender.name))[: len(word)] == word:
         return own
     return Part(
-        "unresolved",
+        Outcome.UNRESOLVED,
         "leaders",
         "leaders",
         f"'{text}': the sender ({sender.name}) is not a body of that kind, so whose leaders "
@@ -271,7 +272,7 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
     rule = segment.rule
     if rule.action == "archive":
         return Part(
-            "excluded",
+            Outcome.EXCLUDED,
             rule.category,
             rule.id,
             "archive copy (Lưu: the registry and the drafting unit): never a delivery",
@@ -279,7 +280,8 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
     if rule.action == "as_above":
         return _as_above(rule, ctx)
     if rule.action == "ask":
-        return Part("unresolved", rule.category, rule.id, f"'{text}' {rule.description.strip()}")
+        return Part(Outcome.UNRESOLVED, rule.category, rule.id,
+                    f"'{text}' {rule.description.strip()}")
     if rule.action == "as_article":
         return _as_article(segment, text, ctx)
     if rule.select and rule.select.scope == "children_of_next":
@@ -306,7 +308,7 @@ def _selected(rule: Rule, text: str, ctx: LineContext, previous: Agency | None) 
         # "TT. Tỉnh ủy và các Ban": the boards belong to the category of their body.
         category = _KIND_CATEGORY.get(previous.kind, "named")
     if not chosen.agencies:
-        return Part("unresolved", category, rule.id, f"'{text}' {chosen.empty_reason}")
+        return Part(Outcome.UNRESOLVED, category, rule.id, f"'{text}' {chosen.empty_reason}")
     why = f"'{text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
     if rule.select and rule.select.scope == "children_of_next" and previous is not None:
         why = f"{why.rstrip('.')} ({previous.name})"
@@ -314,26 +316,26 @@ def _selected(rule: Rule, text: str, ctx: LineContext, previous: Agency | None) 
         agency_id: f"{why} (included because policy flag '{flag}' is on)"
         for agency_id, flag in chosen.by_flag.items()
     }
-    return Part("recipients", category, rule.id, why, list(chosen.agencies), per_agency)
+    return Part(Outcome.RECIPIENTS, category, rule.id, why, list(chosen.agencies), per_agency)
 
 
 def _as_above(rule: Rule, ctx: LineContext) -> Part:
     if not ctx.kinh_gui_lines:
         return Part(
-            "unresolved",
+            Outcome.UNRESOLVED,
             rule.category,
             rule.id,
             "'Như trên' refers to Kính gửi, and the document has no Kính gửi block",
         )
     if not ctx.kinh_gui_agencies:
         return Part(
-            "unresolved",
+            Outcome.UNRESOLVED,
             rule.category,
             rule.id,
             f"'Như trên': the Kính gửi lines {ctx.kinh_gui_lines} named no agency",
         )
     return Part(
-        "recipients",
+        Outcome.RECIPIENTS,
         rule.category,
         rule.id,
         f"'Như trên': the addressees of Kính gửi (lines {ctx.kinh_gui_lines})",
@@ -353,7 +355,7 @@ def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
         article = ctx.document.article(number)
     if article is None:
         return Part(
-            "unresolved",
+            Outcome.UNRESOLVED,
             rule.category,
             rule.id,
             f"'{text}': the text has no {where} to read the bodies from",
@@ -361,17 +363,17 @@ def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
     agencies: dict[str, Agency] = {}
     for mention in ctx.segmenter.mentions(ctx.ruleset.tokens(article)):
         part = _resolve_segment(mention, mention.text, ctx, None)
-        if part.outcome == "recipients":
+        if part.outcome == Outcome.RECIPIENTS:
             agencies.update((a.id, a) for a in part.agencies)
     if not agencies:
         return Part(
-            "unresolved",
+            Outcome.UNRESOLVED,
             rule.category,
             rule.id,
             f"'{text}': {where} names no agency of the directory",
         )
     return Part(
-        "recipients",
+        Outcome.RECIPIENTS,
         rule.category,
         rule.id,
         f"'{text}': the bodies named in {where}",
@@ -393,7 +395,7 @@ def _leftover(segment: Leftover, text: str, ctx: LineContext) -> Part:
     if suggestions:
         why += "; did you mean " + " or ".join(a.name for a in suggestions) + "?"
     return Part(
-        "unresolved",
+        Outcome.UNRESOLVED,
         "named",
         "named",
         why,
@@ -448,7 +450,7 @@ def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
         offered = valid if len(valid) <= 3 else []
         which = f": {', '.join(a.name for a in offered)}" if offered else "; write which one"
         return Part(
-            "unresolved",
+            Outcome.UNRESOLVED,
             "named",
             "named",
             f"'{text}' is ambiguous: it names {len(valid)} agencies{which}",
@@ -464,7 +466,7 @@ def _one_named(segment: NameSegment, text: str, agency: Agency, ctx: LineContext
     if ctx.sender is not None and agency.id == ctx.sender.id:
         who = "the sender's own leaders" if segment.title else "the sender itself"
         return Part(
-            "excluded",
+            Outcome.EXCLUDED,
             "leaders" if segment.title else _KIND_CATEGORY.get(agency.kind, "named"),
             "leaders" if segment.title else "named",
             f"'{text}': {who} ({agency.name}); internal, not a delivery",
@@ -473,7 +475,7 @@ def _one_named(segment: NameSegment, text: str, agency: Agency, ctx: LineContext
     # A title in front of another body addresses that body ("Thường trực Tỉnh ủy" is Tỉnh ủy).
     title = " (addressed to its leadership)" if segment.title else ""
     return Part(
-        "recipients",
+        Outcome.RECIPIENTS,
         _KIND_CATEGORY.get(agency.kind, "named"),
         "named",
         f"'{text}' names {agency.name}{title}{how}",
@@ -489,7 +491,7 @@ def _dated_out(text: str, candidates: list[Agency], ctx: LineContext, how: str) 
             heir = chain[-1]
             path = " → ".join(a.name for a in chain)
             return Part(
-                "recipients",
+                Outcome.RECIPIENTS,
                 "named",
                 "named",
                 f"'{text}' names {agency.name}, which ended on {agency.valid_to}; "
@@ -499,7 +501,7 @@ def _dated_out(text: str, candidates: list[Agency], ctx: LineContext, how: str) 
     ended = [a for a in candidates if a.valid_to is not None and a.valid_to < ctx.as_of]
     if ended:
         return Part(
-            "unresolved",
+            Outcome.UNRESOLVED,
             "named",
             "named",
             f"'{text}' names {ended[0].name}, which ended on {ended[0].valid_to} "
@@ -509,7 +511,7 @@ def _dated_out(text: str, candidates: list[Agency], ctx: LineContext, how: str) 
     first = later[0] if later else None
     since = f"only from {first.valid_from}" if first else "not on that date"
     return Part(
-        "unresolved",
+        Outcome.UNRESOLVED,
         "named",
         "named",
         f"'{text}' names {first.name if first else 'an agency'}, which exists "

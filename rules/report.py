@@ -6,8 +6,9 @@ suggestions with their ids, so that the clerk can confirm one in a click or a co
 from __future__ import annotations
 
 from rules.expansion import Expansion, LineOutcome
+from rules.outcomes import Outcome
 
-_MARK = {"recipients": " ", "excluded": "-", "unresolved": "!"}
+_MARK = {Outcome.RECIPIENTS: " ", Outcome.EXCLUDED: "-", Outcome.UNRESOLVED: "!"}
 
 
 def render(expansion: Expansion) -> str:
@@ -51,7 +52,7 @@ def _line(line: LineOutcome, detail: bool) -> str:
     mark = _MARK.get(line.outcome, "?")
     head = f" {mark} {line.number:>2} {line.section:<8} {line.outcome:<10} {line.text}"
     sure = "/".join(dict.fromkeys(str(p["confidence"]) for p in line.parts)) or "-"
-    if detail or line.outcome != "recipients":
+    if detail or line.outcome != Outcome.RECIPIENTS:
         choices = [f"{s['id']} ({s['name']})" for s in line.suggestions]
         offer = f"\n        ? did you mean: {'; '.join(choices)}" if choices else ""
         return f"{head}\n        → [{sure}] {line.reason}{offer}"

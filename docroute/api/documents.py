@@ -23,6 +23,7 @@ from foundation.receipts import ReceiptStatus
 from foundation.tokens import Caller
 from router import recipients
 from router.warnings import day_from_text, document_warnings, routed_warnings, stored_warnings
+from rules.outcomes import Outcome
 
 api = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -216,7 +217,7 @@ def _document_view(
         # Recipients that no longer existed on the sending day and had no successor.
         "abolished": expansion.get("abolished", []),
         "unresolved": [
-            ln for ln in expansion.get("lines", []) if ln.get("outcome") == "unresolved"
+            ln for ln in expansion.get("lines", []) if ln.get("outcome") == Outcome.UNRESOLVED
         ],
         # edXML: the packet's own fields, and its To against its Nơi nhận, both ways.
         "edxml": _packet_view(document, expansion),

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from foundation.errors import ClerkError
+from rules.outcomes import UNREAD, Outcome
 
 HERE = Path(__file__).parent
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -29,10 +30,10 @@ RECEIPT_LABELS = {
 }
 STATE_LABELS = {"pending": "Đang gửi", "delivered": "Đã chuyển", "failed": "Gửi lỗi"}
 OUTCOME_LABELS = {
-    "unresolved": "Chưa xác định",
-    "recipients": "Nơi nhận",
-    "excluded": "Loại trừ",
-    "unread": "Chưa đọc được",
+    Outcome.UNRESOLVED: "Chưa xác định",
+    Outcome.RECIPIENTS: "Nơi nhận",
+    Outcome.EXCLUDED: "Loại trừ",
+    UNREAD: "Chưa đọc được",
 }
 ROLE_LABELS = {
     "sender": "Văn thư nơi gửi",

@@ -24,6 +24,7 @@ from foundation.errors import ClerkError
 from foundation.models import Role, UploadedFile
 from router import recipients
 from router.resolutions import apply_resolutions
+from rules.outcomes import Outcome
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -100,7 +101,7 @@ def _preview(service: ServiceDep, submission: Submission, decisions: Decisions) 
 
 
 def _line_order(line: dict[str, Any]) -> int:
-    if line.get("outcome") == "unresolved":
+    if line.get("outcome") == Outcome.UNRESOLVED:
         return 0
     return 1 if line.get("clerk") else 2
 
@@ -129,13 +130,13 @@ def _preview_page(
     except ClerkError as error:
         return render(request, "send.html", error.status, text=text, message=said(error))
     open_lines = [
-        ln for ln in view["lines"] if ln.get("outcome") == "unresolved" or ln.get("clerk")
+        ln for ln in view["lines"] if ln.get("outcome") == Outcome.UNRESOLVED or ln.get("clerk")
     ]
     return render(
         request, "preview.html", status,
         text=text, view=view, open_lines=open_lines, decisions=decisions,
         line_key=line_key, choices=_agency_choices(service, view.get("as_of")),
-        unresolved=sum(ln.get("outcome") == "unresolved" for ln in view["lines"]),
+        unresolved=sum(ln.get("outcome") == Outcome.UNRESOLVED for ln in view["lines"]),
         names={a.id: a.name for a in service.routing.directory.agencies.values()},
         message=message, file_id=form.get("file_id", ""), file_name=form.get("file_name", ""),
     )
@@ -150,7 +151,7 @@ async def send(request: Request, me: Me, service: ServiceDep) -> Response:
     decisions = read_decisions(form, service.routing.directory, me)
     submission = _submission(me, text)
     view = _preview(service, submission, decisions)
-    unresolved = sum(ln.get("outcome") == "unresolved" for ln in view["lines"])
+    unresolved = sum(ln.get("outcome") == Outcome.UNRESOLVED for ln in view["lines"])
     if decisions.problems:
         return _preview_page(request, service, me, form, text, 422,
                              "Còn dòng có lựa chọn chưa hợp lệ; hãy sửa các dòng được đánh dấu.")

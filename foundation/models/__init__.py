@@ -3,7 +3,7 @@
 from foundation.models.channel import AgencyChannel, ChannelKind
 from foundation.models.delivery import Delivery, DeliveryEvent, DeliveryState
 from foundation.models.document import Document
-from foundation.models.edxml import HubMessage, StatusReport
+from foundation.models.edxml import HubMessage, HubState, StatusReport
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
 from foundation.models.people import AdminAction, Person, UploadedFile, WebSession
 from foundation.models.snapshot import DataSnapshot
@@ -20,6 +20,7 @@ __all__ = [
     "DeliveryState",
     "Document",
     "HubMessage",
+    "HubState",
     "OutboxMessage",
     "Person",
     "ProcessedMessage",

@@ -1,9 +1,10 @@
 """edXML exchange tables: every status packet received, and the hub's inbound/outbound outbox."""
 
 import datetime
+import enum
 
 from sqlalchemy import Column, DateTime, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from foundation.models.clock import utcnow
 
@@ -39,6 +40,14 @@ class StatusReport(SQLModel, table=True):
     )
 
 
+class HubState(enum.StrEnum):
+    """Where a hub message stands (stored as its string)."""
+
+    PENDING = "pending"  # to send (out) or to import (in)
+    DONE = "done"  # sent, or imported
+    FAILED = "failed"  # given up, with `error`
+
+
 class HubMessage(SQLModel, table=True):
     """A packet to send to the hub, or one fetched from it: the hub adapter's own outbox.
 
@@ -54,8 +63,8 @@ class HubMessage(SQLModel, table=True):
     kind: str = Field(max_length=10)  # "edoc" | "status"
     hub_id: str | None = Field(default=None, max_length=200)
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    # "pending" (to send / to import), "done", "failed" (with `error`).
-    state: str = Field(default="pending", max_length=10, index=True)
+    state: HubState = Field(default=HubState.PENDING, max_length=10, index=True,
+                            sa_type=AutoString)
     attempts: int = Field(default=0)
     error: str | None = Field(default=None, sa_column=Column(Text))
     document_id: str | None = Field(default=None, max_length=36)
