@@ -16,6 +16,7 @@ from foundation.models.clock import utcnow
 
 async def remind_now(service: Service, delivery_id: str, document_id: str, actor: str) -> None:
     """Plan a reminder for an unconfirmed delivery of the document, then send what is due."""
+    planned = utcnow()  # its backoff, if the notice fails, counts from here
     async with transaction(service.sessions) as session:
         delivery = await get_delivery(session, delivery_id, lock=True)
         if delivery.document_id != document_id:
@@ -35,6 +36,7 @@ async def remind_now(service: Service, delivery_id: str, document_id: str, actor
         # Each click is its own notice with its own idempotency key (the kind names the
         # position in the history, which no other click can take).
         kind = f"manual-{delivery.event_count}"
-        session.add(Reminder(delivery_id=delivery.id, kind=kind, target_agency=delivery.agency_id))
+        session.add(Reminder(delivery_id=delivery.id, kind=kind, target_agency=delivery.agency_id,
+                             created_at=planned))
         append_event(session, delivery, "reminder", "requested", note=kind, actor=actor)
-    await send_pending(service.sessions, service.notices, utcnow())
+    await send_pending(service.sessions, service.notices, planned)

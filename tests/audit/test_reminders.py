@@ -163,3 +163,31 @@ async def test_a_failing_notice_backs_off_gives_up_and_never_holds_the_others(
         ))).all()
     assert row is not None and row.attempts == MAX_ATTEMPTS and row.sent_at is None
     assert [e.value for e in events] == ["planned", "given_up"]
+
+
+async def test_backoff_counts_from_when_the_notice_was_planned(sessions: SessionFactory) -> None:
+    """A delivery due three days ago is reminded at NOW; its failing notice is retried at
+    NOW + 1, 3, 7 × BACKOFF: not from the delivery's deadline (it would be due at once) and
+    not from the last attempt (a late pass at 2 × BACKOFF does not push the next one to 4)."""
+    doc = await add_document(sessions)
+    stuck = await add_delivery(sessions, doc, "kh.so-noi-vu", due_at=NOW - 72 * HOUR)
+    async with trickling_server(b"HTTP/1.1 200 OK\r\nX-Slow: ") as port:
+        async with transaction(sessions) as session:
+            await set_channel(session, "kh.so-noi-vu", ChannelKind.WEBHOOK,
+                              f"http://127.0.0.1:{port}/hook")
+        slow = WebhookChannel(SECRET, attempts=1, timeout=0.2)
+        try:
+            passes = [0.0, 0.5, 2.0, 3.0, 5.0, 6.9, 7.0]
+            tried = [(await run_once(sessions, notices(slow), NOW + BACKOFF * at, None)).failed
+                     for at in passes]
+        finally:
+            await slow.close()
+    async with sessions() as session:
+        row = await session.get(Reminder, (stuck.id, "reminder"))
+    assert row is not None
+    planned = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
+    assert planned == NOW
+    assert dict(zip(passes, tried, strict=True)) == {
+        0.0: 1, 0.5: 0, 2.0: 1, 3.0: 1, 5.0: 0, 6.9: 0, 7.0: 1
+    }
+    assert row.attempts == 4
