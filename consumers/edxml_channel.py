@@ -2,13 +2,15 @@
 
 The channel's target says where: `hub` puts the packet in the hub adapter's outbox (one row per
 delivery, keyed by the delivery id, so a resend after a crash is not a second packet); an
-http(s) URL receives the packet in a POST (`application/xml`, `Idempotency-Key` = delivery id),
-as an agency's document-management system that takes edXML directly does.
+http(s) URL receives the packet in a POST (`application/xml`, `Idempotency-Key` = delivery id,
+signed as a webhook is), as an agency's document-management system that takes edXML directly
+does.
 """
 
 from __future__ import annotations
 
 from consumers.channel import Outcome
+from consumers.edxml_outbound import packet_request
 from consumers.edxml_packets import for_delivery
 from consumers.webhook import TRANSIENT, WebhookChannel, describe
 from edxml import write_document
@@ -39,7 +41,7 @@ class EdxmlChannel:
             async with self.sessions() as session, session.begin():
                 await queue_outbound(session, delivery.id, "edoc", body, document.id)
             return Outcome(True, "edXML packet queued for the hub")
-        headers = {"Content-Type": "application/xml", "Idempotency-Key": delivery.id}
+        headers = packet_request(self.poster.secret, delivery.id, "edoc", body)
         try:
             status, detail = await self.poster.post_once(target, body, headers)
         except TRANSIENT as error:

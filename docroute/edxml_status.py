@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from consumers.edxml_channel import HUB
 from edxml import Organization, ResponseFor, StatusPacket, write_status
 from foundation.errors import ClerkError
 from foundation.history import append_event
@@ -184,12 +185,14 @@ async def _recall_requested(session: AsyncSession, document: Document, reason: s
 
 async def emit_status(session: AsyncSession, document: Document, delivery: Delivery,
                       code: str, description: str | None) -> bool:
-    """Queue a status packet for the document's sender when its system is edXML-connected
-    (the document came through the hub, or the sender's own channel is `edxml hub`); keyed
-    by delivery and history position, so each change goes once."""
-    addressee = await _hub_addressee(session, document)
-    if addressee is None:
+    """Queue a status packet for the document's sender when its system is edXML-connected:
+    the document came through the hub (back through the hub), or the sender's own channel is
+    `edxml hub` or `edxml URL` (to the hub, or POSTed to that URL by the outbox's poster).
+    Keyed by delivery and history position, so each change goes once."""
+    route = await sender_system(session, document)
+    if route is None:
         return False
+    addressee, target = route
     to_agency = delivery.agency_id
     packet = StatusPacket(
         sender=Organization(_organ_id(document, to_agency), delivery.agency_name),
@@ -199,21 +202,26 @@ async def emit_status(session: AsyncSession, document: Document, delivery: Deliv
         timestamp=utcnow(),
     )
     key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"status:{delivery.id}:{delivery.event_count}"))
-    return await queue_outbound(session, key, "status", write_status(packet), document.id)
+    return await queue_outbound(session, key, "status", write_status(packet), document.id,
+                                target=target)
 
 
-async def _hub_addressee(session: AsyncSession, document: Document) -> str | None:
-    """The mã định danh a status about this document goes to through the hub, if any."""
+async def sender_system(session: AsyncSession, document: Document
+                        ) -> tuple[str, str | None] | None:
+    """Where statuses about this document go, if its sender's system speaks edXML: the
+    mã định danh they are addressed to, and the URL of that system (None: the hub)."""
     origin = (document.packet or {}).get("from") or {}
     if (document.packet or {}).get("via") == "hub":
-        return str(origin["organ_id"]) if origin.get("organ_id") else None
+        return (str(origin["organ_id"]), None) if origin.get("organ_id") else None
     if not (document.sender and document.edxml_id):
         return None
     channel = await session.get(AgencyChannel, document.sender)
-    if channel is None or channel.kind != ChannelKind.EDXML or channel.target != "hub":
+    if channel is None or channel.kind != ChannelKind.EDXML or not channel.target:
         return None
-    # The sender as docroute's packets name it: the first part of the DocumentId.
-    return document.edxml_id.split(",", 1)[0]
+    # The sender as its packet named itself, else as docroute's packets name it: the first
+    # part of the DocumentId.
+    addressee = str(origin.get("organ_id") or document.edxml_id.split(",", 1)[0])
+    return addressee, None if channel.target == HUB else channel.target
 
 
 def _organ_id(document: Document, agency_id: str) -> str:

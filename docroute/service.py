@@ -15,6 +15,7 @@ from audit.reminders import remind_forever
 from consumers.channel import Channel, Closable
 from consumers.delivery import DeliveryWorker
 from consumers.edxml_channel import EdxmlChannel
+from consumers.edxml_outbound import PacketPoster
 from consumers.email import EmailChannel
 from consumers.inbox import InboxChannel
 from consumers.retries import requeue_forever
@@ -65,6 +66,11 @@ class Service:
         self.notices = NoticeSender.from_settings(settings, self.secret)
         self.channels = channels or self._default_channels()
         self.hub_poller = self._hub_poller()
+        # edXML packets for agencies' own systems (URLs): one attempt per pass, on the
+        # schedule of the deliveries' later rounds.
+        self.packet_poster = PacketPoster(self.sessions, WebhookChannel(
+            self.secret, attempts=1, timeout=settings.webhook_timeout,
+            concurrency=settings.webhook_concurrency), settings.retry_schedule_seconds)
         # Uploads are read off the event loop, in a bounded pool with limits.
         self.extractor = Extractor(UploadLimits(
             uncompressed_bytes=settings.upload_max_uncompressed_bytes,
@@ -125,6 +131,10 @@ class Service:
             if self.hub_poller is not None and self.settings.hub_poll_seconds > 0:
                 self._tasks.append(asyncio.create_task(
                     self.hub_poller.run_forever(self.settings.hub_poll_seconds)))
+            if self.settings.edxml_outbox_seconds > 0:
+                self._tasks.append(asyncio.create_task(every(
+                    self.settings.edxml_outbox_seconds, self.packet_poster.run_once,
+                    "edxml_outbox_failed")))
             self._tasks.append(asyncio.create_task(sweep_forever(
                 self.sessions, self.settings.sweep_every_seconds,
                 self.settings.sweep_after_seconds, self.settings.delivery_limit,
@@ -178,7 +188,7 @@ class Service:
         if self.hub_poller is not None and isinstance(self.hub_poller.hub, Closable):
             await self.hub_poller.hub.close()
         self.extractor.close()
-        for channel in [*self.channels.values(), self.notices]:
+        for channel in [*self.channels.values(), self.notices, self.packet_poster.poster]:
             if isinstance(channel, Closable):
                 with contextlib.suppress(Exception):
                     await channel.close()

@@ -1,4 +1,5 @@
-"""The hub adapter's own outbox: packets to send to the hub and packets fetched from it.
+"""The edXML exchange's own outbox: packets to send (to the hub, or to the URL of an agency's
+own edXML system) and packets fetched from the hub.
 
 An outbound row is keyed by what produced it (a delivery id, a status report's key), so the
 same packet is queued once; an inbound row is unique per hub id, so a packet fetched twice is
@@ -7,8 +8,10 @@ stored once. Rows are written in the caller's transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,13 +21,15 @@ from foundation.models.clock import utcnow
 
 
 async def queue_outbound(
-    session: AsyncSession, key: str, kind: str, body: bytes, document_id: str | None = None
+    session: AsyncSession, key: str, kind: str, body: bytes, document_id: str | None = None,
+    target: str | None = None,
 ) -> bool:
-    """Queue a packet for the hub under `key`; False when that key was already queued."""
+    """Queue a packet under `key` for the hub (`target` None) or for the agency system at the
+    URL `target`; False when that key was already queued."""
     if await session.get(HubMessage, key) is not None:
         return False
     session.add(HubMessage(id=key, direction="out", kind=kind, body=body,
-                           document_id=document_id))
+                           document_id=document_id, target=target))
     return True
 
 
@@ -45,10 +50,26 @@ async def store_inbound(session: AsyncSession, hub_id: str, kind: str, body: byt
 
 
 async def pending(session: AsyncSession, direction: str, limit: int = 100) -> list[HubMessage]:
-    """Rows still to send (out) or to import (in), oldest first."""
+    """Rows still to send to the hub (out) or to import (in), oldest first."""
     query = (
         select(HubMessage)
-        .where(HubMessage.direction == direction, HubMessage.state == HubState.PENDING)
+        .where(HubMessage.direction == direction, HubMessage.state == HubState.PENDING,
+               col(HubMessage.target).is_(None))
+        .order_by(col(HubMessage.created_at))
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def due_for_urls(session: AsyncSession, now: dt.datetime, limit: int = 100
+                       ) -> list[HubMessage]:
+    """Outbound rows addressed to a URL whose attempt is due, oldest first."""
+    query = (
+        select(HubMessage)
+        .where(HubMessage.direction == "out", HubMessage.state == HubState.PENDING,
+               col(HubMessage.target).is_not(None),
+               or_(col(HubMessage.next_attempt_at).is_(None),
+                   col(HubMessage.next_attempt_at) <= now))
         .order_by(col(HubMessage.created_at))
         .limit(limit)
     )
@@ -62,9 +83,12 @@ def mark_done(row: HubMessage, hub_id: str | None = None) -> None:
         row.hub_id = hub_id
 
 
-def mark_failed(row: HubMessage, error: str, final: bool) -> None:
-    """An attempt failed; a final failure stops further attempts."""
+def mark_failed(row: HubMessage, error: str, final: bool,
+                retry_at: dt.datetime | None = None) -> None:
+    """An attempt failed; a final failure stops further attempts, else the next is made at
+    `retry_at` (None: the next pass)."""
     row.attempts += 1
     row.error = error[:2000]
+    row.next_attempt_at = retry_at
     if final:
         row.state = HubState.FAILED

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     hub_system_id: str | None = None
     hub_secret: str | None = None
     hub_poll_seconds: float = 60.0
+    # How often edXML packets for agencies' own systems (an `edxml URL` channel: statuses to a
+    # sender, recall requests, updates) are POSTed (consumers/edxml_outbound.py); 0: never.
+    edxml_outbox_seconds: float = 5.0
     # What reading one upload may cost (docroute.extraction): uncompressed size of a .docx,
     # pages of a PDF, seconds, and the memory of the worker process that reads it.
     upload_max_uncompressed_bytes: int = 50 * 1024 * 1024

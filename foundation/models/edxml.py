@@ -49,11 +49,13 @@ class HubState(enum.StrEnum):
 
 
 class HubMessage(SQLModel, table=True):
-    """A packet to send to the hub, or one fetched from it: the hub adapter's own outbox.
+    """A packet to send to the hub or to an agency's own edXML system, or one fetched from the
+    hub: the edXML exchange's own outbox.
 
-    Outbound rows are sent once (`sent_at`, the hub's id kept); inbound rows are stored before
-    the hub is told they were received, and are unique per hub id, so a packet fetched twice is
-    imported once."""
+    Outbound rows are sent once (`done_at`, the hub's id kept); those with a `target` URL are
+    POSTed there (signed, retried on a schedule) instead of going to the hub. Inbound rows are
+    stored before the hub is told they were received, and are unique per hub id, so a packet
+    fetched twice is imported once."""
 
     __tablename__ = "hub_message"
     __table_args__ = (UniqueConstraint("direction", "hub_id", name="uq_hub_message_hub_id"),)
@@ -68,6 +70,11 @@ class HubMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     error: str | None = Field(default=None, sa_column=Column(Text))
     document_id: str | None = Field(default=None, max_length=36)
+    # Outbound only: None for the hub, else the URL of the agency's system that takes edXML.
+    target: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
     created_at: datetime.datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -18,6 +18,7 @@ from consumers.webhook import WebhookChannel
 from edxml import DocumentPacket, read_packet
 from foundation.database import SessionFactory, transaction
 from foundation.models import Delivery, Document, HubMessage
+from foundation.signing import standard_signature
 from rules import default_directory
 
 NOI_NHAN = ["- Sở Nội vụ;", "- Sở Tài chính;", "- Lưu: VT, VP."]
@@ -36,13 +37,19 @@ def _delivery(agency: str = "kh.so-tai-chinh") -> Delivery:
 
 @pytest.fixture
 async def packet_sink() -> AsyncIterator[tuple[str, list[tuple[str | None, bytes]]]]:
-    """A local agency system that takes edXML packets: its URL and what it received."""
+    """A local agency system that takes edXML packets: its URL and what it received (the
+    Idempotency-Key, None when the signature is wrong, and the body)."""
     received: list[tuple[str | None, bytes]] = []
     app = FastAPI()
 
     @app.post("/edxml")
     async def take(request: Request) -> JSONResponse:
-        received.append((request.headers.get("idempotency-key"), await request.body()))
+        body = await request.body()
+        # Signed as a webhook is (the key is kept only when the signature holds).
+        signed = request.headers.get("webhook-signature") == standard_signature(
+            "secret", request.headers.get("webhook-id", ""),
+            request.headers.get("webhook-timestamp", ""), body)
+        received.append((request.headers.get("idempotency-key") if signed else None, body))
         return JSONResponse({"ok": True})
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",

@@ -1,0 +1,90 @@
+"""edXML packets to agencies' own systems: the outbox rows addressed to a URL, POSTed there.
+
+Status packets for a sender whose channel is `edxml URL`, and recall requests (status 13) or
+update packets for a recipient on such a channel, are queued in the edXML outbox
+(`hub_message`, with the URL as `target`) in the transaction that records the change, under a
+key derived from that change: queued once, never twice. A pass POSTs each due row signed as a
+webhook is (`webhook-id` = `Idempotency-Key` = the row id, `webhook-timestamp`,
+`webhook-signature`, `X-Docroute-Signature`), `Content-Type: application/xml`: a 2xx marks it
+done; a 5xx, a timeout or a refused connection waits for the next round of the retry schedule
+(the deliveries' own); a 3xx / 4xx, or a schedule spent, marks it failed with the reason. A
+crash between the POST and marking it done means one resend under the same key, which the
+receiving system drops as a repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+
+import structlog
+
+from consumers.webhook import TRANSIENT, WebhookChannel, describe
+from foundation.database import SessionFactory, transaction
+from foundation.hub_outbox import due_for_urls, mark_done, mark_failed
+from foundation.models import HubMessage, HubState
+from foundation.models.clock import utcnow
+from foundation.signing import signed_headers
+
+log = structlog.get_logger(__name__)
+CONTENT_TYPE = "application/xml; charset=utf-8"
+# Says which packet it is without reading it: "edoc" or "status".
+KIND_HEADER = "X-Edxml-Message-Type"
+
+
+def packet_request(secret: str, row_id: str, kind: str, body: bytes) -> dict[str, str]:
+    """The headers of an edXML POST: signed, keyed by `row_id`, its kind named."""
+    return {**signed_headers(secret, body, row_id, CONTENT_TYPE), KIND_HEADER: kind}
+
+
+class PacketPoster:
+    """POSTs the outbox's packets addressed to URLs (see the module docstring)."""
+
+    def __init__(self, sessions: SessionFactory, poster: WebhookChannel,
+                 schedule: Sequence[float]) -> None:
+        self.sessions = sessions
+        self.poster = poster  # its HTTP session, timeouts and secret
+        self.schedule = tuple(schedule)
+
+    async def run_once(self) -> dict[str, int]:
+        """One pass over the due rows: how many were sent, wait for a later round, failed."""
+        async with self.sessions() as session:
+            rows = await due_for_urls(session, utcnow())
+        counts = {"sent": 0, "retrying": 0, "failed": 0}
+        outcomes = await asyncio.gather(*(self._post(row) for row in rows))
+        for row, (error, transient) in zip(rows, outcomes, strict=True):
+            state = await self._record(row.id, error, transient)
+            counts[state] += 1
+        return counts
+
+    async def _post(self, row: HubMessage) -> tuple[str | None, bool]:
+        """None when the URL took it, else why not and whether a later round may succeed."""
+        assert row.target is not None
+        headers = packet_request(self.poster.secret, row.id, row.kind, row.body)
+        try:
+            status, detail = await self.poster.post_once(row.target, row.body, headers)
+        except TRANSIENT as error:
+            return f"edXML POST to {row.target} failed: {describe(error)}", True
+        if status >= 300:
+            return f"edXML POST to {row.target} refused with HTTP {status}: {detail}", False
+        return None, False
+
+    async def _record(self, row_id: str, error: str | None, transient: bool) -> str:
+        async with transaction(self.sessions) as session:
+            row = await session.get(HubMessage, row_id, with_for_update=True)
+            if row is None or row.state != HubState.PENDING:
+                return "sent"  # recorded by another pass
+            if error is None:
+                mark_done(row)
+                state = "sent"
+            else:
+                wait = self.schedule[row.attempts] if row.attempts < len(self.schedule) else None
+                final = not transient or wait is None
+                retry_at = None if wait is None else utcnow() + dt.timedelta(seconds=wait)
+                mark_failed(row, error, final=final, retry_at=retry_at)
+                state = "failed" if final else "retrying"
+                log.warning("edxml_post_failed", row_id=row.id, target=row.target,
+                            error=error, final=final)
+            session.add(row)
+        return state
