@@ -70,10 +70,16 @@ class DeliveryWorker:
 
     def __init__(
         self, sessions: SessionFactory, channels: Mapping[str, Channel],
-        retry_schedule: Sequence[float] = (),
+        retry_schedule: Sequence[float] = (), hold_seconds: float | None = None,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
+        # The guard against RabbitMQ's consumer timeout, for every channel: each channel
+        # bounds its own attempts (webhook and e-mail: a total deadline per attempt), and
+        # no send of a batch outlives `hold_seconds` from the batch's start
+        # (`Settings.worst_case_hold_seconds`), whatever its channel does; a send cut off
+        # there waits for a later round like any transient fault.
+        self.hold_seconds = hold_seconds
         # Waits before the later rounds of attempts (consumers.retries); empty: none.
         self.retry_schedule = tuple(retry_schedule)
         # Delivered, but the commit that records it failed (the database went away): the
@@ -85,7 +91,9 @@ class DeliveryWorker:
         messages = [_Message(envelope, delivery_ids(envelope.body)) for envelope in batch]
         jobs = await self._load(messages)
         pending = [j for j in jobs if not j.repeat and _sendable(j.delivery)]
-        await asyncio.gather(*(self._send(job) for job in pending))
+        loop = asyncio.get_running_loop()
+        deadline = None if self.hold_seconds is None else loop.time() + self.hold_seconds
+        await asyncio.gather(*(self._send(job, deadline) for job in pending))
         crash_point(DELIVERY_AFTER_SIDE_EFFECT)
         try:
             await self._commit(messages, pending)
@@ -122,18 +130,32 @@ class DeliveryWorker:
                 jobs.append(job)
         return jobs
 
-    async def _send(self, job: _Job) -> None:
+    async def _send(self, job: _Job, deadline: float | None) -> None:
         channel = self.channels.get(job.kind)
         try:
             if channel is None:
                 job.outcome = Outcome(False, f"no channel {job.kind!r} in this worker")
             else:
-                job.outcome = await channel.send(job.delivery, job.document, job.target)
+                job.outcome = await self._bounded(channel, job, deadline)
                 job.outcome = _as_resend(job.outcome, self._resend_reason(job.delivery))
         except Exception:
             # Unexpected: leave the delivery pending and let the broker redeliver.
             log.exception("channel_fault", delivery_id=job.delivery.id)
             job.fault = True
+
+    async def _bounded(self, channel: Channel, job: _Job, deadline: float | None) -> Outcome:
+        """The channel's outcome, or a transient failure once the batch's bound has passed."""
+        if deadline is None:
+            return await channel.send(job.delivery, job.document, job.target)
+        guard = asyncio.timeout_at(deadline)
+        try:
+            async with guard:
+                return await channel.send(job.delivery, job.document, job.target)
+        except TimeoutError:
+            if not guard.expired():
+                raise  # the channel's own, unexpected: a fault
+        return Outcome(False, f"the {job.kind} channel did not finish within the worker's "
+                       f"{self.hold_seconds:g} s bound (RabbitMQ's consumer timeout)", retry=True)
 
     def _resend_reason(self, delivery: Delivery) -> str | None:
         """Why this send may repeat one the agency already received, if it may."""

@@ -1,0 +1,176 @@
+"""The guard against RabbitMQ's consumer timeout holds for every channel.
+
+A delivery worker must settle every message it holds before RabbitMQ takes it back (30 min):
+`Settings.worst_case_hold_seconds` promises that from each attempt's total deadline. Here a
+target that hangs (a server answering a byte at a time, so no socket timeout ever fires) is
+cut off for each channel, and the worker records a failed round with the reason and acks the
+message; a channel that hangs whatever its target (a stand-in under each channel's name) is
+cut off by the worker's own bound. Nothing here measures time: a guard that did not hold would
+leave the batch unfinished, and the test would fail on its outcome (or hang).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from consumers.channel import Channel, Outcome
+from consumers.delivery import DeliveryWorker
+from consumers.edxml_channel import EdxmlChannel
+from consumers.email import EmailChannel
+from consumers.inbox import InboxChannel
+from consumers.webhook import WebhookChannel
+from foundation.channels import set_channel
+from foundation.database import SessionFactory, transaction
+from foundation.migrate import migrated_sessions
+from foundation.models import ChannelKind, Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.settings import CONSUMER_TIMEOUT_SECONDS, Settings
+from rules import default_directory
+from tests.audit.conftest import add_delivery, add_document
+from tests.conftest import SECRET, fast_settings, trickling_server
+
+AGENCY = "kh.so-noi-vu"
+KINDS = ("inbox", "webhook", "email", "edxml")
+# Short deadlines (one attempt cut after 2 × 0.2 s) and a worker bound derived from them as
+# the service derives it.
+SETTINGS = fast_settings(webhook_timeout=0.2, webhook_attempts=1, retry_schedule_seconds=[60])
+
+
+@dataclass
+class _Envelope:
+    """A message as the broker hands it to the worker; remembers how it was settled."""
+
+    body: bytes
+    message_id: str = "m-1"
+    answer: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.answer is not None
+
+    async def ack(self) -> None:
+        self.answer = "ack"
+
+    async def reject(self, requeue: bool) -> None:
+        self.answer = "requeue" if requeue else "dead-letter"
+
+
+class _Hangs:
+    """A channel whose send never returns (a stand-in for any channel gone silent)."""
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        del delivery, document, target
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+@pytest.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
+    """A migrated SQLite database (the guard is the worker's, the same on both stacks)."""
+    async with migrated_sessions(f"sqlite+aiosqlite:///{tmp_path}/guard.sqlite3") as made:
+        yield made
+
+
+async def _pending(sessions: SessionFactory, kind: ChannelKind, target: str | None) -> Delivery:
+    document = await add_document(sessions)
+    delivery = await add_delivery(sessions, document, AGENCY, state=DeliveryState.PENDING)
+    async with transaction(sessions) as session:
+        await set_channel(session, AGENCY, kind, target)
+    return delivery
+
+
+async def _handle(
+    sessions: SessionFactory, channels: Mapping[str, Channel], delivery: Delivery,
+    hold_seconds: float,
+) -> tuple[_Envelope, Delivery, DeliveryEvent]:
+    """One batch of one message through a worker; the message, the delivery and its last
+    history event afterwards."""
+    worker = DeliveryWorker(sessions, channels, SETTINGS.retry_schedule_seconds,
+                            hold_seconds=hold_seconds)
+    envelope = _Envelope(json.dumps({"delivery_ids": [delivery.id]}).encode())
+    await worker.handle([envelope])
+    async with sessions() as session:
+        row = await session.get(Delivery, delivery.id)
+        events = (await session.exec(
+            select(DeliveryEvent).where(col(DeliveryEvent.delivery_id) == delivery.id)
+            .order_by(col(DeliveryEvent.seq))
+        )).all()
+    assert row is not None
+    return envelope, row, events[-1]
+
+
+def _channels(sessions: SessionFactory, settings: Settings, smtp_port: int) -> dict[str, Channel]:
+    """The four channels as the service builds them, with the settings' deadlines."""
+    webhook = WebhookChannel(SECRET, attempts=settings.webhook_attempts,
+                             backoff_seconds=settings.webhook_backoff_seconds,
+                             timeout=settings.webhook_timeout)
+    return {
+        "inbox": InboxChannel(),
+        "webhook": webhook,
+        "edxml": EdxmlChannel(sessions, default_directory(), webhook),
+        "email": EmailChannel("127.0.0.1", smtp_port, "docroute@localhost",
+                              "http://127.0.0.1:8000", SECRET,
+                              attempts=settings.webhook_attempts,
+                              backoff_seconds=settings.webhook_backoff_seconds,
+                              timeout=settings.webhook_timeout),
+    }
+
+
+@pytest.mark.parametrize("kind", ["webhook", "email", "edxml"])
+async def test_a_target_that_hangs_is_cut_off_by_the_attempts_deadline(
+    sessions: SessionFactory, kind: str
+) -> None:
+    """A host that answers a byte at a time (HTTP for webhook and edXML, an SMTP greeting for
+    e-mail) keeps every socket timeout from firing; the attempt's deadline ends it, well
+    inside the worker's bound: the round is recorded as failed with a timeout, a later round
+    is scheduled, and the message is acked."""
+    greeting = b"220" if kind == "email" else b"HTTP/1.1 200 OK\r\nX-Slow: "
+    async with trickling_server(greeting) as port:
+        target = "office@agency.example" if kind == "email" else f"http://127.0.0.1:{port}/hook"
+        delivery = await _pending(sessions, ChannelKind(kind), target)
+        channels = _channels(sessions, SETTINGS, port)
+        try:
+            envelope, row, last = await _handle(
+                sessions, channels, delivery, SETTINGS.worst_case_hold_seconds()
+            )
+        finally:
+            await channels["webhook"].close()  # type: ignore[attr-defined]
+    assert envelope.answer == "ack"
+    assert (row.state, row.attempt_rounds) == (DeliveryState.PENDING, 1)
+    assert row.retry_at is not None
+    assert (last.kind, last.value) == ("retry", "1")
+    assert last.note is not None and "TimeoutError" in last.note
+    assert "worker's" not in last.note  # the channel's own deadline, not the backstop
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_channel_that_hangs_is_cut_off_by_the_workers_bound(
+    sessions: SessionFactory, kind: str
+) -> None:
+    """Whatever a channel does (here it never answers, under each channel's name), the worker
+    ends the send at its bound, records a failed round naming the bound, and acks."""
+    target = {"inbox": None, "webhook": "http://127.0.0.1:9/hook", "edxml": "hub",
+              "email": "office@agency.example"}[kind]
+    delivery = await _pending(sessions, ChannelKind(kind), target)
+    envelope, row, last = await _handle(sessions, {kind: _Hangs()}, delivery, hold_seconds=0.3)
+    assert envelope.answer == "ack"
+    assert (row.state, row.attempt_rounds) == (DeliveryState.PENDING, 1)
+    assert (last.kind, last.value) == ("retry", "1")
+    assert last.note is not None
+    assert f"the {kind} channel did not finish within the worker's 0.3 s bound" in last.note
+
+
+def test_the_services_bound_is_inside_rabbitmqs_consumer_timeout() -> None:
+    """The bound the service gives its workers is the settings' worst case, which settings
+    refuse past 90 % of RabbitMQ's 30 minutes; with the default settings it holds."""
+    assert Settings(amqp_url="amqp://x").worst_case_hold_seconds() <= (
+        0.9 * CONSUMER_TIMEOUT_SECONDS
+    )
+    with pytest.raises(ValueError, match="consumer timeout"):
+        Settings(amqp_url="amqp://x", webhook_timeout=60.0)
