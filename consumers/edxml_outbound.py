@@ -9,7 +9,8 @@ webhook is (`webhook-id` = `Idempotency-Key` = the row id, `webhook-timestamp`,
 done; a 5xx, a timeout or a refused connection waits for the next round of the retry schedule
 (the deliveries' own); a 3xx / 4xx, or a schedule spent, marks it failed with the reason. A
 crash between the POST and marking it done means one resend under the same key, which the
-receiving system drops as a repeat.
+receiving system drops as a repeat. A pass holds the `edxml-outbox` lock
+(`foundation.singleton`), so two service processes never POST the same row at once.
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ from collections.abc import Sequence
 import structlog
 
 from consumers.webhook import TRANSIENT, WebhookChannel, describe
-from foundation.database import SessionFactory, transaction
+from foundation.database import SessionFactory, engine_of, transaction
 from foundation.hub_outbox import due_for_urls, mark_done, mark_failed
 from foundation.models import HubMessage, HubState
 from foundation.models.clock import utcnow
 from foundation.signing import signed_headers
+from foundation.singleton import only_one
 
 log = structlog.get_logger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
 # Says which packet it is without reading it: "edoc" or "status".
 KIND_HEADER = "X-Edxml-Message-Type"
+PASSES = "edxml-outbox"  # the lock a pass holds: one pass at a time across processes
 
 
 def packet_request(secret: str, row_id: str, kind: str, body: bytes) -> dict[str, str]:
@@ -48,14 +51,18 @@ class PacketPoster:
         self.schedule = tuple(schedule)
 
     async def run_once(self) -> dict[str, int]:
-        """One pass over the due rows: how many were sent, wait for a later round, failed."""
-        async with self.sessions() as session:
-            rows = await due_for_urls(session, utcnow())
+        """One pass over the due rows: how many were sent, wait for a later round, failed;
+        `skipped` when another process's pass was running (one at a time per database)."""
         counts = {"sent": 0, "retrying": 0, "failed": 0}
-        outcomes = await asyncio.gather(*(self._post(row) for row in rows))
-        for row, (error, transient) in zip(rows, outcomes, strict=True):
-            state = await self._record(row.id, error, transient)
-            counts[state] += 1
+        async with only_one(engine_of(self.sessions), PASSES) as mine:
+            if not mine:
+                return {**counts, "skipped": 1}
+            async with self.sessions() as session:
+                rows = await due_for_urls(session, utcnow())
+            outcomes = await asyncio.gather(*(self._post(row) for row in rows))
+            for row, (error, transient) in zip(rows, outcomes, strict=True):
+                state = await self._record(row.id, error, transient)
+                counts[state] += 1
         return counts
 
     async def _post(self, row: HubMessage) -> tuple[str | None, bool]:

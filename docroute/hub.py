@@ -10,6 +10,13 @@ The port has four verbs (notes §9.4): `send(packet, kind)`, `received(kind)`, `
    and keeps it in the outbox *before* acknowledging it, so nothing fetched is lost;
 3. imports the kept packets: a document is routed to the agencies its `To` names, a status
    becomes the delivery's receipt; then tells the hub `done` (or `fail` with the reason).
+
+Several service processes may poll the same hub for one database: a round holds the
+`hub-rounds` lock (`foundation.singleton`: a PostgreSQL advisory lock), so only one round runs
+at a time and the others skip their turn; nothing is sent, fetched or imported by two rounds at
+once. Import is idempotent besides, keyed by the packet: a packet is kept once per hub id, and
+importing it again after a crash finds its document (by DocumentId, or number and date) or its
+status report (reporter, document, code, timestamp) already there.
 """
 
 from __future__ import annotations
@@ -25,14 +32,16 @@ import edxml
 from docroute.edxml_documents import take_packet
 from docroute.edxml_intake import packet_submission
 from docroute.edxml_status import receive_status
-from foundation.database import SessionFactory, transaction
+from foundation.database import SessionFactory, engine_of, transaction
 from foundation.errors import ClerkError
 from foundation.hub_outbox import mark_done, mark_failed, pending, store_inbound
 from foundation.models import HubMessage, HubState
+from foundation.singleton import only_one
 from router import recipients
 
 log = structlog.get_logger(__name__)
 KINDS = ("edoc", "status")
+ROUNDS = "hub-rounds"  # the name of the lock a round holds
 MAX_ATTEMPTS = 10
 
 
@@ -141,11 +150,16 @@ class HubPoller:
         self.nudge = nudge or (lambda: None)
 
     async def run_once(self) -> dict[str, int]:
-        """One round: send, fetch, import. Returns how many of each."""
-        counts = {"sent": await self._send(), "fetched": 0, "imported": 0}
-        for kind in KINDS:
-            counts["fetched"] += await self._fetch(kind)
-        counts["imported"] = await self._import()
+        """One round: send, fetch, import. Returns how many of each; `skipped` when another
+        process's round was running (one round at a time per database, see the module
+        docstring)."""
+        async with only_one(engine_of(self.sessions), ROUNDS) as mine:
+            if not mine:
+                return {"sent": 0, "fetched": 0, "imported": 0, "skipped": 1}
+            counts = {"sent": await self._send(), "fetched": 0, "imported": 0}
+            for kind in KINDS:
+                counts["fetched"] += await self._fetch(kind)
+            counts["imported"] = await self._import()
         return counts
 
     async def run_forever(self, interval: float) -> None:

@@ -48,6 +48,9 @@ class HubState:
     systems: dict[str, System]
     messages: dict[str, Message] = field(default_factory=dict)
     sent_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Every call that took or changed a packet, as (call, system, key or docId): what a test
+    # reads to see that nothing was sent, fetched or acknowledged twice.
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def serving(self, organ_id: str | None) -> str | None:
@@ -122,8 +125,9 @@ def create_hub_app(state: HubState) -> FastAPI:
         upload, kind = form.get("edocFile"), str(form.get("messageType") or "edoc")
         if not isinstance(upload, UploadFile):
             return _answer(False, 400, message="10: no edocFile")
-        return _accept(state, sender, await upload.read(), kind,
-                       request.headers.get("X-Idempotency-Key"))
+        key = request.headers.get("X-Idempotency-Key")
+        state.calls.append(("sendEdoc", sender, key or ""))
+        return _accept(state, sender, await upload.read(), kind, key)
 
     @app.get("/v1/syncReceivedEdocList")
     async def received(request: Request, messageType: str = "edoc") -> JSONResponse:  # noqa: N803
@@ -137,6 +141,7 @@ def create_hub_app(state: HubState) -> FastAPI:
         message = _message(state, caller(request), docId)
         if message is None:
             return _answer(False, 404, message=f"no message {docId} for this system")
+        state.calls.append(("getEdoc", message.receiver, docId))
         return _answer(True, data={"docId": docId, "from": message.sender,
                                    "edxml": base64.b64encode(message.body).decode()})
 
@@ -146,6 +151,7 @@ def create_hub_app(state: HubState) -> FastAPI:
         message = _message(state, caller(request), str(body.get("docId")))
         if message is None:
             return _answer(False, 404, message="no such message for this system")
+        state.calls.append(("updateStatus", message.receiver, message.doc_id))
         message.status = "done" if body.get("status") == "done" else "fail"
         return _answer(True, message="ok")
 

@@ -69,6 +69,13 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def engine_of(sessions: SessionFactory) -> AsyncEngine:
+    """The engine a session factory opens its sessions on."""
+    engine = sessions.kw.get("bind")
+    assert isinstance(engine, AsyncEngine), "sessions made by session_factory(engine)"
+    return engine
+
+
 async def reachable(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT) -> bool:
     """True when the database answers `SELECT 1` within `timeout` seconds."""
     try:
