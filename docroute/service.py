@@ -33,7 +33,8 @@ from foundation.periodic import every
 from foundation.recovery import redrive_unfinished, sweep_forever
 from foundation.relay import Relay
 from foundation.settings import Settings
-from router.recipients import RoutingRules
+from router.data_in_force import RoutingData, keep_base
+from router.recipients import RoutingRules, own_snapshots
 from router.routing import Router
 
 log = structlog.get_logger(__name__)
@@ -52,6 +53,8 @@ class Service:
         self.settings = settings
         self.secret = settings.secret()  # refuses to start without one (SettingsError)
         self.routing = RoutingRules.load(settings.directory_path, settings.rules_path)
+        # What new documents are expanded with: an admin's activated snapshots, else the files.
+        self.data = RoutingData(self.routing)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(engine=self.engine)
         self.broker = broker or make_broker(settings)
@@ -120,6 +123,7 @@ class Service:
     ) -> None:
         """Migrate, connect, then start the chosen parts."""
         await migrate(self.engine)
+        await self._keep_own_data()
         await self.broker.start()
         if self.settings.embedded_queue:
             await redrive_unfinished(self.sessions)
@@ -142,7 +146,7 @@ class Service:
             self._tasks.append(asyncio.create_task(self._pruning()))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing,
-                                     healthy=self.database_reachable)
+                                     healthy=self.database_reachable, data=self.data)
             await self.broker.consume(DOCUMENTS, router_consumer.handle,
                                       healthy=self.database_reachable)
         if delivery:
@@ -161,6 +165,22 @@ class Service:
             broker=type(self.broker).__name__,
             database=self.engine.dialect.name,
         )
+
+    async def routing_now(self) -> RoutingRules:
+        """The directory and rule set new documents are expanded with now (a dry run's)."""
+        async with self.sessions() as session:
+            return await self.data.current(session)
+
+    async def _keep_own_data(self) -> None:
+        """The data files this service routes with, stored as snapshots (once per content):
+        a document routed with them stays explainable after they change."""
+        s = self.settings
+        own = await asyncio.to_thread(own_snapshots, s.directory_path, s.rules_path)
+        where = "DOCROUTE_DIRECTORY_PATH / RULES_PATH" if s.directory_path or s.rules_path \
+            else "the shipped data"
+        added = await keep_base(self.sessions, own, f"docroute ({where})")
+        if added:
+            log.info("own_data_kept", snapshots=[x.id for x in own], added=added)
 
     async def database_reachable(self, timeout: float = CONNECT_TIMEOUT) -> bool:
         """True when the database answers (consumers hold their batches while it does not)."""

@@ -1,9 +1,10 @@
-"""`docroute directory export | import | diff` and `docroute rules import`: versioned data.
+"""`docroute directory export | import | activate | diff` and `docroute rules import | activate`.
 
 `export` writes the content-addressed snapshot of a data folder (the shipped national data by
 default) as JSON; `import` validates a snapshot as the service would load it and stores it in
-the database once, with who imported it; `diff` compares two directory snapshots agency by
-agency (files, folders, or ids of stored snapshots).
+the database once, with who imported it; `activate` makes a stored snapshot the one new
+documents are routed with (recorded with who and when); `diff` compares two directory
+snapshots agency by agency (files, folders, or ids of stored snapshots).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from docroute.snapshot_store import listing, store, stored
+from docroute.snapshot_store import NotStoredError, activate, activations, listing, store, stored
 from foundation.database import transaction
 from foundation.migrate import migrated_sessions
 from foundation.models import DataSnapshot
@@ -32,7 +33,9 @@ def register(app: typer.Typer) -> None:
     directory_app.command("import")(import_directory)
     directory_app.command("diff")(diff_directories)
     directory_app.command("snapshots")(list_snapshots)
+    directory_app.command("activate")(activate_directory)
     rules_app.command("import")(import_rules)
+    rules_app.command("activate")(activate_rules)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -158,16 +161,57 @@ def diff_directories(
 
 
 def list_snapshots() -> None:
-    """The stored snapshots, newest first: id, kind, when, by whom."""
+    """The stored snapshots, newest first: id, kind, when, by whom; those in force marked."""
 
-    async def rows() -> list[DataSnapshot]:
+    async def rows() -> tuple[list[DataSnapshot], set[str]]:
         async with (
             migrated_sessions(get_settings().database_url) as sessions,
             transaction(sessions) as session,
         ):
-            return await listing(session)
+            active = await activations(session)
+            return await listing(session), {a.snapshot_id for a in active.values()}
 
-    for row in asyncio.run(rows()):
+    found, active = asyncio.run(rows())
+    for row in found:
         note = f"  ({row.note})" if row.note else ""
         when = f"{row.created_at:%Y-%m-%d %H:%M}"
-        typer.echo(f"{row.id}  {row.kind:<9} {when} {row.imported_by}{note}")
+        mark = "  [in force]" if row.id in active else ""
+        typer.echo(f"{row.id}  {row.kind:<9} {when} {row.imported_by}{note}{mark}")
+
+
+def _activate(kind: str, snapshot_id: str, by: str, note: str | None) -> None:
+    if not by.strip():
+        raise _fail("--by is required: say who activates the snapshot")
+
+    async def save() -> str:
+        async with (
+            migrated_sessions(get_settings().database_url) as sessions,
+            transaction(sessions) as session,
+        ):
+            row = await activate(session, snapshot_id, by, note, kind)
+            return f"{row.activated_at:%Y-%m-%d %H:%M} UTC"
+
+    try:
+        when = asyncio.run(save())
+    except NotStoredError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"{kind} snapshot {snapshot_id}: in force from {when}, activated by {by}; "
+               "new documents are routed with it")
+
+
+def activate_directory(
+    snapshot_id: Annotated[str, typer.Argument(help="Id of a stored directory snapshot.")],
+    by: Annotated[str, typer.Option("--by", help="Who activates it (kept).")],
+    note: Annotated[str | None, typer.Option(help="Why (kept).")] = None,
+) -> None:
+    """Route new documents with a stored directory snapshot (recorded with who and when)."""
+    _activate("directory", snapshot_id, by, note)
+
+
+def activate_rules(
+    snapshot_id: Annotated[str, typer.Argument(help="Id of a stored rule-set snapshot.")],
+    by: Annotated[str, typer.Option("--by", help="Who activates it (kept).")],
+    note: Annotated[str | None, typer.Option(help="Why (kept).")] = None,
+) -> None:
+    """Route new documents with a stored rule-set snapshot (recorded with who and when)."""
+    _activate("rules", snapshot_id, by, note)

@@ -12,7 +12,7 @@ from foundation.calendar import VIETNAM
 from rules.defaults import DATA, DEFAULT_RULES
 from rules.national import directory_at
 from rules.outcomes import Outcome
-from rules.snapshots import of_folder
+from rules.snapshots import Snapshot, of_folder
 
 
 def read(text: str) -> rules.Document:
@@ -87,10 +87,12 @@ def shipped() -> RoutingRules:
 
 def snapshot_ids(directory: Path, ruleset: Path) -> dict[str, str]:
     """The content ids of a directory folder and a rule-set file."""
-    return {
-        "directory": of_folder("directory", directory).id,
-        "rules": of_folder("rules", ruleset).id,
-    }
+    return {s.kind: s.id for s in own_snapshots(directory, ruleset)}
+
+
+def own_snapshots(directory: Path | None, ruleset: Path | None) -> list[Snapshot]:
+    """The snapshots of a service's data files (default: the shipped ones)."""
+    return [of_folder("directory", directory or DATA), of_folder("rules", ruleset or DEFAULT_RULES)]
 
 
 def preview(expansion: rules.Expansion) -> dict[str, Any]:

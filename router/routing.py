@@ -27,6 +27,7 @@ from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
 from foundation.outbox import add_delivery_messages, claim_message
 from router import recipients
+from router.data_in_force import RoutingData
 from router.resolutions import apply_resolutions
 
 log = structlog.get_logger(__name__)
@@ -42,10 +43,13 @@ class Router:
         on_commit: Callable[[], None] | None = None,
         routing: recipients.RoutingRules | None = None,
         healthy: Probe | None = None,
+        data: RoutingData | None = None,
     ) -> None:
         self.sessions = sessions
         self.on_commit = on_commit or (lambda: None)
         self.routing = routing or recipients.shipped()
+        # The data in force: an admin's activated snapshots, else `routing` (the files).
+        self.data = data or RoutingData(self.routing)
         # Tells a failure of the document (recorded on it) from the database being away (the
         # consumer holds the message until it is back: foundation.broker.batches).
         self.healthy = healthy
@@ -82,11 +86,15 @@ class Router:
         self.on_commit()
 
     async def _route_once(self, envelope: Envelope, document_id: str) -> str:
+        # Which data is in force, in a short read of its own: loading a newly activated
+        # snapshot must not hold the routing transaction (on SQLite, the write lock).
+        async with self.sessions() as session:
+            routing = await self.data.current(session)
         async with transaction(self.sessions) as session:
             if not await claim_message(session, CONSUMER, envelope.message_id):
                 outcome = "duplicate_message"
             else:
-                outcome = await self._plan(session, document_id)
+                outcome = await self._plan(session, document_id, routing)
             await session.flush()  # the plan is written, not yet committed
             crash_point(ROUTER_BEFORE_COMMIT)
         crash_point(ROUTER_AFTER_COMMIT)
@@ -102,7 +110,9 @@ class Router:
                         routing_attempts=col(Document.routing_attempts) + 1)
             )
 
-    async def _plan(self, session: AsyncSession, document_id: str) -> str:
+    async def _plan(
+        self, session: AsyncSession, document_id: str, routing: recipients.RoutingRules
+    ) -> str:
         # FOR UPDATE: two messages for one document (a republish and a recovery) plan once.
         document = await session.get(Document, document_id, with_for_update=True)
         if document is None:
@@ -111,17 +121,17 @@ class Router:
             return "already_routed"
         parsed = recipients.read(document.text)
         # Without a date line the rules engine dates the document from its text.
-        expansion = self.routing.expand(parsed, document.sender, document.date)
+        expansion = routing.expand(parsed, document.sender, document.date)
         view = expansion.to_json()
         if document.packet and document.packet.get("to"):
             # An edXML packet names its receivers too: route to the union (issue 14).
             view = recipients.with_packet_to(view, document.packet["to"],
                                              only_to=document.packet.get("via") == "hub")
-        view = apply_resolutions(view, document.resolutions or [], self.routing.directory)
-        view["snapshots"] = self.routing.snapshots  # the exact data this plan was made with
+        view = apply_resolutions(view, document.resolutions or [], routing.directory)
+        view["snapshots"] = routing.snapshots  # the exact data this plan was made with
         # Delivered to the bodies that exist on the day it goes out (Vietnam's date).
         view["recipients"], abolished = recipients.on_sending_day(
-            view, self.routing.directory, recipients.sending_day()
+            view, routing.directory, recipients.sending_day()
         )
         if abolished:
             view["abolished"] = abolished

@@ -119,17 +119,18 @@ async def post_document(
     require(caller, Role.SENDER)
     submission = _with_sender(await _read_submission(request, service), caller)
     if dry_run:
-        parsed = read_checked(submission, service.routing)
+        routing = await service.routing_now()  # as the router would expand it now
+        parsed = read_checked(submission, routing)
         check_columns(new_document(submission, parsed, None, None))  # as a submission would
         date = submission.date or parsed.date
         try:
-            expansion = service.routing.expand(parsed, submission.sender, date)
+            expansion = routing.expand(parsed, submission.sender, date)
         except recipients.UnroutableError as error:
             raise ClerkError(422, "unroutable", f"{error}; check the date and recipient "
                              "lines.") from error
         view = recipients.preview(expansion)
         view["recipients"], view["abolished"] = recipients.on_sending_day(
-            view, service.routing.directory, recipients.sending_day()
+            view, routing.directory, recipients.sending_day()
         )
         view["warnings"] = routed_warnings(
             submission.number or parsed.number, date, expansion.as_of, expansion.as_of_source

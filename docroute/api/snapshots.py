@@ -2,17 +2,18 @@
 
 An admin imports a snapshot (the JSON `docroute directory export` writes); it is validated as
 the service would load it and stored once under its content id, with the token that did it.
-Auditors list, read and compare them."""
+Auditors list, read and compare them. An admin makes a stored snapshot the one in force
+(`POST .../activate`): from then on the router expands new documents with it."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 
 from docroute.api.deps import CallerDep, SessionDep, require
-from docroute.snapshot_store import listing, store, stored
+from docroute.snapshot_store import NotStoredError, activate, activations, listing, store, stored
 from foundation.errors import ClerkError
 from foundation.models import Role
 from rules.snapshots import Snapshot, SnapshotError, agencies_of, diff, from_json, validate
@@ -24,6 +25,7 @@ api = APIRouter(tags=["snapshots"])
 async def snapshots(caller: CallerDep, session: SessionDep) -> list[dict[str, Any]]:
     """The stored snapshots, newest first (without their files)."""
     require(caller, Role.AUDITOR)
+    active = {a.snapshot_id for a in (await activations(session)).values()}
     return [
         {
             "id": row.id,
@@ -31,9 +33,43 @@ async def snapshots(caller: CallerDep, session: SessionDep) -> list[dict[str, An
             "imported_by": row.imported_by,
             "note": row.note,
             "created_at": row.created_at.isoformat(),
+            "in_force": row.id in active,
         }
         for row in await listing(session)
     ]
+
+
+@api.get("/v1/admin/snapshots/active")
+async def in_force(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """Per kind, the activated snapshot in force (who activated it, when), or null: the
+    service's own data files."""
+    require(caller, Role.AUDITOR)
+    active = await activations(session)
+    return {
+        kind: (
+            {"id": row.snapshot_id, "activated_by": row.activated_by, "note": row.note,
+             "activated_at": row.activated_at.isoformat()}
+            if (row := active.get(kind)) else None
+        )
+        for kind in ("directory", "rules")
+    }
+
+
+@api.post("/v1/admin/snapshots/{snapshot_id}/activate")
+async def activate_snapshot(
+    caller: CallerDep, session: SessionDep, snapshot_id: str,
+    note: str | None = Body(None, embed=True, max_length=500),
+) -> dict[str, Any]:
+    """Route new documents with this stored snapshot (admin; recorded with the token)."""
+    require(caller)
+    by = f"token {caller.token_id} ({caller.role})"
+    try:
+        row = await activate(session, snapshot_id, by, note)
+    except NotStoredError as error:
+        raise ClerkError(404, "unknown_snapshot", f"{error}.") from error
+    await session.commit()
+    return {"id": snapshot_id, "kind": row.kind, "activated_by": by,
+            "activated_at": row.activated_at.isoformat()}
 
 
 @api.post("/v1/admin/snapshots", status_code=201)

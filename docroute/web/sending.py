@@ -90,11 +90,13 @@ def _submission(me: SignedIn, text: str) -> Submission:
     return Submission(text=text, sender=me.agency_id)
 
 
-def _preview(service: ServiceDep, submission: Submission, decisions: Decisions) -> dict[str, Any]:
-    parsed = read_checked(submission, service.routing)
-    expansion = service.routing.expand(parsed, submission.sender, parsed.date)
+def _preview(
+    routing: recipients.RoutingRules, submission: Submission, decisions: Decisions
+) -> dict[str, Any]:
+    parsed = read_checked(submission, routing)
+    expansion = routing.expand(parsed, submission.sender, parsed.date)
     view = recipients.preview(expansion)
-    applied = apply_resolutions(view, decisions.applied, service.routing.directory)
+    applied = apply_resolutions(view, decisions.applied, routing.directory)
     # Lines still unresolved first, then those the clerk resolved, then the rest.
     applied["lines"] = sorted(applied["lines"], key=_line_order)
     return applied
@@ -106,9 +108,9 @@ def _line_order(line: dict[str, Any]) -> int:
     return 1 if line.get("clerk") else 2
 
 
-def _agency_choices(service: ServiceDep, as_of: str | None) -> list[str]:
+def _agency_choices(routing: recipients.RoutingRules, as_of: str | None) -> list[str]:
     day = dt.date.fromisoformat(as_of) if as_of else None
-    agencies = service.routing.directory.agencies.values()
+    agencies = routing.directory.agencies.values()
     return sorted(agency_label(a) for a in agencies if valid_on(a, day))
 
 
@@ -117,16 +119,17 @@ async def preview(request: Request, me: Me, service: ServiceDep) -> Response:
     """Every line of Kính gửi and Nơi nhận with its outcome and reason, unresolved first."""
     allow(me, Role.SENDER)
     form, text = await _posted(request, me, service)
-    return _preview_page(request, service, me, form, text)
+    # The data the router would expand it with now (an activated snapshot, else the files).
+    return _preview_page(request, await service.routing_now(), me, form, text)
 
 
 def _preview_page(
-    request: Request, service: ServiceDep, me: SignedIn, form: dict[str, str], text: str,
-    status: int = 200, message: str | None = None,
+    request: Request, routing: recipients.RoutingRules, me: SignedIn, form: dict[str, str],
+    text: str, status: int = 200, message: str | None = None,
 ) -> Response:
-    decisions = read_decisions(form, service.routing.directory, me)
+    decisions = read_decisions(form, routing.directory, me)
     try:
-        view = _preview(service, _submission(me, text), decisions)
+        view = _preview(routing, _submission(me, text), decisions)
     except ClerkError as error:
         return render(request, "send.html", error.status, text=text, message=said(error))
     open_lines = [
@@ -135,9 +138,9 @@ def _preview_page(
     return render(
         request, "preview.html", status,
         text=text, view=view, open_lines=open_lines, decisions=decisions,
-        line_key=line_key, choices=_agency_choices(service, view.get("as_of")),
+        line_key=line_key, choices=_agency_choices(routing, view.get("as_of")),
         unresolved=sum(ln.get("outcome") == Outcome.UNRESOLVED for ln in view["lines"]),
-        names={a.id: a.name for a in service.routing.directory.agencies.values()},
+        names={a.id: a.name for a in routing.directory.agencies.values()},
         message=message, file_id=form.get("file_id", ""), file_name=form.get("file_name", ""),
     )
 
@@ -148,21 +151,22 @@ async def send(request: Request, me: Me, service: ServiceDep) -> Response:
     acknowledged (they stay flagged on the document)."""
     allow(me, Role.SENDER)
     form, text = await _posted(request, me, service)
-    decisions = read_decisions(form, service.routing.directory, me)
+    routing = await service.routing_now()
+    decisions = read_decisions(form, routing.directory, me)
     submission = _submission(me, text)
-    view = _preview(service, submission, decisions)
+    view = _preview(routing, submission, decisions)
     unresolved = sum(ln.get("outcome") == Outcome.UNRESOLVED for ln in view["lines"])
     if decisions.problems:
-        return _preview_page(request, service, me, form, text, 422,
+        return _preview_page(request, routing, me, form, text, 422,
                              "Còn dòng có lựa chọn chưa hợp lệ; hãy sửa các dòng được đánh dấu.")
     if unresolved and form.get("accept_unresolved") != "1":
         return _preview_page(
-            request, service, me, form, text, 422,
+            request, routing, me, form, text, 422,
             f"Còn {unresolved} dòng chưa xác định được nơi nhận: hãy giải quyết từng dòng, hoặc "
             "đánh dấu ô xác nhận gửi kèm các dòng chưa xác định.",
         )
     document, _created = await submit(
-        service.sessions, submission, None, None, service.routing,
+        service.sessions, submission, None, None, routing,
         original=await _original(service, me, form.get("file_id", "")),
         clerk=Clerk(me.person_id, decisions.applied),
     )

@@ -6,7 +6,7 @@ from foundation.models.document import Document
 from foundation.models.edxml import HubMessage, HubState, StatusReport
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
 from foundation.models.people import AdminAction, Person, UploadedFile, WebSession
-from foundation.models.snapshot import DataSnapshot
+from foundation.models.snapshot import DataSnapshot, SnapshotActivation
 from foundation.models.token import ApiToken, Role
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Person",
     "ProcessedMessage",
     "Role",
+    "SnapshotActivation",
     "StatusReport",
     "UploadedFile",
     "WebSession",

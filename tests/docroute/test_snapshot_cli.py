@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from foundation.database import SessionFactory
-from foundation.models import DataSnapshot
+from foundation.models import DataSnapshot, SnapshotActivation
 from foundation.settings import Settings
 from router.recipients import RoutingRules
 from rules.snapshots import of_folder
@@ -73,3 +73,29 @@ def test_routing_rules_carry_the_content_ids() -> None:
     routing = RoutingRules.load(BA_TO, None)
     assert routing.snapshots["directory"] == of_folder("directory", BA_TO).id
     assert len(routing.snapshots["rules"]) == 64
+
+
+async def test_activate_records_who_and_is_listed_in_force(
+    stack: Settings, sessions: SessionFactory
+) -> None:
+    """`directory activate ID --by` keeps who activated it; `directory snapshots` marks it in
+    force; a directory id is not a rule set; an unknown id is refused."""
+    code, out, err = await _docroute(stack, "directory", "import", str(BA_TO), "--by", "x")
+    assert code == 0, err
+    stored = out.split()[2].rstrip(":")
+    code, _, err = await _docroute(stack, "rules", "activate", stored, "--by", "Chị Lan")
+    assert code == 2 and "a directory snapshot, not a rules one" in err
+    code, _, err = await _docroute(stack, "directory", "activate", "f00d", "--by", "Chị Lan")
+    assert code == 2 and "import it first" in err
+    code, out, err = await _docroute(stack, "directory", "activate", stored, "--by", "Chị Lan",
+                                     "--note", "Ba Tơ only")
+    assert code == 0, err
+    assert "new documents are routed with it" in out
+    async with sessions() as session:
+        rows = (await session.exec(select(SnapshotActivation))).all()
+    assert [(r.snapshot_id, r.kind, r.activated_by, r.note) for r in rows] == [
+        (stored, "directory", "Chị Lan", "Ba Tơ only")
+    ]
+    code, out, err = await _docroute(stack, "directory", "snapshots")
+    assert code == 0, err
+    assert f"{stored}  directory" in out and out.rstrip().endswith("[in force]")

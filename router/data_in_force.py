@@ -1,0 +1,153 @@
+"""The data in force: which directory and rule set the router expands a document with.
+
+The service starts with its files (the shipped national data, or DOCROUTE_DIRECTORY_PATH /
+DOCROUTE_RULES_PATH): those are the *base*. An admin may make a stored snapshot (table
+`data_snapshot`, imported with `docroute directory import`) the one in force
+(`snapshot_activation`, latest row of a kind wins); from then on new documents are expanded
+with it. Every expansion records the content ids it used, so an old document's why / why-not
+and a replay can rebuild exactly that data from the stored snapshots (`RoutingData.of`).
+
+Loading a snapshot (materialising its files, reading and indexing them) is CPU work done once
+per snapshot pair, in a worker thread; a few pairs stay in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import rules
+from foundation.database import SessionFactory, transaction
+from foundation.models import DataSnapshot, SnapshotActivation
+from router.recipients import RoutingRules
+from rules.defaults import HOME
+from rules.national import directory_at, load_national
+from rules.snapshots import Snapshot, materialize
+
+KINDS = ("directory", "rules")
+# Snapshot pairs kept loaded besides the base (a national directory is tens of MB indexed).
+KEPT = 3
+
+
+async def stored(session: AsyncSession, snapshot_id: str) -> Snapshot | None:
+    """The stored snapshot with this id, or None."""
+    row = await session.get(DataSnapshot, snapshot_id)
+    return None if row is None else Snapshot(row.kind, dict(row.files))
+
+
+async def is_stored(session: AsyncSession, snapshot_id: str) -> bool:
+    """Whether a snapshot with this id is stored (without reading its files)."""
+    query = select(col(DataSnapshot.id)).where(col(DataSnapshot.id) == snapshot_id)
+    return (await session.exec(query)).first() is not None
+
+
+async def activations(session: AsyncSession) -> dict[str, SnapshotActivation]:
+    """The activation in force per kind (the latest of each), if any."""
+    latest = (
+        select(func.max(col(SnapshotActivation.id)))
+        .group_by(col(SnapshotActivation.kind))
+        .scalar_subquery()
+    )
+    query = select(SnapshotActivation).where(col(SnapshotActivation.id).in_(latest))
+    return {row.kind: row for row in (await session.exec(query)).all()}
+
+
+def load(
+    directory: Snapshot | None, ruleset: Snapshot | None, base: RoutingRules
+) -> RoutingRules:
+    """The routing rules of a snapshot pair; a missing one is the base's (CPU: in a thread).
+
+    A directory snapshot of the national data (it holds `national/provinces.yaml`) reads every
+    document with its own province's directory, as the shipped data does."""
+    home = base.national.home if base.national is not None else HOME
+    chosen_directory, national = base.directory, base.national
+    chosen_rules = base.ruleset
+    ids = dict(base.snapshots)
+    with tempfile.TemporaryDirectory(prefix="docroute-snapshot-") as folder:
+        if directory is not None:
+            root = materialize(directory, Path(folder) / "directory")
+            if (root / "national" / "provinces.yaml").is_file():
+                national = load_national(root, home)
+                chosen_directory = national.directory(home)
+            else:
+                national, chosen_directory = None, directory_at(root)
+            ids["directory"] = directory.id
+        if ruleset is not None:
+            chosen_rules = rules.load_ruleset(materialize(ruleset, Path(folder) / "rules"))
+            ids["rules"] = ruleset.id
+    return RoutingRules(chosen_directory, chosen_rules, national, ids)
+
+
+@dataclass
+class RoutingData:
+    """The base routing rules and the snapshot pairs loaded so far, by their content ids."""
+
+    base: RoutingRules
+    _loaded: OrderedDict[tuple[str, ...], RoutingRules] = field(default_factory=OrderedDict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def current(self, session: AsyncSession) -> RoutingRules:
+        """The routing rules in force now: the activated snapshots, else the base."""
+        active = await activations(session)
+        wanted = {kind: row.snapshot_id for kind, row in active.items()}
+        routing, _ = await self.of(session, wanted)
+        return routing
+
+    async def of(
+        self, session: AsyncSession, ids: Mapping[str, str]
+    ) -> tuple[RoutingRules, list[str]]:
+        """The routing rules of these snapshot ids (a kind not named: the base's), and a note
+        for each id that is not stored (the base's data answers for it instead)."""
+        notes: list[str] = []
+        wanted = {k: ids[k] for k in KINDS if ids.get(k)}
+        key = tuple(wanted.get(k) or self.base.snapshots.get(k, "") for k in KINDS)
+        if key == tuple(self.base.snapshots.get(k, "") for k in KINDS):
+            return self.base, notes
+        async with self._lock:
+            if key in self._loaded:
+                self._loaded.move_to_end(key)
+                return self._loaded[key], notes
+            found: dict[str, Snapshot | None] = {}
+            for kind, snapshot_id in wanted.items():
+                found[kind] = None
+                if snapshot_id != self.base.snapshots.get(kind):
+                    found[kind] = await stored(session, snapshot_id)
+                    if found[kind] is None:
+                        notes.append(f"the {kind} snapshot {snapshot_id} is not stored: "
+                                     f"answered with the service's own {kind} files")
+            routing = await asyncio.to_thread(
+                load, found.get("directory"), found.get("rules"), self.base
+            )
+            if not notes:
+                self._loaded[key] = routing
+                while len(self._loaded) > KEPT:
+                    self._loaded.popitem(last=False)
+            return routing, notes
+
+
+async def keep_base(sessions: SessionFactory, snapshots: list[Snapshot], by: str) -> int:
+    """Store the service's own data files as snapshots (once per content), so documents
+    routed with them stay explainable after the files change; how many were new."""
+    added = 0
+    for snapshot in snapshots:
+        try:
+            async with transaction(sessions) as session:
+                if await is_stored(session, snapshot.id):
+                    continue
+                session.add(DataSnapshot(
+                    id=snapshot.id, kind=snapshot.kind, files=snapshot.files, imported_by=by,
+                    note="the service's own data files, kept when it started",
+                ))
+        except IntegrityError:  # another process stored the same content meanwhile
+            continue
+        added += 1
+    return added

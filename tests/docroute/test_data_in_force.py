@@ -1,0 +1,117 @@
+"""The data in force: an admin activates an imported directory snapshot and the router expands
+new documents with it, recording its id on the expansion (issue 13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlmodel import select
+
+from docroute.service import Service
+from foundation.models import Document, Role, SnapshotActivation
+from rules.defaults import DATA
+from rules.snapshots import Snapshot, of_folder
+
+PROVINCE = "kh.ubnd-tinh"
+ADDED = "kh.test-trung-tam-thu-nghiem"
+# A made-up public service unit under UBND tỉnh: part of "sở, ban, ngành" by the default policy.
+UNIT = """agencies:
+  - id: kh.test-trung-tam-thu-nghiem
+    name: Trung tâm Thử nghiệm Định tuyến tỉnh Khánh Hòa
+    kind: {kind}
+    level: tinh
+    parent: kh.ubnd-tinh
+    area: kh.ubnd-tinh
+    source: "test data: a made-up unit"
+    confirmed: false
+"""
+LETTER = """ỦY BAN NHÂN DÂN
+TỈNH KHÁNH HÒA
+Số: {number}/UBND-VP
+Khánh Hòa, ngày 10 tháng 3 năm 2026
+V/v thử nghiệm định tuyến
+
+Kính gửi: Các sở, ban, ngành thuộc tỉnh.
+
+Thực hiện chỉ đạo của Chủ tịch UBND tỉnh, đề nghị các cơ quan, đơn vị báo cáo kết quả thực
+hiện về Văn phòng UBND tỉnh trước ngày 20/3/2026 để tổng hợp.
+
+Nơi nhận:
+- Như trên;
+- Lưu: VT.
+"""
+
+
+def national_with_unit(kind: str = "dvsn") -> Snapshot:
+    """The shipped national data with the made-up unit added to Khánh Hòa's folder."""
+    files = dict(of_folder("directory", DATA).files)
+    files["khanh_hoa/99_test_unit.yaml"] = UNIT.format(kind=kind)
+    return Snapshot("directory", files)
+
+
+async def submit(service: Service, client: httpx.AsyncClient, tokens: Any, number: int) -> str:
+    """Submit the letter from UBND tỉnh; its document id."""
+    headers = await tokens(service, Role.SENDER, PROVINCE)
+    answer = await client.post("/v1/documents", json={"text": LETTER.format(number=number)},
+                               headers=headers)
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["id"])
+
+
+async def import_and_activate(
+    client: httpx.AsyncClient, admin: dict[str, str], snapshot: Snapshot
+) -> None:
+    """POST the snapshot, then make it the one in force."""
+    stored = await client.post("/v1/admin/snapshots", json=snapshot.to_json(), headers=admin)
+    assert stored.status_code in (200, 201), stored.text
+    active = await client.post(f"/v1/admin/snapshots/{snapshot.id}/activate",
+                               json={"note": "test"}, headers=admin)
+    assert active.status_code == 200, active.text
+
+
+async def test_an_activated_snapshot_routes_new_documents(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    """Before activation the shipped data routes (no made-up unit); after it, the unit added in
+    the imported snapshot is delivered and the expansion names the snapshot; the activation
+    is kept with who did it."""
+    admin = await tokens(service, Role.ADMIN)
+    before = await submit(service, client, tokens, 15)
+    assert ADDED not in {d.agency_id for d in await settled(service, before)}
+    snapshot = national_with_unit()
+    await import_and_activate(client, admin, snapshot)
+    after = await submit(service, client, tokens, 16)
+    delivered = {d.agency_id for d in await settled(service, after)}
+    assert ADDED in delivered and "kh.so-noi-vu" in delivered
+    async with service.sessions() as session:
+        old, new = await session.get(Document, before), await session.get(Document, after)
+        rows = (await session.exec(select(SnapshotActivation))).all()
+    assert old is not None and new is not None
+    assert old.expansion["snapshots"]["directory"] == service.routing.snapshots["directory"]
+    assert new.expansion["snapshots"] == {
+        "directory": snapshot.id, "rules": service.routing.snapshots["rules"]
+    }
+    assert [(r.snapshot_id, r.kind, r.activated_by.endswith("(admin)")) for r in rows] == [
+        (snapshot.id, "directory", True)
+    ]
+    active = (await client.get("/v1/admin/snapshots/active", headers=admin)).json()
+    assert active["directory"]["id"] == snapshot.id and active["rules"] is None
+
+
+async def test_the_service_keeps_its_own_data_and_activation_needs_a_stored_admin_call(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """The shipped files are stored as snapshots when the service starts (so a document routed
+    with them stays explainable); activating an unknown id is a 404, an auditor gets a 403."""
+    admin = await tokens(service, Role.ADMIN)
+    auditor = await tokens(service, Role.AUDITOR)
+    listed = (await client.get("/v1/admin/snapshots", headers=admin)).json()
+    assert {row["id"] for row in listed} == set(service.routing.snapshots.values())
+    assert not any(row["in_force"] for row in listed)
+    unknown = await client.post("/v1/admin/snapshots/nope/activate", headers=admin)
+    assert unknown.status_code == 404 and "import it first" in unknown.text
+    own = service.routing.snapshots["directory"]
+    refused = await client.post(f"/v1/admin/snapshots/{own}/activate", headers=auditor)
+    assert refused.status_code == 403
+
