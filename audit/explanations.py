@@ -5,6 +5,10 @@ actually delivered. A catch-up delivery of a replay (a backfill) is shown as suc
 receives the document, through replay R under rules version V, with the reasons that replay
 gave, even when the service's current rules alone would not choose it. The expansion runs in a
 worker thread: it is CPU work that would otherwise stall every request on the event loop.
+
+The answer is given with the data the document was routed with (the snapshot ids its
+expansion records, rebuilt from the stored snapshots) unless today's data is asked for
+(`snapshot="current"`: the snapshots in force); `snapshots` in the answer says which.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from foundation.deliveries import delivery_view
 from foundation.errors import ClerkError
 from foundation.models import Delivery, Document
 from foundation.models.audit import ReplayRun
+from router.data_in_force import RoutingData
+from router.recipients import RoutingRules
 from rules.explain import explain
+
+SNAPSHOT_CHOICES = ("routed", "current")
 
 
 def routed_as_of(document: Document) -> dt.date | None:
@@ -86,4 +94,47 @@ async def explain_agency(
                 f"alone it would not: {answer['summary']}"
             )
         answer["received"] = True
+    return answer
+
+
+async def routing_for(
+    session: AsyncSession, data: RoutingData, document: Document, snapshot: str
+) -> tuple[RoutingRules, dict[str, Any]]:
+    """The data to answer about `document` with: the snapshots it was routed with
+    (`routed`) or the ones in force today (`current`); and what the answer says about it."""
+    if snapshot not in SNAPSHOT_CHOICES:
+        raise ClerkError(422, "bad_snapshot",
+                         f"snapshot must be 'routed' or 'current', not {snapshot!r}.")
+    routed = (document.expansion or {}).get("snapshots") or {}
+    notes: list[str] = []
+    if snapshot == "routed" and routed:
+        routing, notes = await data.of(session, routed)
+    else:
+        routing = await data.current(session)
+        if snapshot == "routed":
+            notes.append("the document records no snapshot (routed before snapshots were "
+                         "kept, or not routed yet): answered with today's data")
+    about = {
+        "answered_with": snapshot,
+        "directory": routing.snapshots.get("directory"),
+        "rules": routing.snapshots.get("rules"),
+        "routed_with": routed or None,
+        "notes": notes,
+    }
+    return routing, about
+
+
+async def explain_stored(
+    session: AsyncSession, data: RoutingData, document: Document, agency: str,
+    snapshot: str = "routed",
+) -> dict[str, Any]:
+    """Why (or why not) `agency` receives a stored document, answered with the data it was
+    routed with, or with today's (`snapshot="current"`)."""
+    routing, about = await routing_for(session, data, document, snapshot)
+    as_of = routed_as_of(document)
+    directory = await asyncio.to_thread(
+        routing.directory_for, rules.read_document(document.text), document.sender, as_of
+    )
+    answer = await explain_agency(session, document, agency, directory, routing.ruleset)
+    answer["snapshots"] = about
     return answer

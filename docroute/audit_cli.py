@@ -13,17 +13,21 @@ import typer
 
 import rules
 from audit import exports, reports
+from audit.explanations import explain_stored
 from audit.notices import NoticeSender
 from audit.reminders import run_once
 from audit.replays import replay
 from audit.verify import verify_histories
 from foundation.audit_settings import get_audit_settings
 from foundation.database import SessionFactory
+from foundation.errors import ClerkError
 from foundation.logs import configure_logging
 from foundation.migrate import migrated_sessions
 from foundation.models import Document
 from foundation.models.clock import utcnow
 from foundation.settings import get_settings
+from router.data_in_force import RoutingData
+from router.recipients import RoutingRules
 from rules.national import directory_at
 
 audit_app = typer.Typer(
@@ -139,6 +143,33 @@ def document_command(document_id: str) -> None:
             if document is None:
                 raise _fail(f"no document with id {document_id}")
             return (await reports.document_audit(session, document)).to_json()
+
+    typer.echo(json.dumps(_with_sessions(run), ensure_ascii=False, indent=2))
+
+
+@audit_app.command("why")
+def why_command(
+    document_id: str,
+    agency: str,
+    current: Annotated[
+        bool, typer.Option("--current", help="answer with today's data, not the document's")
+    ] = False,
+) -> None:
+    """Why (or why not) AGENCY receives the document: with the directory and rule set it was
+    routed with (stored snapshots), or with the ones in force today (--current)."""
+    settings = get_settings()
+    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
+
+    async def run(sessions: SessionFactory) -> dict[str, Any]:
+        async with sessions() as session:
+            document = await session.get(Document, document_id)
+            if document is None:
+                raise _fail(f"no document with id {document_id}")
+            snapshot = "current" if current else "routed"
+            try:
+                return await explain_stored(session, data, document, agency, snapshot)
+            except ClerkError as error:
+                raise _fail(error.message) from None
 
     typer.echo(json.dumps(_with_sessions(run), ensure_ascii=False, indent=2))
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 import rules
 from audit import exports, reports
-from audit.explanations import explain_agency
+from audit.explanations import explain_stored
 from audit.replays import replay
 from audit.verify import verify_histories
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
@@ -128,25 +128,29 @@ async def document_audit(
 
 
 async def _explanation(
-    session: SessionDep, service: ServiceDep, caller: Caller, document_id: str, agency: str
+    session: SessionDep, service: ServiceDep, caller: Caller, document_id: str, agency: str,
+    snapshot: str = "routed",
 ) -> dict[str, Any]:
     document = await _document(session, document_id)
     if caller.role == Role.SENDER and document.sender != caller.agency_id:
         raise ClerkError(403, "forbidden", "A sending office can ask only about its own documents.")
-    routing = service.routing
-    stored_as_of = (document.expansion or {}).get("as_of")
-    as_of = dt.date.fromisoformat(stored_as_of) if isinstance(stored_as_of, str) else document.date
-    directory = routing.directory_for(rules.read_document(document.text), document.sender, as_of)
-    return await explain_agency(session, document, agency, directory, routing.ruleset)
+    return await explain_stored(session, service.data, document, agency, snapshot)
+
+
+Snapshot = Annotated[str, Query(
+    description="'routed' (default): answer with the directory and rule set the document was "
+                "routed with; 'current': with the ones in force today",
+)]
 
 
 @api.get("/v1/documents/{document_id}/recipients/{agency}/why")
 async def why(
-    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str
+    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str,
+    snapshot: Snapshot = "routed",
 ) -> dict[str, Any]:
     """The lines, rules, rule-set version and directory entry that made `agency` a recipient."""
     require(caller, *AUDITORS, Role.SENDER)
-    answer = await _explanation(session, service, caller, document_id, agency)
+    answer = await _explanation(session, service, caller, document_id, agency, snapshot)
     if not answer["received"] and answer["delivery"] is None:
         raise ClerkError(
             404,
@@ -158,12 +162,14 @@ async def why(
 
 @api.get("/v1/documents/{document_id}/recipients/{agency}/why-not")
 async def why_not(
-    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str
+    caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str,
+    snapshot: Snapshot = "routed",
 ) -> dict[str, Any]:
     """For an agency that is not a recipient: its categories, the lines that came close, and
-    what kept it out (a policy flag, its validity dates, the scope)."""
+    what kept it out (a policy flag, its validity dates, the scope). Answered with the data the
+    document was routed with, or with today's (`?snapshot=current`)."""
     require(caller, *AUDITORS, Role.SENDER)
-    return await _explanation(session, service, caller, document_id, agency)
+    return await _explanation(session, service, caller, document_id, agency, snapshot)
 
 
 class ReplayRequest(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from sqlmodel import col, or_, select
 
 from audit import reports
+from audit.explanations import routing_for
 from docroute.api.audit import _explanation
 from docroute.api.deps import ServiceDep, SessionDep
 from docroute.web.decisions import agency_label, find_agency
@@ -70,23 +71,28 @@ async def document_audit(
 @pages.get("/kiem-tra/van-ban/{document_id}/vi-sao")
 async def why(
     request: Request, me: Me, session: SessionDep, service: ServiceDep, document_id: str,
-    co_quan: str = "",
+    co_quan: str = "", du_lieu: str = "",
 ) -> Response:
     """Why the agency receives the document, or why it does not (the API's answer); a
-    sending office may ask about its own documents, as in the API."""
+    sending office may ask about its own documents, as in the API. Answered with the data the
+    document was routed with, or with today's (`du_lieu=hien-tai`)."""
     allow(me, Role.AUDITOR, Role.SENDER)
     document = await _document(session, document_id)
     if me.role == Role.SENDER and document.sender != me.agency_id:
         raise ClerkError(403, "not_your_document",
                          "Văn bản này do cơ quan khác gửi; bạn không xem được.")
-    agency = find_agency(service.routing.directory, co_quan)
+    snapshot = "current" if du_lieu == "hien-tai" else "routed"
+    # The agency as the directory of the answer knows it (a unit only that data had, too).
+    routing, _ = await routing_for(session, service.data, document, snapshot)
+    agency = find_agency(routing.directory, co_quan) or find_agency(
+        service.routing.directory, co_quan)
     if agency is None:
         raise ClerkError(
             422, "unknown_agency",
             f"Không tìm thấy cơ quan '{co_quan}' trong danh bạ; hãy chọn trong danh sách gợi ý.",
         )
     caller = Caller(token_id=0, role=me.role, agency_id=me.agency_id)
-    answer = await _explanation(session, service, caller, document.id, agency.id)
+    answer = await _explanation(session, service, caller, document.id, agency.id, snapshot)
     return render(
         request, "audit_why.html", document=document, answer=answer, agency=agency,
         clerk=_clerk_decisions(document, agency.id),

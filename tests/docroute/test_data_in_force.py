@@ -3,6 +3,7 @@ new documents with it, recording its id on the expansion (issue 13)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -10,8 +11,10 @@ from sqlmodel import select
 
 from docroute.service import Service
 from foundation.models import Document, Role, SnapshotActivation
+from foundation.settings import Settings
 from rules.defaults import DATA
 from rules.snapshots import Snapshot, of_folder
+from tests.docroute.test_service_cli import _docroute
 
 PROVINCE = "kh.ubnd-tinh"
 ADDED = "kh.test-trung-tam-thu-nghiem"
@@ -115,3 +118,34 @@ async def test_the_service_keeps_its_own_data_and_activation_needs_a_stored_admi
     refused = await client.post(f"/v1/admin/snapshots/{own}/activate", headers=auditor)
     assert refused.status_code == 403
 
+
+async def test_why_not_answers_with_the_routed_snapshot_unless_today_is_asked(
+    service: Service, stack: Settings, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    """Routed under A (the unit a ĐVSN, so in "sở, ban, ngành"), then B is activated (the unit
+    a ngành dọc: out of the category). The why-not of the old document answers from A by
+    default and from B when asked, on the API and the CLI."""
+    admin = await tokens(service, Role.ADMIN)
+    auditor = await tokens(service, Role.AUDITOR)
+    a, b = national_with_unit("dvsn"), national_with_unit("nganh_doc")
+    await import_and_activate(client, admin, a)
+    document = await submit(service, client, tokens, 17)
+    assert ADDED in {d.agency_id for d in await settled(service, document)}
+    await import_and_activate(client, admin, b)
+    url = f"/v1/documents/{document}/recipients/{ADDED}/why-not"
+    routed = (await client.get(url, headers=auditor)).json()
+    today = (await client.get(f"{url}?snapshot=current", headers=auditor)).json()
+    assert routed["snapshots"]["answered_with"] == "routed"
+    assert routed["snapshots"]["directory"] == a.id and routed["received"] is True
+    assert any(r["rule"] == "so_ban_nganh" for r in routed["reasons"])
+    assert today["snapshots"]["directory"] == b.id and today["received"] is False
+    assert today["delivery"] is not None  # it was delivered under A, and still says so
+    bad = await client.get(f"{url}?snapshot=yesterday", headers=auditor)
+    assert bad.status_code == 422 and "'routed' or 'current'" in bad.text
+    code, out, err = await _docroute(stack, "audit", "why", document, ADDED)
+    assert code == 0, err
+    assert json.loads(out)["snapshots"]["directory"] == a.id and json.loads(out)["received"]
+    code, out, err = await _docroute(stack, "audit", "why", document, ADDED, "--current")
+    assert code == 0, err
+    assert json.loads(out)["snapshots"]["directory"] == b.id
+    assert json.loads(out)["received"] is False
