@@ -1,4 +1,4 @@
-"""Reminder and escalation notices, sent through the receiving agency's own channel.
+"""Reminder, escalation and recall notices, sent through the receiving agency's own channel.
 
 A notice carries its own idempotency key (`reminder:<delivery id>`), so an agency that got it
 once keeps one copy even when a crash makes docroute send it again. An inbox agency needs no
@@ -21,15 +21,24 @@ from foundation.models.clock import iso
 from foundation.settings import Settings
 from foundation.signing import signed_json
 
+# The kind of a recall notice starts so; the rest is the position of the request (13) in the
+# delivery's history, so each request is its own notice with its own idempotency key.
+RECALL_PREFIX = "recall-"
 
 @dataclass(frozen=True)
 class Notice:
     """One reminder or escalation about one delivery, for one agency."""
 
-    kind: str  # "reminder" | "escalation"
+    kind: str  # "reminder" | "escalation" | "manual-N" | "recall-N" (N: a history position)
     delivery: Delivery
     document: Document
     to_agency: str
+    reason: str | None = None  # a recall's reason
+
+    @property
+    def is_recall(self) -> bool:
+        """A request to give the document back (13), not a reminder."""
+        return self.kind.startswith(RECALL_PREFIX)
 
     @property
     def key(self) -> str:
@@ -38,6 +47,15 @@ class Notice:
 
     def payload(self) -> dict[str, Any]:
         """What the agency receives."""
+        if self.is_recall:
+            return {
+                "type": "recall", "code": "13", "reason": self.reason,
+                "delivery_id": self.delivery.id, "agency_id": self.delivery.agency_id,
+                "answer": f"POST /v1/deliveries/{self.delivery.id}/status with code 15 "
+                          "(agreed: the document is given back) or 16 (refused)",
+                "document": {"id": self.document.id, "number": self.document.number,
+                             "subject": self.document.subject},
+            }
         return {
             "type": self.kind,
             "delivery_id": self.delivery.id,
@@ -55,6 +73,8 @@ class Notice:
     def subject(self) -> str:
         """The mail subject, in the clerk's language."""
         number = self.document.number or self.document.id
+        if self.is_recall:
+            return f"[Thu hồi] Đề nghị trả lại văn bản {number}"
         if self.kind == "escalation":
             return f"[Quá hạn] {self.delivery.agency_name} chưa xác nhận văn bản {number}"
         return f"[Nhắc] Xác nhận đã nhận văn bản {number}"

@@ -17,17 +17,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from audit.notices import Notice, NoticeError, NoticeSender
+from audit.notices import RECALL_PREFIX, Notice, NoticeError, NoticeSender
 from foundation.channels import channels_of
 from foundation.database import SessionFactory, transaction
 from foundation.history import append_event
-from foundation.models import Delivery, DeliveryState, Document
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.audit import Reminder
 from foundation.models.clock import utcnow
 from foundation.periodic import every
@@ -120,6 +121,28 @@ def _plan_one(
     append_event(session, delivery, kind, "planned", note=note, actor=ACTOR)
 
 
+def plan_recall_notice(session: AsyncSession, delivery: Delivery) -> None:
+    """Plan the notice that asks the agency to give the document back, after the recall
+    request (13) was appended to its history: sent by the loop like a reminder, on the
+    agency's channel, with the request's reason."""
+    session.add(Reminder(delivery_id=delivery.id, kind=f"{RECALL_PREFIX}{delivery.event_count}",
+                         target_agency=delivery.agency_id, created_at=utcnow()))
+
+
+async def _recall_reasons(session: AsyncSession, pending: list[Any]) -> dict[tuple[str, int], str]:
+    """The reason of each recall notice among `pending`: the note of its request's event."""
+    wanted = {(r.delivery_id, int(r.kind.removeprefix(RECALL_PREFIX)))
+              for r, _, _ in pending if r.kind.startswith(RECALL_PREFIX)}
+    if not wanted:
+        return {}
+    query = select(DeliveryEvent).where(
+        col(DeliveryEvent.delivery_id).in_({d for d, _ in wanted}),
+        DeliveryEvent.kind == "recall", DeliveryEvent.value == "13")
+    events = (await session.exec(query)).all()
+    return {(e.delivery_id, e.seq): e.note or "" for e in events
+            if (e.delivery_id, e.seq) in wanted}
+
+
 def next_attempt_at(reminder: Reminder) -> dt.datetime:
     """When a notice that failed `attempts` times may be tried again (exponential backoff
     from its planning: 0, 1, 3, 7, ... × BACKOFF)."""
@@ -146,10 +169,13 @@ async def send_pending(
         ).all()
         pending = [row for row in pending if next_attempt_at(row[0]) <= now]
         channels = await channels_of(session, {r.target_agency for r, _, _ in pending})
+        reasons = await _recall_reasons(session, pending)
     slots = asyncio.Semaphore(CONCURRENCY)
 
     async def one(reminder: Reminder, delivery: Delivery, document: Document) -> str:
-        notice = Notice(reminder.kind, delivery, document, reminder.target_agency)
+        position = reminder.kind.removeprefix(RECALL_PREFIX)
+        reason = reasons.get((delivery.id, int(position))) if position.isdigit() else None
+        notice = Notice(reminder.kind, delivery, document, reminder.target_agency, reason)
         async with slots:
             return await sender.send(notice, channels[reminder.target_agency])
 

@@ -5,8 +5,10 @@
 - An update re-reads the recipients from the new text: the added agencies get the document,
   the removed ones are asked to give it back (13), the kept ones are told it changed.
 - A replace is a new document linked to the one it replaces (`Document.replaces`).
-Agencies reached through edXML hear each request as a packet (a status 13 or a document packet
-of BussinessDocType 1/2) through the hub's outbox.
+Each agency hears a request on its own channel: an edXML system as a packet (a status 13, or a
+document packet of BussinessDocType 2 for an update) through the edXML outbox, to the hub or
+to its URL; a webhook, e-mail or inbox agency as a recall notice (`audit.notices`). Agencies
+an update adds get the document on their channel like any delivery (`plan_deliveries`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from audit.reminders import plan_recall_notice
+from consumers.edxml_channel import HUB
 from consumers.edxml_packets import REASONS, document_packet, organization
 from docroute.submission import Submission, content_hash, read_checked
 from edxml import (
@@ -53,9 +57,11 @@ async def _deliveries(session: AsyncSession, document: Document) -> list[Deliver
 
 async def ask_back(session: AsyncSession, document: Document, deliveries: list[Delivery],
                    reason: str, actor: str, routing: recipients.RoutingRules) -> list[str]:
-    """Mark each delivery asked to give the document back (13), and tell the agencies whose
-    system speaks edXML with a status 13 packet; the agencies asked."""
-    edxml_agencies = await _edxml_hub_agencies(session, [d.agency_id for d in deliveries])
+    """Mark each delivery asked to give the document back (13) and ask each agency on its own
+    channel: a status 13 packet for an edXML system (through the hub or POSTed to its URL, by
+    the edXML outbox), a recall notice for the others (a signed webhook POST, an e-mail, or the
+    inbox), planned in the audit's notice outbox and sent by its loop; the agencies asked."""
+    targets = await edxml_targets(session, [d.agency_id for d in deliveries])
     asked = []
     for delivery in deliveries:
         if delivery.recall == "13":
@@ -64,18 +70,25 @@ async def ask_back(session: AsyncSession, document: Document, deliveries: list[D
         session.add(delivery)
         append_event(session, delivery, "recall", "13", note=reason, actor=actor)
         asked.append(delivery.agency_id)
-        if delivery.agency_id in edxml_agencies:
-            await _queue_recall_status(session, document, delivery, reason, routing)
+        if delivery.agency_id in targets:
+            await _queue_recall_status(session, document, delivery, reason, routing,
+                                       targets[delivery.agency_id])
+        else:
+            plan_recall_notice(session, delivery)
     return asked
 
 
-async def _edxml_hub_agencies(session: AsyncSession, agency_ids: list[str]) -> set[str]:
+async def edxml_targets(session: AsyncSession, agency_ids: list[str]) -> dict[str, str | None]:
+    """The agencies among these whose channel is edXML, each with where its packets go: None
+    for the hub, else the URL of its system."""
     channels = await channels_of(session, set(agency_ids))
-    return {a for a, c in channels.items() if c.kind == ChannelKind.EDXML and c.target == "hub"}
+    return {a: None if c.target == HUB else c.target for a, c in channels.items()
+            if c.kind == ChannelKind.EDXML and c.target}
 
 
 async def _queue_recall_status(session: AsyncSession, document: Document, delivery: Delivery,
-                               reason: str, routing: recipients.RoutingRules) -> None:
+                               reason: str, routing: recipients.RoutingRules,
+                               target: str | None) -> None:
     receiver = organization(routing.directory, delivery.agency_id)
     packet = StatusPacket(
         sender=organization(routing.directory, document.sender),
@@ -84,7 +97,8 @@ async def _queue_recall_status(session: AsyncSession, document: Document, delive
         status_code="13", description=reason, timestamp=utcnow(),
     )
     key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recall:{delivery.id}:{delivery.event_count}"))
-    await queue_outbound(session, key, "status", write_status(packet), document.id)
+    await queue_outbound(session, key, "status", write_status(packet), document.id,
+                         target=target)
 
 
 async def recall(session: AsyncSession, document_id: str, reason: str, actor: str,
@@ -136,13 +150,14 @@ async def update(session: AsyncSession, document_id: str, submission: Submission
 
 async def _queue_update_packets(session: AsyncSession, document: Document, kept: list[Delivery],
                                 routing: recipients.RoutingRules) -> None:
-    edxml_agencies = await _edxml_hub_agencies(session, [d.agency_id for d in kept])
+    targets = await edxml_targets(session, [d.agency_id for d in kept])
     for delivery in kept:
-        if delivery.agency_id not in edxml_agencies:
+        if delivery.agency_id not in targets:
             continue
         business = Business(BusinessType.UPDATE, REASONS[BusinessType.UPDATE], paper="0",
                             staff=Staff(), content_changed=True, receivers_changed=False)
         packet = document_packet(document, [delivery.agency_id], routing.directory,
                                  business=business)
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"update:{delivery.id}:{delivery.event_count}"))
-        await queue_outbound(session, key, "edoc", write_document(packet), document.id)
+        await queue_outbound(session, key, "edoc", write_document(packet), document.id,
+                             target=targets[delivery.agency_id])

@@ -289,6 +289,7 @@ class Sink:
     fail_first: int = 0  # answer 503 to this many requests first
     refuse: set[str] = field(default_factory=set)  # agencies answered with 400
     bad_signatures: int = 0
+    payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # the JSON, by key
 
     def keys_by_agency(self) -> dict[str, set[str]]:
         """The distinct idempotency keys each agency received."""
@@ -313,6 +314,7 @@ class Sink:
             if agency in self.refuse:
                 return JSONResponse({"error": "unknown recipient"}, status_code=400)
             payload = json.loads(body)
+            self.payloads[request.headers.get("idempotency-key", "")] = payload
             self.received.append({
                 "agency": agency, "key": request.headers.get("idempotency-key"),
                 "delivery_id": payload["delivery_id"], "document_id": payload["document"]["id"],
