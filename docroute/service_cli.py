@@ -240,7 +240,8 @@ def agencies_set_channel(
     from foundation.addresses import check_webhook_url
     from foundation.channels import set_channel
 
-    if kind == ChannelKind.WEBHOOK:
+    if kind == ChannelKind.WEBHOOK or (kind == ChannelKind.EDXML and target != "hub"):
+        # An edXML URL is POSTed to from inside the deployment as a webhook is.
         try:
             check_webhook_url(target or "", allow_private=get_settings().allow_private_webhooks)
         except ClerkError as error:

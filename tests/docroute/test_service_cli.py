@@ -51,6 +51,20 @@ async def test_set_channel_refuses_a_webhook_without_an_http_url(embedded: Setti
     assert "http:// or https://" in err
 
 
+async def test_set_channel_checks_an_edxml_url_as_a_webhook_and_takes_the_hub(
+    embedded: Settings,
+) -> None:
+    """An edXML system's URL is POSTed to from inside the deployment: a loopback one is refused
+    as a webhook's is; `edxml hub` needs no URL."""
+    code, _, err = await _docroute(embedded, "agencies", "set-channel", "kh.so-noi-vu",
+                                   "edxml", "http://127.0.0.1:8080/edxml")
+    assert code == 2 and "internal address" in err
+    code, out, err = await _docroute(embedded, "agencies", "set-channel", "kh.so-noi-vu",
+                                     "edxml", "hub")
+    assert code == 0, err
+    assert out.strip() == "kh.so-noi-vu: edxml hub"
+
+
 async def test_set_channel_records_an_email_address(embedded: Settings) -> None:
     """`agencies set-channel ID email ADDRESS` stores the channel and echoes it."""
     code, out, err = await _docroute(embedded, "agencies", "set-channel", "kh.so-noi-vu",
