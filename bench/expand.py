@@ -13,6 +13,9 @@ does not cost speed unnoticed.
 Issue 13: the national data (the centre, 63 former and 34 current provinces) loaded and the
 home province's directory indexed in < 1 s, first from YAML (empty cache), then from the
 JSON cache of the unit tables; expansions use the home directory of the national data.
+Issue 11: pathological recipient lines of 100 KB (one category over and over, a category of
+many bodies, a name list with commas): CPU time and peak memory (tracemalloc) of read +
+expand + the stored JSON, beside a normal document (seed 004) measured the same way.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ import os
 import random
 import tempfile
 import time
+import tracemalloc
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import yaml
 
 from rules import (
@@ -175,6 +180,45 @@ def main() -> None:
         docs = rate(broadcast, seconds)
         print(f"broadcast to every commune as of {year}-{month:02d} ({count} recipients):")
         print(f"  {docs:10.0f} documents/s = {docs * count:,.0f} recipients/s")
+    pathological_figures(directory, rules, seeds[4] if len(seeds) > 4 else seeds[0])
+
+
+# Lines that once cost hundreds of bytes per byte of input (issue 11: a 1.25 MB line of
+# `Sở Sở ...` took 75 s and 9.3 GB).
+PATHOLOGICAL = {"Sở Sở ...": "Sở ", "UBND các xã, ...": "UBND các xã, ",
+                "Sở Y tế, ...": "Sở Y tế, "}
+
+
+def pathological_text(unit: str, size: int) -> str:
+    """A document whose Nơi nhận holds one line of `unit` repeated to `size` bytes."""
+    line = unit * (size // len(unit.encode()))
+    return ("Số: 1/UBND\nKhánh Hòa, ngày 1 tháng 3 năm 2026\nTHÔNG BÁO\nNội dung.\n"
+            f"Nơi nhận:\n- {line};\n- Lưu: VT.\n")
+
+
+def cost(text: str, directory: Directory, rules: RuleSet) -> tuple[float, int, int]:
+    """CPU seconds and peak bytes of read + expand + JSON, and the JSON's size."""
+    tracemalloc.start()
+    start = time.process_time()
+    expansion = expand(read_document(text), directory, rules, sender="kh.ubnd-tinh")
+    size = len(orjson.dumps(expansion.to_json()))
+    spent = time.process_time() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return spent, peak, size
+
+
+def pathological_figures(directory: Directory, rules: RuleSet, normal: str) -> None:
+    """Print the cost of 100 KB pathological lines beside a normal document's."""
+    spent, peak, size = cost(normal, directory, rules)
+    print("pathological recipient lines of 100 KB (read+expand+JSON, tracemalloc on):")
+    print(f"  normal document ({len(normal.encode()):,} bytes): {spent * 1000:8.1f} ms,"
+          f" peak {peak / 2**20:6.1f} MiB, JSON {size:,} bytes   (baseline)")
+    for name, unit in PATHOLOGICAL.items():
+        text = pathological_text(unit, 100_000)
+        spent, peak, size = cost(text, directory, rules)
+        print(f"  {name:<18} {spent * 1000:8.1f} ms, peak {peak / 2**20:6.1f} MiB"
+              f" ({peak / len(text.encode()):.0f} bytes per input byte), JSON {size:,} bytes")
 
 
 def national_figures(rules: RuleSet) -> Directory:

@@ -18,7 +18,7 @@ from rules.notes import Notes
 from rules.outcomes import Outcome
 from rules.ruleset import Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
-from rules.selection import select
+from rules.selection import Selection, select
 from rules.text import AccentKey, Span, Tokens, accent_keys, raw_tokens, words
 
 # Named bodies whose kind is itself a category of the JSON contract.
@@ -43,6 +43,9 @@ class LineContext:
     foreign_place: str | None = None
     kinh_gui_agencies: list[Agency] = field(default_factory=list)
     kinh_gui_lines: list[int] = field(default_factory=list)
+    # What each rule selected (relative to which previous body), computed once per document:
+    # a line that repeats a category (`Sở Sở Sở ...`) does not scan the directory again.
+    selections: dict[tuple[str, str | None], Selection] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Part:
     suggestions: list[Agency] = field(default_factory=list)
     title: str | None = None
     quoted: str = ""
+    # How many segments of the line read exactly this way (merged into this one part).
+    repeated: int = 1
 
     def why(self, agency: Agency) -> str:
         """The reason for one agency of this part."""
@@ -79,7 +84,31 @@ class Part:
             out["title"] = self.title
         if self.suggestions:
             out["suggestions"] = [{"id": a.id, "name": a.name} for a in self.suggestions]
+        if self.repeated > 1:
+            out["repeated"] = self.repeated
         return out
+
+    def reading(self) -> tuple[object, ...]:
+        """What the part reads, whatever the words: parts that agree on it are one part.
+        A question keeps its own words (each is a different question to the clerk)."""
+        return (
+            self.outcome, self.category, self.rule, self.confidence, self.title,
+            tuple(a.id for a in self.agencies), tuple(a.id for a in self.suggestions),
+            tuple(sorted(self.per_agency.items())),
+            self.text if self.outcome != "recipients" else None,
+        )
+
+
+def merged(parts: list[Part]) -> list[Part]:
+    """The parts with repeated readings merged into the first (its words kept, `repeated`
+    counted): a line of the same category written over and over gives one part, so what a
+    line costs downstream grows with what it says, not with how often it says it."""
+    first: dict[tuple[object, ...], Part] = {}
+    for part in parts:
+        kept = first.setdefault(part.reading(), part)
+        if kept is not part:
+            kept.repeated += part.repeated
+    return list(first.values())
 
 
 def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
@@ -122,7 +151,7 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
         parts.append(part)
         if isinstance(segment, NameSegment) and len(part.agencies) == 1:
             previous = part.agencies[0]
-    return parts
+    return merged(parts)
 
 
 def resolve_item(bare: str, notes: Notes, ctx: LineContext) -> tuple[list[Part], Notes]:
@@ -302,7 +331,11 @@ def _union(
 
 
 def _selected(rule: Rule, text: str, ctx: LineContext, previous: Agency | None) -> Part:
-    chosen = select(rule, ctx.ruleset, ctx.directory, ctx.as_of, ctx.sender, previous)
+    key = (rule.id, previous.id if previous is not None else None)
+    chosen = ctx.selections.get(key)
+    if chosen is None:
+        chosen = select(rule, ctx.ruleset, ctx.directory, ctx.as_of, ctx.sender, previous)
+        ctx.selections[key] = chosen
     category = rule.category
     if rule.select and rule.select.scope == "children_of_previous" and previous is not None:
         # "TT. Tỉnh ủy và các Ban": the boards belong to the category of their body.

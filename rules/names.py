@@ -77,6 +77,8 @@ class NameIndex:
                 if agency.id not in ids:
                     ids.append(agency.id)
         self._longest = max((len(k) for k in self._keys), default=0)
+        # Every beginning of a name: `longest_at` stops as soon as no name goes on.
+        self._prefixes = frozenset(k[:n] for k in self._keys for n in range(1, len(k) + 1))
         self._strings = [" ".join(k) for k in self._keys]
         self._by_string = {" ".join(k): k for k in self._keys}
         self._distinct = ruleset.distinguishing
@@ -111,9 +113,12 @@ class NameIndex:
                 break
             if token != ",":
                 acc.append(token)
-            if len(acc) > self._longest:
+            elif not acc:
+                continue
+            key = tuple(acc)
+            if len(acc) > self._longest or key not in self._prefixes:
                 break
-            ids = self._keys.get(tuple(acc))
+            ids = self._keys.get(key)
             if ids and token != ",":
                 best = NameMatch(j + 1, tuple(ids))
         return best

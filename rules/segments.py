@@ -8,6 +8,7 @@ kept as a leftover span, so that no word of a line is ever silently dropped.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -392,14 +393,7 @@ def _offsets(tokens: Tokens) -> list[int]:
 
 def _token_at(offsets: list[int], char: int) -> int:
     """The index of the token that starts at character `char` (the end of a match)."""
-    lo, hi = 0, len(offsets) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if offsets[mid] < char:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    return bisect.bisect_left(offsets, char, 0, len(offsets) - 1)
 
 
 def _read_ids(segment: Segment) -> tuple[str, ...]:
