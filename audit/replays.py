@@ -105,7 +105,7 @@ async def replay(
 ) -> ReplayResult:
     """Replay the change over every routed document dated `since` or later."""
     checked, changes = 0, []
-    async for documents, dispatched in _chunks(sessions, since, chunk):
+    async for documents, dispatched in routed_documents(sessions, since, chunk):
         checked += len(documents)
         changes += await asyncio.to_thread(_changes, documents, dispatched, directory, ruleset)
     run = ReplayRun(
@@ -132,7 +132,7 @@ async def replay(
     return result
 
 
-async def _chunks(
+async def routed_documents(
     sessions: SessionFactory, since: dt.date, size: int
 ) -> AsyncIterator[tuple[list[StoredDocument], dict[str, dict[str, str]]]]:
     """The routed documents since `since`, `size` at a time in submission order, each chunk

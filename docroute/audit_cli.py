@@ -13,6 +13,7 @@ import typer
 
 import rules
 from audit import exports, reports
+from audit.comparisons import compare
 from audit.explanations import explain_stored
 from audit.notices import NoticeSender
 from audit.reminders import run_once
@@ -176,27 +177,54 @@ def why_command(
 
 @audit_app.command("replay")
 def replay_command(
-    rules_file: Annotated[Path, typer.Option("--rules", help="the new rule set")],
     since: Annotated[str, typer.Option(help="documents dated from, YYYY-MM-DD")],
+    rules_file: Annotated[
+        Path | None, typer.Option("--rules", help="the new rule set")
+    ] = None,
     directory: Annotated[Path | None, typer.Option(help="a new directory")] = None,
     backfill: Annotated[bool, typer.Option(help="send catch-up deliveries")] = False,
+    before: Annotated[str | None, typer.Option(
+        "--from", help="stored snapshot id(s), comma-separated, or 'current'")] = None,
+    after: Annotated[str | None, typer.Option(
+        "--to", help="stored snapshot id(s), comma-separated, or 'current'")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="the answer as JSON on stdout (the default)")
     ] = True,
 ) -> None:
-    """Every past document whose recipients would differ under the new rules."""
+    """Every past document whose recipients would differ under the new rules (--rules), or
+    between two snapshots (--from A --to B: per document, the agencies added and removed)."""
     del as_json  # JSON is the answer either way; the flag says so for scripts that ask
+    day = _date(since, "--since")
+    assert day is not None
+    if before is not None or after is not None:
+        if before is None or after is None or rules_file or directory or backfill:
+            raise _fail("--from and --to go together, without --rules, --directory, --backfill")
+        typer.echo(json.dumps(_compare(before, after, day), ensure_ascii=False, indent=2))
+        return
+    if rules_file is None:
+        raise _fail("give --rules NEW.yaml, or --from SNAPSHOT --to SNAPSHOT")
     try:
         ruleset = rules.load_ruleset(rules_file)
         found = _directory(directory)
     except (rules.RuleSetError, rules.DirectoryError) as error:
         raise _fail("\n".join(error.problems)) from None
-    day = _date(since, "--since")
-    assert day is not None
     result = _with_sessions(
         lambda sessions: replay(sessions, ruleset, found, day, backfill=backfill, actor="cli")
     )
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+
+
+def _compare(before: str, after: str, day: dt.date) -> dict[str, Any]:
+    settings = get_settings()
+    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
+
+    async def run(sessions: SessionFactory) -> dict[str, Any]:
+        try:
+            return (await compare(sessions, data, before, after, day)).to_json()
+        except ClerkError as error:
+            raise _fail(error.message) from None
+
+    return _with_sessions(run)
 
 
 @audit_app.command("verify")

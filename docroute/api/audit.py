@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 import rules
 from audit import exports, reports
+from audit.comparisons import compare
 from audit.explanations import explain_stored
 from audit.replays import replay
 from audit.verify import verify_histories
@@ -198,6 +199,26 @@ async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -
         backfill=body.backfill,
         actor=f"token {caller.token_id} ({caller.role})",
     )
+    return result.to_json()
+
+
+class CompareRequest(BaseModel):
+    """Two sides to compare over documents dated `since` or later: stored snapshot ids
+    (comma-separated: a directory and/or a rule set; a kind not named is the one in force), or
+    'current'."""
+
+    before: str = Field(alias="from", max_length=200)
+    after: str = Field(alias="to", max_length=200)
+    since: dt.date
+
+
+@api.post("/v1/audit/replays/compare")
+async def compare_snapshots(
+    caller: CallerDep, service: ServiceDep, body: CompareRequest
+) -> dict[str, Any]:
+    """Per routed document, the agencies added and removed from one snapshot to the other."""
+    require(caller, *AUDITORS)
+    result = await compare(service.sessions, service.data, body.before, body.after, body.since)
     return result.to_json()
 
 
