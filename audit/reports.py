@@ -13,12 +13,19 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryState,
+    Document,
+    ScorecardChange,
+    ScorecardDay,
+)
 from foundation.models.clock import iso
 from foundation.receipts import ReceiptStatus
 from rules.directory import KINDS, Directory
@@ -276,32 +283,88 @@ def _row(finding: str, delivery_id: str, document_id: str, number: str | None,
     )
 
 
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _missing(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(finding_condition(Finding.NOT_DELIVERED, now),
+               finding_condition(Finding.UNCONFIRMED, now))
+
+
+def _delivery_counts(now: dt.datetime) -> list[Any]:
+    """agency id, name, deliveries, received, on time, late, rejected, missing: per row."""
+    confirmed, due = col(Delivery.confirmed_at), col(Delivery.due_at)
+
+    def one(condition: ColumnElement[bool]) -> Any:
+        return case((condition, 1), else_=0)
+
+    return [
+        col(Delivery.agency_id).label("agency_id"), col(Delivery.agency_name).label("name"),
+        literal(1).label("deliveries"),
+        one(col(Delivery.state) == DeliveryState.DELIVERED).label("received"),
+        one(and_(confirmed.is_not(None), confirmed <= due)).label("on_time"),
+        one(and_(confirmed.is_not(None), confirmed > due)).label("late"),
+        one(col(Delivery.receipt) == ReceiptStatus.REJECTED).label("rejected"),
+        one(_missing(now)).label("missing"),
+    ]
+
+
 async def scorecard(
     session: AsyncSession, now: dt.datetime, agency_ids: Iterable[str] | None = None
 ) -> list[Score]:
-    """Per agency: received, confirmed on time, late, rejected, missing (one grouped query)."""
-    confirmed = col(Delivery.confirmed_at)
-    due = col(Delivery.due_at)
+    """Per agency: received, confirmed on time, late, rejected, missing; from the running
+    totals per due day (migration 0013), not from every delivery.
 
-    def count(condition: ColumnElement[bool]) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    # sqlalchemy's select: sqlmodel's typed one stops at four columns.
+    Days before today's (UTC) are past: what still awaits delivery or confirmation there is
+    missing. Today's deliveries are counted from their rows (only some of them are past
+    their deadline at `now`), and later days have nothing missing but failures. One
+    statement, so it reads one snapshot of the totals and the rows."""
+    today = (now.astimezone(dt.UTC) if now.tzinfo else now).date()
+    midnight = dt.datetime.combine(today, dt.time(), dt.UTC)
+    parts = [_totals(table, today, agency_ids) for table in (ScorecardDay, ScorecardChange)]
+    todays = sa_select(*_delivery_counts(now)).where(
+        col(Delivery.due_at) >= midnight, col(Delivery.due_at) < midnight + dt.timedelta(days=1)
+    )
+    if agency_ids is not None:
+        todays = todays.where(col(Delivery.agency_id).in_(sorted(agency_ids)))
+    rows = union_all(*parts, todays).subquery()
     statement = (
-        sa_select(
-            col(Delivery.agency_id),
-            func.max(col(Delivery.agency_name)),
-            count(col(Delivery.state) == DeliveryState.DELIVERED),
-            count(and_(confirmed.is_not(None), confirmed <= due)),
-            count(and_(confirmed.is_not(None), confirmed > due)),
-            count(col(Delivery.receipt) == ReceiptStatus.REJECTED),
-            count(
-                or_(
-                    finding_condition(Finding.NOT_DELIVERED, now),
-                    finding_condition(Finding.UNCONFIRMED, now),
-                )
-            ),
-        )
+        sa_select(rows.c.agency_id, func.max(rows.c.name),
+                  *[func.sum(c) for c in list(rows.c)[3:]])
+        .group_by(rows.c.agency_id)
+        .having(func.sum(rows.c.deliveries) > 0)
+        .order_by(rows.c.agency_id)
+    )
+    found = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [Score(str(row[0]), str(row[1]), *(int(v or 0) for v in row[2:])) for row in found]
+
+
+def _totals(
+    table: type[ScorecardDay] | type[ScorecardChange], today: dt.date,
+    agency_ids: Iterable[str] | None,
+) -> Any:
+    """The running totals (or changes not folded yet) of every day but today."""
+    day = col(table.due_day)
+    statement: Any = sa_select(
+        col(table.agency_id).label("agency_id"), col(table.agency_name).label("name"),
+        col(table.deliveries), col(table.received), col(table.confirmed_on_time),
+        col(table.confirmed_late), col(table.rejected),
+        (col(table.failed) + case((day < today, col(table.awaiting)), else_=0)).label("missing"),
+    ).where(day != today)
+    if agency_ids is not None:
+        statement = statement.where(col(table.agency_id).in_(sorted(agency_ids)))
+    return statement
+
+
+async def scorecard_from_deliveries(
+    session: AsyncSession, now: dt.datetime, agency_ids: Iterable[str] | None = None
+) -> list[Score]:
+    """The scorecard counted from every delivery row: what `scorecard` must always agree
+    with (tests compare them), and its cost before the running totals (bench/audit.py)."""
+    counts = _delivery_counts(now)
+    statement = (
+        sa_select(counts[0], func.max(counts[1]), *[func.sum(c) for c in counts[3:]])
         .group_by(col(Delivery.agency_id))
         .order_by(col(Delivery.agency_id))
     )

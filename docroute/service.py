@@ -22,7 +22,7 @@ from consumers.retries import requeue_forever
 from consumers.webhook import WebhookChannel
 from docroute.extraction import Extractor, UploadLimits
 from docroute.hub import HubPoller, LgspHub
-from foundation import pruning
+from foundation import pruning, scorecard_days
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
@@ -144,6 +144,9 @@ class Service:
                 self.settings.sweep_after_seconds, self.settings.delivery_limit,
                 self.relay.nudge)))
             self._tasks.append(asyncio.create_task(self._pruning()))
+            self._tasks.append(asyncio.create_task(every(
+                scorecard_days.EVERY_SECONDS, lambda: scorecard_days.fold(self.sessions),
+                "scorecard_fold_failed")))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing,
                                      healthy=self.database_reachable, data=self.data)

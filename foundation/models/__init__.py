@@ -6,10 +6,12 @@ from foundation.models.document import Document
 from foundation.models.edxml import HubMessage, HubState, StatusReport
 from foundation.models.outbox import OutboxMessage, ProcessedMessage
 from foundation.models.people import AdminAction, Person, UploadedFile, WebSession
+from foundation.models.scorecard import NO_DUE_DAY, ScorecardChange, ScorecardDay
 from foundation.models.snapshot import DataSnapshot, SnapshotActivation
 from foundation.models.token import ApiToken, Role
 
 __all__ = [
+    "NO_DUE_DAY",
     "AdminAction",
     "AgencyChannel",
     "ApiToken",
@@ -25,6 +27,8 @@ __all__ = [
     "Person",
     "ProcessedMessage",
     "Role",
+    "ScorecardChange",
+    "ScorecardDay",
     "SnapshotActivation",
     "StatusReport",
     "UploadedFile",

@@ -28,12 +28,16 @@ class Delivery(SQLModel, table=True):
         # usual updates leave it alone (they stay HOT updates, see migration 0005).
         Index("ix_delivery_retry_at", "retry_at", postgresql_where=text("retry_at IS NOT NULL"),
               sqlite_where=text("retry_at IS NOT NULL")),
+        # One agency's deliveries newest deadline first (the one-agency missed report stops
+        # at its page's end); serves lookups by agency_id alone too (migration 0013).
+        Index("ix_delivery_agency_due", "agency_id", "due_at"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
     # Looked up through the unique (document_id, agency_id) index: no index of its own.
     document_id: str = Field(foreign_key="document.id", max_length=36)
-    agency_id: str = Field(index=True, max_length=100)
+    # Indexed with due_at (ix_delivery_agency_due above).
+    agency_id: str = Field(max_length=100)
     agency_name: str = Field(max_length=300)
     # Typed as the enum for the type checker; stored as the plain string it is (no DB enum).
     state: DeliveryState = Field(default=DeliveryState.PENDING, max_length=20, sa_type=AutoString)
