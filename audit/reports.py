@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -168,22 +168,36 @@ async def missed(session: AsyncSession, query: MissedQuery) -> list[MissedRow]:
     ranked = case(
         *[(finding_condition(f, query.now), f.value) for f in DELIVERY_FINDINGS], else_=None
     )
+    page = _page(query, chosen, ranked, query.limit - len(rows))
     # sqlalchemy's select: sqlmodel's typed one stops at four columns.
     statement = (
         sa_select(ranked.label("finding"), *SHOWN, _rejection_reason())
+        .select_from(page)
+        .join(Delivery, col(Delivery.id) == page.c.id)
         .join(Document, col(Document.id) == col(Delivery.document_id))
-        .where(
-            or_(*[finding_condition(f, query.now) for f in chosen]),
-            ranked.in_([f.value for f in chosen]),
-            *_filters(query),
-        )
-        .order_by(col(Delivery.due_at).desc(), col(Delivery.id))
-        .limit(query.limit - len(rows))
-        .offset(query.offset)
+        .order_by(page.c.due_at.desc(), page.c.id)
     )
     # sqlmodel types exec() for its own select only; the statement is a plain Select.
     found = (await session.exec(statement)).all()  # type: ignore[call-overload]
     return rows + [_row(*row) for row in found]
+
+
+def _page(query: MissedQuery, chosen: Sequence[Finding], ranked: Any, limit: int) -> Any:
+    """The ids of the page's deliveries, picked from the delivery table alone unless a
+    document filter needs the join: PostgreSQL then walks the (agency_id, due_at) or due_at
+    index newest first and stops at the page's end, and joins the documents of the page
+    only (joining first, then sorting, took ~0.6 s for one busy agency at 1M deliveries)."""
+    conditions = [or_(*[finding_condition(f, query.now) for f in chosen]), *_filters(query)]
+    if len(chosen) < len(DELIVERY_FINDINGS):
+        # The first finding by meaning must be a chosen one. Left out when all are chosen:
+        # it says nothing then, and the planner's guess of its selectivity (a CASE) is so
+        # low that it would sort every row instead of walking an index.
+        conditions.append(ranked.in_([f.value for f in chosen]))
+    page = sa_select(col(Delivery.id), col(Delivery.due_at)).where(*conditions)
+    if _document_filters(query):
+        page = page.join(Document, col(Document.id) == col(Delivery.document_id))
+    return (page.order_by(col(Delivery.due_at).desc(), col(Delivery.id))
+            .limit(limit).offset(query.offset).subquery("page"))
 
 
 def _rejection_reason() -> Any:

@@ -11,7 +11,8 @@ it would in production. Each report is timed best of five beside a baseline of t
 agency_id alone, put back inside a transaction rolled back after). The fill runs with the
 scorecard's triggers off and sums the totals once after, as the migration does on an existing
 database (timed). Goal (issue 16): each report under 1 s at 5M. `--keep` leaves the database
-for EXPLAIN ANALYZE (its URL is printed; drop it after).
+for EXPLAIN ANALYZE (its URL is printed; drop it after); `--measure URL` times the reports on
+such a database again without filling it (after a change of the queries, say).
 The last line reads `audit: <n> deliveries, missed <a> ms, one agency <b> ms, scorecard <c> ms`.
 """
 
@@ -188,5 +189,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--keep", action="store_true", help="keep the database (EXPLAIN)")
+    parser.add_argument("--measure", metavar="URL", help="measure a kept database only")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.deliveries, arguments.keep))
+    if arguments.measure:
+        figures = asyncio.run(measure(arguments.measure))
+        _print(figures)
+        print(f"audit: {figures['deliveries']} deliveries, missed {figures['missed']:.0f} ms, "
+              f"one agency {figures['one']:.0f} ms, scorecard {figures['scorecard']:.0f} ms")
+    else:
+        asyncio.run(main(arguments.deliveries, arguments.keep))
