@@ -54,6 +54,7 @@ _AMQP_PORT = int(AMQP_URL.rsplit(":", 1)[1].split("/")[0])
 DOCROUTE = str(Path(sys.executable).with_name("docroute"))
 SENDER = "kh.ubnd-tinh"
 DAY = datetime.date(2024, 6, 3)
+BENCH_SECRET = "bench-signing-secret"  # docroute refuses to start without one (issue 11)
 KINDS = ("so", "ban", "dvsn", "nganh_doc", "doan_the", "bao_chi", "mttq", "ubnd_huyen")
 
 
@@ -193,7 +194,8 @@ async def _pg(statement: str) -> None:
 def _workers(settings: Settings, delivery_workers: int) -> list[subprocess.Popen[bytes]]:
     env = {**os.environ, "DOCROUTE_DATABASE_URL": settings.database_url,
            "DOCROUTE_AMQP_URL": settings.amqp_url or "",
-           "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix, "DOCROUTE_LOG_LEVEL": "WARNING"}
+           "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix, "DOCROUTE_LOG_LEVEL": "WARNING",
+           "DOCROUTE_SIGNING_SECRET": BENCH_SECRET}
     # DOCROUTE_BENCH_PROFILE=DIR writes a cProfile of each worker there, to find hot spots.
     profile = os.environ.get("DOCROUTE_BENCH_PROFILE")
     commands = []
@@ -285,7 +287,8 @@ async def _bench_settings() -> Settings:
     await _pg(f'CREATE DATABASE "{database}"')
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     return Settings(database_url=f"{base}/{database}", amqp_url=AMQP_URL,
-                    queue_prefix=f"docroute-bench-{uuid.uuid4().hex[:6]}", log_level="WARNING")
+                    queue_prefix=f"docroute-bench-{uuid.uuid4().hex[:6]}", log_level="WARNING",
+                    signing_secret=BENCH_SECRET)
 
 
 async def _sender_token(service: Service, agencies: set[str], sink: Sink) -> dict[str, str]:
