@@ -79,7 +79,7 @@ def test_seed_000_story_in_the_browser(pages: Pages, web: WebServer) -> None:
     added = pages.browser.find_element(By.CSS_SELECTOR, ".change .added").text
     assert "Ban Quản lý dự án Phát triển tỉnh Khánh Hòa" in added
     added_count = len(pages.browser.find_elements(By.CSS_SELECTOR, ".change .added li"))
-    assert added_count == 7  # the seven ĐVSN under UBND tỉnh, as the README's walkthrough says
+    assert added_count == 8  # the eight ĐVSN under UBND tỉnh, as the README's walkthrough says
     assert not pages.browser.find_elements(By.ID, "backfill-submit")  # auditors cannot backfill
     assert "Chỉ quản trị viên" in pages.text()
 
