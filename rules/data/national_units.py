@@ -19,6 +19,25 @@ Sources (nothing else is read; see each file's header):
   given with ``--before``: the units before the 2023-2025 arrangement. Get it with
   ``pip download --no-deps vietnam-provinces==0.5.0`` and unzip the wheel.
 
+What "ended in the 2023-2025 arrangement" counts (checked by hand for Khánh Hòa): the tables
+end a commune when its GSO *code* is gone from the legacy data: 566 codes of the 2023 data
+(10,598 communes) are gone by 2025-06-30 and 3 codes are new, so 10,035 remain, the net
+reduction of 563. The UBTVQH resolutions abolish more communes than that: when a merger forms
+a "new" commune, GSO often gives it the code of one predecessor, and the tables then read a
+rename, not an end plus a new unit. Khánh Hòa's resolution (effective 2024-11-01; vov.gov.vn
+"Khánh Hòa sắp xếp phường, xã ở Nha Trang, Ninh Hòa và Diên Khánh") abolishes 9 communes
+(Phương Sơn, Xương Huân, Vạn Thắng, Phước Tiến, Phước Tân, Tân Lập, Ninh Vân, Diên Đồng, Diên
+Xuân) and forms 2 (phường Tân Tiến, xã Xuân Đồng); the tables end 7 codes and keep 3 as
+renamed units whose 2023 name becomes an alias: 22366 Phước Tiến → Tân Tiến, 22660 Diên Xuân
+→ Xuân Đồng, and 22606 Ninh Vân → Ninh Phước (the old Ninh Phước, 22579, is the code that
+ends, although the resolution merges Ninh Vân into Ninh Phước). An old name kept as an alias
+still reaches the unit that took it over; but a count of abolished communes from these tables
+is lower than the resolutions' count, and an ended code has no successor (the packages do not
+say where it went): a later document naming it is put to the clerk. Khánh Hòa's own folder
+(``khanh_hoa/40_arrangement_2024.yaml``) gives its 7 ended codes their successor and day from
+the resolution; the other provinces' are still without. Without dated names, "xã Ninh Phước"
+before 2024-11-01 names two entries and is a question to the clerk.
+
 Run from the repository root::
 
     python -m rules.data.national_units \

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from rules import Agency, Directory
+from rules import Agency, Directory, expand, read_document
 
 ROOT = Path(__file__).resolve().parents[2]
 NATIONAL = ROOT / "rules" / "data" / "national"
@@ -142,10 +142,11 @@ def test_every_legacy_commune_ends_on_2025_06_30(kh: list[Agency]) -> None:
 
 def test_2024_arrangement_ended_seven_communes(kh: list[Agency]) -> None:
     """The 2023-2025 arrangement: 7 Khánh Hòa codes of 2023 are gone (5 Nha Trang wards,
-    Ninh Phước, Diên Đồng), dated unconfirmed; 3 units kept a code under a new name."""
+    Ninh Phước, Diên Đồng), dated and given a successor from the resolution (khanh_hoa/
+    40_arrangement_2024.yaml); 3 units kept a code under a new name."""
     ended = [e for e in kh if e.kind == "ubnd_xa" and e.valid_to == ARRANGEMENT_END]
     assert {e.name for e in ended} >= {"UBND phường Xương Huân", "UBND xã Diên Đồng"}
-    assert len(ended) == 7 and not any(e.confirmed for e in ended)
+    assert len(ended) == 7 and all(e.confirmed and e.successor for e in ended)
     renamed = [e for e in legacy_communes(kh) if "GSO data of 2023-05-07" in (e.note or "")]
     assert {e.name for e in renamed} == {
         "UBND phường Tân Tiến",
@@ -227,3 +228,46 @@ def test_ba_to_header() -> None:
     assert header["directory"]["id"] == "ba_to"
     assert header["directory"]["province"] == "Quảng Ngãi"
     assert "directory" not in yaml.safe_load(BA_TO_UNITS.read_text(encoding="utf-8"))
+
+
+# Khánh Hòa's 2023-2025 resolution, effective 2024-11-01 (vov.gov.vn, "Khánh Hòa sắp xếp
+# phường, xã ở Nha Trang, Ninh Hòa và Diên Khánh"): each abolished commune -> where it went.
+RESOLUTION_2024 = {
+    "phường Phương Sơn": "UBND phường Phương Sài",
+    "phường Xương Huân": "UBND phường Vạn Thạnh",
+    "phường Vạn Thắng": "UBND phường Vạn Thạnh",
+    "phường Phước Tiến": "UBND phường Tân Tiến",
+    "phường Phước Tân": "UBND phường Tân Tiến",
+    "phường Tân Lập": "UBND phường Tân Tiến",
+    "xã Ninh Vân": "UBND xã Ninh Phước",
+    "xã Diên Đồng": "UBND xã Xuân Đồng",
+    "xã Diên Xuân": "UBND xã Xuân Đồng",
+}
+
+
+def _recipients(line: str, day: str, directory: Directory, ruleset: Any) -> tuple[str, list[str]]:
+    text = (f"Số: 1/UBND-VP\nKhánh Hòa, ngày {day}\nCÔNG VĂN\nVề việc thử\n\nNội dung.\n\n"
+            f"Nơi nhận:\n- {line};\n- Lưu: VT.\n")
+    expansion = expand(read_document(text), directory, ruleset, sender="kh.ubnd-tinh")
+    (outcome,) = [o for o in expansion.lines if o.text.startswith(f"- {line}")]
+    return outcome.outcome, [r.name for r in expansion.recipients]
+
+
+def test_the_nine_communes_the_2024_resolution_abolished_reach_where_they_went(
+    khanh_hoa: Directory, rules: Any
+) -> None:
+    """The resolution abolishes 9 communes (7 codes end in the tables, 2 carry on as renamed
+    units): on a document of December 2024 each old name reaches the unit it went into."""
+    for old, merged_into in RESOLUTION_2024.items():
+        outcome, names = _recipients(f"UBND {old}", "2 tháng 12 năm 2024", khanh_hoa, rules)
+        assert (outcome, names) == ("recipients", [merged_into]), old
+
+
+def test_an_old_name_two_codes_carried_is_a_question_not_a_guess(
+    khanh_hoa: Directory, rules: Any
+) -> None:
+    """Before 2024-11-01 'xã Ninh Phước' is both the old code (22579) and the code that now
+    carries the name (22606, Ninh Vân then): the tables have no dated names, so the line is
+    put to the clerk instead of reaching either."""
+    outcome, names = _recipients("UBND xã Ninh Phước", "2 tháng 5 năm 2024", khanh_hoa, rules)
+    assert outcome == "unresolved" and names == []
