@@ -10,6 +10,11 @@ Notices go out `CONCURRENCY` at a time, each bounded by its channel's deadline, 
 agency does not hold the others. A notice that fails is tried again on a backoff counted from
 its planning (`BACKOFF` × 1, 3, 7, 15, 31) and given up after `MAX_ATTEMPTS` (recorded in the
 delivery's history); the least-tried notices go first, so failing ones never starve new ones.
+
+Several relaying processes may share the database: a pass (and the sending of a clerk's
+one-click reminder) runs in one process at a time (`foundation.singleton`, a PostgreSQL
+advisory lock named `PASS`); another process that tries meanwhile skips its turn, so no notice
+is sent by two processes at once.
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit.notices import RECALL_PREFIX, Notice, NoticeError, NoticeSender
 from foundation.channels import channels_of
-from foundation.database import SessionFactory, transaction
+from foundation.database import SessionFactory, engine_of, transaction
 from foundation.history import append_event
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.audit import Reminder
 from foundation.models.clock import utcnow
 from foundation.periodic import every
 from foundation.receipts import ReceiptStatus
+from foundation.singleton import only_one
 
 log = structlog.get_logger(__name__)
 ACTOR = "audit"
@@ -40,6 +46,7 @@ BATCH = 500
 CONCURRENCY = 16
 MAX_ATTEMPTS = 6
 BACKOFF = dt.timedelta(minutes=1)
+PASS = "reminders"
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class ReminderRun:
     escalations_planned: int = 0
     sent: int = 0
     failed: int = 0
+    skipped: bool = False  # another process held the pass
 
 
 def _unconfirmed() -> ColumnElement[bool]:
@@ -153,9 +161,17 @@ def next_attempt_at(reminder: Reminder) -> dt.datetime:
 
 async def send_pending(
     sessions: SessionFactory, sender: NoticeSender, now: dt.datetime
-) -> tuple[int, int]:
+) -> tuple[int, int] | None:
     """Send the planned notices not yet sent whose backoff has passed, concurrently;
-    (sent, failed)."""
+    (sent, failed), or None when another process's pass holds the notices (it, or the next
+    pass, sends them)."""
+    async with only_one(engine_of(sessions), PASS) as mine:
+        return await _send_pending(sessions, sender, now) if mine else None
+
+
+async def _send_pending(
+    sessions: SessionFactory, sender: NoticeSender, now: dt.datetime
+) -> tuple[int, int]:
     async with sessions() as session:
         pending = (
             await session.exec(
@@ -229,10 +245,14 @@ async def _settle(
 async def run_once(
     sessions: SessionFactory, sender: NoticeSender, now: dt.datetime, supervisor: str | None
 ) -> ReminderRun:
-    """Plan what is due, then send what is pending."""
-    async with transaction(sessions) as session:
-        planned = await plan(session, now, supervisor)
-    sent, failed = await send_pending(sessions, sender, now)
+    """Plan what is due, then send what is pending; `skipped` (nothing done) when another
+    process is in its pass."""
+    async with only_one(engine_of(sessions), PASS) as mine:
+        if not mine:
+            return ReminderRun(skipped=True)
+        async with transaction(sessions) as session:
+            planned = await plan(session, now, supervisor)
+        sent, failed = await _send_pending(sessions, sender, now)
     if any(planned) or sent or failed:
         log.info("reminders", planned=planned, sent=sent, failed=failed)
     return ReminderRun(planned[0], planned[1], sent, failed)

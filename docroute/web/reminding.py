@@ -14,8 +14,9 @@ from foundation.models.audit import Reminder
 from foundation.models.clock import utcnow
 
 
-async def remind_now(service: Service, delivery_id: str, document_id: str, actor: str) -> None:
-    """Plan a reminder for an unconfirmed delivery of the document, then send what is due."""
+async def remind_now(service: Service, delivery_id: str, document_id: str, actor: str) -> bool:
+    """Plan a reminder for an unconfirmed delivery of the document, then send what is due;
+    False when another process's reminder pass was sending (that pass or the next sends it)."""
     planned = utcnow()  # its backoff, if the notice fails, counts from here
     async with transaction(service.sessions) as session:
         delivery = await get_delivery(session, delivery_id, lock=True)
@@ -39,4 +40,4 @@ async def remind_now(service: Service, delivery_id: str, document_id: str, actor
         session.add(Reminder(delivery_id=delivery.id, kind=kind, target_agency=delivery.agency_id,
                              created_at=planned))
         append_event(session, delivery, "reminder", "requested", note=kind, actor=actor)
-    await send_pending(service.sessions, service.notices, planned)
+    return await send_pending(service.sessions, service.notices, planned) is not None

@@ -127,7 +127,7 @@ async def sent_document(
     return render(
         request, "sent_document.html", document=document, deliveries=deliveries,
         history=history, progress=progress, expansion=expansion, now=utcnow(),
-        notice=request.query_params.get("da-nhac"),
+        notice=request.query_params.get("da-nhac"), later=request.query_params.get("se-nhac"),
     )
 
 
@@ -141,5 +141,6 @@ async def remind(
     check_csrf(me, csrf)
     async with service.sessions() as session:
         await own_document(session, me, document_id)
-    await remind_now(service, delivery_id, document_id, f"{me.username} ({me.name})")
-    return RedirectResponse(f"/gui/van-ban/{document_id}?da-nhac={delivery_id}", status_code=303)
+    now = await remind_now(service, delivery_id, document_id, f"{me.username} ({me.name})")
+    said = "da-nhac" if now else "se-nhac"
+    return RedirectResponse(f"/gui/van-ban/{document_id}?{said}={delivery_id}", status_code=303)
