@@ -77,7 +77,8 @@ async def _update(sessions: SessionFactory, routing: recipients.RoutingRules,
     old = await _by_packet_id(sessions, packet.document_id, "update")
     removed = {organ for organ, kind in packet.business.receivers if kind == 0}
     async with transaction(sessions) as session:
-        done = await revisions.update(session, old.id, intake.submission, actor, routing)
+        done = await revisions.update(session, old.id, intake.submission, actor, routing,
+                                      packet.business.reason)
         if removed:
             query = select(Delivery).where(Delivery.document_id == old.id)
             rows = [d for d in (await session.exec(query)).all()

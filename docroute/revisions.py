@@ -116,8 +116,9 @@ async def recall(session: AsyncSession, document_id: str, reason: str, actor: st
 
 
 async def update(session: AsyncSession, document_id: str, submission: Submission, actor: str,
-                 routing: recipients.RoutingRules) -> dict[str, Any]:
-    """Apply new text (and so maybe new recipients) to a sent document."""
+                 routing: recipients.RoutingRules, reason: str | None = None) -> dict[str, Any]:
+    """Apply new text (and so maybe new recipients) to a sent document; the agencies it removes
+    are asked back with `reason` (an update packet's own) or a default one."""
     document = await locked_document(session, document_id)
     if document.routed_at is None:
         raise ClerkError(409, "not_routed_yet", "The document is still being routed; send the "
@@ -135,8 +136,8 @@ async def update(session: AsyncSession, document_id: str, submission: Submission
     session.add(document)
     note = f"added by an update ({actor})"
     await plan_deliveries(session, document, added, note, actor="docroute")
-    await ask_back(session, document, removed, "removed from the recipients by an update",
-                   actor, routing)
+    await ask_back(session, document, removed,
+                   reason or "removed from the recipients by an update", actor, routing)
     kept = [d for d in deliveries if d.agency_id in new]
     if changed:
         for delivery in kept:
