@@ -237,16 +237,14 @@ def agencies_set_channel(
 ) -> None:
     """Choose how an agency receives documents: `webhook URL`, `email ADDRESS`, `edxml hub`,
     `edxml URL` (its system takes QCVN 102 packets) or `inbox`."""
-    from foundation.addresses import check_webhook_url
-    from foundation.channels import set_channel
+    from foundation.channels import check_posted_target, set_channel
 
-    if kind == ChannelKind.WEBHOOK or (kind == ChannelKind.EDXML and target != "hub"):
-        # An edXML URL is POSTed to from inside the deployment as a webhook is.
-        try:
-            check_webhook_url(target or "", allow_private=get_settings().allow_private_webhooks)
-        except ClerkError as error:
-            typer.echo(f"error: {error.message}", err=True)
-            raise typer.Exit(2) from error
+    # An edXML URL is POSTed to from inside the deployment as a webhook is.
+    try:
+        check_posted_target(kind, target, allow_private=get_settings().allow_private_webhooks)
+    except ClerkError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from error
     row = _run(lambda session: set_channel(session, agency_id, kind, target))
     typer.echo(f"{row.agency_id}: {row.kind} {row.target or ''}".rstrip())
 

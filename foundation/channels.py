@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from foundation.addresses import check_webhook_url
 from foundation.errors import ClerkError
 from foundation.models import AgencyChannel, ChannelKind
 from foundation.models.clock import utcnow
@@ -20,6 +21,15 @@ def for_sender(note: str | None) -> str | None:
     if note is None or AGENCY_ANSWER not in note:
         return note
     return note.split(AGENCY_ANSWER, 1)[0] + REDACTED
+
+
+def check_posted_target(kind: ChannelKind, target: str | None, *, allow_private: bool) -> None:
+    """422 unless a target docroute POSTs to from inside the deployment (a webhook, the URL
+    of an agency's edXML system) is http(s) to a public address (`foundation.addresses`).
+    Resolves the host (blocking): async callers run it in a thread. Every place that sets a
+    channel (the CLI, the admin page) calls this before `set_channel`."""
+    if kind == ChannelKind.WEBHOOK or (kind == ChannelKind.EDXML and target not in (None, "hub")):
+        check_webhook_url(target or "", allow_private=allow_private)
 
 
 async def set_channel(

@@ -4,6 +4,7 @@ recorded with the admin who made it (`admin_action`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -15,9 +16,9 @@ from docroute import people
 from docroute.api.deps import ServiceDep, SessionDep
 from docroute.people import SignedIn
 from docroute.web.decisions import agency_label, find_agency
-from docroute.web.pages import PageRoute, render
+from docroute.web.pages import PageRoute, render, said
 from docroute.web.signin import Me, allow, check_csrf
-from foundation.channels import set_channel
+from foundation.channels import check_posted_target, set_channel
 from foundation.database import transaction
 from foundation.errors import ClerkError
 from foundation.models import (
@@ -189,17 +190,22 @@ async def change_channel(
     request: Request, me: Me, service: ServiceDep, agency: str = Form(""),
     kind: str = Form(""), target: str = Form(""), csrf: str = Form(""),
 ) -> Response:
-    """Set an agency's channel."""
+    """Set an agency's channel; a webhook or edXML URL on an internal address is refused as
+    `agencies set-channel` refuses it (`check_posted_target`)."""
     _admin(me, csrf)
     chosen = find_agency(service.routing.directory, agency)
+    where = target.strip() or None
     try:
         if chosen is None:
             raise ClerkError(422, "unknown_agency", f"Không tìm thấy cơ quan '{agency}'.")
+        channel = ChannelKind(kind)
+        await asyncio.to_thread(check_posted_target, channel, where,
+                                allow_private=service.settings.allow_private_webhooks)
         async with transaction(service.sessions) as session:
-            await set_channel(session, chosen.id, ChannelKind(kind), target.strip() or None)
+            await set_channel(session, chosen.id, channel, where)
             _record(session, me, "set_channel", f"{chosen.id}: {kind} {target}")
     except (ClerkError, ValueError) as error:
-        message = error.message if isinstance(error, ClerkError) else "Kênh không hợp lệ."
+        message = said(error) if isinstance(error, ClerkError) else "Kênh không hợp lệ."
         async with service.sessions() as session:
             return await channels_page(request, me, session, service, message, 422)
     return RedirectResponse("/quan-tri/kenh", status_code=303)

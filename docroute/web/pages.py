@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,68 @@ ROLE_LABELS = {
     "admin": "Quản trị",
 }
 
+# A delivery's history in the clerk's words: what each event kind is, and what became of a
+# notice (a reminder, an escalation, a clerk's one-click reminder `manual-N`, a recall notice
+# `recall-N`, N the position in the history of what asked for it).
+EVENT_KINDS = {
+    "reminder": "Nhắc xác nhận đã nhận",
+    "manual": "Lời nhắc do văn thư nơi gửi bấm",
+    "escalation": "Báo cấp trên vì quá hạn chưa xác nhận",
+    "recall": "Thông báo đề nghị trả lại văn bản",
+}
+NOTICE_VALUES = {
+    "planned": "đã lên lịch", "sent": "đã gửi",
+    "given_up": "không gửi được sau nhiều lần thử, đã dừng",
+}
+RECALL_LABELS = {"13": "Đề nghị thu hồi (trả lại) văn bản", "15": "Đồng ý trả lại văn bản",
+                 "16": "Từ chối trả lại văn bản"}
+NOTICE_NOTE = re.compile(
+    r"^(?:reminder|escalation|manual-\d+|recall-\d+) "
+    r"(posted to|mailed to|shown in the inbox of) (.+)$")
+NOTE_WORDS = {"posted to": "gửi tới", "mailed to": "gửi thư tới",
+              "shown in the inbox of": "hiện trong hộp thư của"}
+
+
+def _notice_kind(kind: str) -> str | None:
+    """'reminder', 'manual', 'escalation' or 'recall' for a notice's events, else None."""
+    base, _, position = kind.partition("-")
+    if kind in ("reminder", "escalation") or (base in ("manual", "recall") and
+                                              position.isdigit()):
+        return base
+    return None
+
+
+def event_label(kind: str, value: str) -> str:
+    """What a history event says to a clerk (the raw kind and value when unknown)."""
+    if kind == "receipt":
+        return f"{RECEIPT_LABELS.get(value, value)} ({value})"
+    if kind == "state":
+        return STATE_LABELS.get(value, value)
+    if kind == "recall" and value in RECALL_LABELS:
+        return f"{RECALL_LABELS[value]} ({value})"
+    if kind == "update":
+        return "Văn bản được cập nhật"
+    if kind == "retry":
+        return "Gửi lại sau lỗi tạm thời"
+    if kind == "reminder" and value == "requested":
+        return "Văn thư nơi gửi yêu cầu nhắc ngay"
+    notice = _notice_kind(kind)
+    if notice is not None:
+        return f"{EVENT_KINDS[notice]}: {NOTICE_VALUES.get(value, value)}"
+    return f"{kind}: {value}"
+
+
+def event_note(kind: str, value: str, note: str | None) -> str | None:
+    """The event's note for a clerk: a notice's note without its raw kind ('recall-7 posted
+    to URL' is 'gửi tới URL'); a one-click request's own kind (`manual-N`) not shown."""
+    if not note or (kind == "reminder" and value == "requested" and
+                    _notice_kind(note) == "manual"):
+        return None
+    found = NOTICE_NOTE.match(note) if _notice_kind(kind) else None
+    if found is None:
+        return note
+    return f"{NOTE_WORDS[found.group(1)]} {found.group(2)}"
+
 
 # The service's own errors, said in Vietnamese to a person (the API keeps its English).
 SAID = {
@@ -57,6 +120,16 @@ SAID = {
     "too_late_to_reject": "Văn bản đã được tiếp nhận nên không thể từ chối nữa.",
     "not_delivered": "Văn bản chưa được chuyển tới nên chưa cập nhật trạng thái được; "
     "hãy thử lại sau.",
+    # Setting an agency's channel (the admin page).
+    "private_webhook": "Không lưu: địa chỉ này thuộc mạng nội bộ (loopback như 127.0.0.1, "
+    "link-local như 169.254.169.254, hoặc mạng riêng như 10.x, 192.168.x); docroute chỉ gửi "
+    "webhook và gói edXML tới địa chỉ công khai. Hãy nhập địa chỉ công khai của hệ thống "
+    "cơ quan.",
+    "bad_webhook": "Không lưu: địa chỉ phải là URL http:// hoặc https:// tới một máy tra được "
+    "tên (DNS).",
+    "bad_email": "Không lưu: kênh e-mail cần một địa chỉ thư như vanthu@snv.example.",
+    "bad_edxml_target": "Không lưu: kênh edxml nhận 'hub' (trục liên thông của hệ thống) hoặc "
+    "URL http(s) của hệ thống cơ quan.",
 }
 
 
@@ -91,6 +164,8 @@ templates.env.globals.update(
     state_labels=STATE_LABELS,
     outcome_labels=OUTCOME_LABELS,
     role_labels=ROLE_LABELS,
+    event_label=event_label,
+    event_note=event_note,
 )
 
 
