@@ -70,7 +70,8 @@ def test_seed_004_sent_confirmed_rejected_and_reminded(pages: Pages, web: WebSer
     pages.wait_text("Đã gửi lời nhắc")
     reminded = pages.browser.find_element(By.ID, f"delivery-{REMINDED}")
     reminded.find_element(By.TAG_NAME, "summary").click()
-    assert "Nhắc: requested" in reminded.text and "Lê Văn Gửi" in reminded.text
+    assert "Văn thư nơi gửi yêu cầu nhắc ngay" in reminded.text and "Lê Văn Gửi" in reminded.text
+    assert "Lời nhắc do văn thư nơi gửi bấm: đã gửi" in reminded.text
 
     pages.open("/gui/da-gui")
     pages.wait_for("#sent")
