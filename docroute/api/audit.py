@@ -194,7 +194,7 @@ async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -
     result = await replay(
         service.sessions,
         ruleset,
-        service.routing.directory,
+        (await service.routing_now()).directory,  # the directory in force
         body.since,
         backfill=body.backfill,
         actor=f"token {caller.token_id} ({caller.role})",

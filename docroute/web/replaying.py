@@ -39,9 +39,9 @@ async def _text_of(form_value: object, pasted: str, what: str) -> str:
     return pasted
 
 
-def _directory(text: str, service: ServiceDep) -> rules.Directory:
+def _directory(text: str, in_force: rules.Directory) -> rules.Directory:
     if not text.strip():
-        return service.routing.directory
+        return in_force
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "directory.yaml"
         path.write_text(text, encoding="utf-8")
@@ -95,7 +95,8 @@ async def _replay(
         problems = "; ".join(error.problems)
         raise ClerkError(422, "bad_rules", f"Bộ quy tắc có lỗi: {problems}") from error
     result = await replay(
-        service.sessions, ruleset, _directory(directory_yaml, service), since,
+        service.sessions, ruleset,
+        _directory(directory_yaml, (await service.routing_now()).directory), since,
         backfill=backfill, actor=f"{me.username} ({me.name})",
     )
     if backfill:

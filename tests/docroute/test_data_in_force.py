@@ -12,7 +12,7 @@ from sqlmodel import select
 from docroute.service import Service
 from foundation.models import Document, Role, SnapshotActivation
 from foundation.settings import Settings
-from rules.defaults import DATA
+from rules.defaults import DATA, DEFAULT_RULES
 from rules.snapshots import Snapshot, of_folder
 from tests.docroute.test_service_cli import _docroute
 
@@ -100,6 +100,11 @@ async def test_an_activated_snapshot_routes_new_documents(
     ]
     active = (await client.get("/v1/admin/snapshots/active", headers=admin)).json()
     assert active["directory"]["id"] == snapshot.id and active["rules"] is None
+    # A replay of the rule set uses the directory in force: the earlier letter lacks the unit.
+    body = {"rules_yaml": DEFAULT_RULES.read_text(encoding="utf-8"), "since": "2026-01-01"}
+    replayed = (await client.post("/v1/audit/replays", json=body, headers=admin)).json()
+    assert [c["document_id"] for c in replayed["changes"]] == [before]
+    assert [a["id"] for a in replayed["changes"][0]["added"]] == [ADDED]
 
 
 async def test_the_service_keeps_its_own_data_and_activation_needs_a_stored_admin_call(
