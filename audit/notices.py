@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosmtplib
 
-from consumers.webhook import TRANSIENT, WebhookChannel, describe
+from consumers.webhook import TRANSIENT, AddressRefusedError, WebhookChannel, describe
 from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 from foundation.models.clock import iso
 from foundation.settings import Settings
@@ -99,6 +99,7 @@ class NoticeSender:
         webhook = WebhookChannel(
             secret, attempts=1, timeout=settings.webhook_timeout,
             concurrency=settings.webhook_concurrency,
+            allow_private=settings.allow_private_webhooks,
         )
         return cls(webhook, secret, settings.smtp_host, settings.smtp_port,
                    settings.mail_from)
@@ -120,6 +121,8 @@ class NoticeSender:
         body, headers = signed_json(self.secret, notice.payload(), notice.key)
         try:
             status, _ = await self.webhook.post_once(url, body, headers)
+        except AddressRefusedError as error:
+            raise NoticeError(f"{url} not posted: {error}") from error
         except TRANSIENT as error:
             raise NoticeError(f"{url} did not take it: {describe(error)}") from error
         if status >= 300:  # a refusal, or a redirect that a signed POST does not follow

@@ -195,7 +195,7 @@ def _workers(settings: Settings, delivery_workers: int) -> list[subprocess.Popen
     env = {**os.environ, "DOCROUTE_DATABASE_URL": settings.database_url,
            "DOCROUTE_AMQP_URL": settings.amqp_url or "",
            "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix, "DOCROUTE_LOG_LEVEL": "WARNING",
-           "DOCROUTE_SIGNING_SECRET": BENCH_SECRET}
+           "DOCROUTE_SIGNING_SECRET": BENCH_SECRET, "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS": "true"}
     # DOCROUTE_BENCH_PROFILE=DIR writes a cProfile of each worker there, to find hot spots.
     profile = os.environ.get("DOCROUTE_BENCH_PROFILE")
     commands = []
@@ -288,7 +288,7 @@ async def _bench_settings() -> Settings:
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     return Settings(database_url=f"{base}/{database}", amqp_url=AMQP_URL,
                     queue_prefix=f"docroute-bench-{uuid.uuid4().hex[:6]}", log_level="WARNING",
-                    signing_secret=BENCH_SECRET)
+                    signing_secret=BENCH_SECRET, allow_private_webhooks=True)
 
 
 async def _sender_token(service: Service, agencies: set[str], sink: Sink) -> dict[str, str]:

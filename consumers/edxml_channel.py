@@ -12,7 +12,7 @@ from __future__ import annotations
 from consumers.channel import Outcome
 from consumers.edxml_outbound import packet_request
 from consumers.edxml_packets import for_delivery
-from consumers.webhook import TRANSIENT, WebhookChannel, describe
+from consumers.webhook import TRANSIENT, AddressRefusedError, WebhookChannel, describe
 from edxml import write_document
 from foundation.database import SessionFactory
 from foundation.hub_outbox import queue_outbound
@@ -44,6 +44,8 @@ class EdxmlChannel:
         headers = packet_request(self.poster.secret, delivery.id, "edoc", body)
         try:
             status, detail = await self.poster.post_once(target, body, headers)
+        except AddressRefusedError as error:
+            return Outcome(False, f"edXML packet not sent: {error}")
         except TRANSIENT as error:
             return Outcome(False, f"edXML POST failed: {describe(error)}", retry=True)
         if status >= 300:

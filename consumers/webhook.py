@@ -4,16 +4,27 @@ It posts with aiohttp rather than httpx for CPU cost: bench/pipeline.py showed t
 workers spending about half their CPU inside httpx/httpcore's connection pool, which scans
 every pooled connection for each request it assigns. aiohttp parses responses in C and its
 connector hands out connections from a per-host queue.
+
+Unless private targets are allowed, the address is checked again at each send, where the
+connection is made: the client's resolver refuses a name that now resolves to a loopback,
+link-local or private address (DNS may have changed since the channel was set), and a URL
+written as an internal IP is refused before any connection. The delivery then fails with that
+reason, recorded on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.channel import Outcome, document_payload
+from foundation.addresses import internal, is_ip_literal, refusal
 from foundation.channels import AGENCY_ANSWER
 from foundation.models import Delivery, Document
 from foundation.signing import signed_json
@@ -21,6 +32,30 @@ from foundation.signing import signed_json
 
 class TransientError(Exception):
     """A 5xx answer: the agency's server may recover."""
+
+
+class AddressRefusedError(Exception):
+    """The URL's host is, or now resolves to, an internal address, and those are refused."""
+
+
+class PublicResolver(AbstractResolver):
+    """aiohttp's resolver, refusing a host any of whose addresses is internal: the addresses
+    checked are the ones the connection is made to (no second lookup in between)."""
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        private = internal(str(item["host"]) for item in found)
+        if private:
+            raise AddressRefusedError(refusal(host, private, "resolves at send time to"))
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 # Worth another attempt: a 5xx, a refused or dropped connection, a timeout (aiohttp raises
@@ -45,9 +80,11 @@ class WebhookChannel:
 
     def __init__(
         self, secret: str, *, attempts: int = 3, backoff_seconds: float = 0.5,
-        timeout: float = 10.0, concurrency: int = 16,
+        timeout: float = 10.0, concurrency: int = 16, allow_private: bool = False,
     ) -> None:
         self.secret = secret
+        # DOCROUTE_ALLOW_PRIVATE_WEBHOOKS: internal targets allowed (a test rig, a closed network).
+        self.allow_private = allow_private
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
         self.timeout = timeout
@@ -69,7 +106,8 @@ class WebhookChannel:
             self._session = aiohttp.ClientSession(
                 # At most `concurrency` requests in flight (`_slots` lets no more through).
                 connector=aiohttp.TCPConnector(
-                    limit=self.concurrency, limit_per_host=self.concurrency
+                    limit=self.concurrency, limit_per_host=self.concurrency,
+                    resolver=None if self.allow_private else PublicResolver(),
                 ),
                 # As httpx's timeout did: `timeout` seconds to connect and for each read, not
                 # for the whole request, so time spent queued for a connection does not use
@@ -102,22 +140,33 @@ class WebhookChannel:
             return Outcome(False, "the agency's webhook channel has no URL")
         body, headers = self.request_parts(delivery, document)
         try:
-            # Most posts succeed at once: only a failed first attempt pays for tenacity's
-            # machinery (a visible share of a worker's CPU when built for every post).
-            status, detail = await self.post_once(target, body, headers)
-        except TRANSIENT as first:
-            if self.attempts <= 1:
-                return Outcome(False, f"webhook failed 1 attempt: {describe(first)}", retry=True)
-            try:
-                status, detail = await self._retry(target, body, headers)
-            except TRANSIENT as error:
-                note = f"webhook failed {self.attempts} attempts: {describe(error)}"
-                return Outcome(False, note, retry=True)
+            status, detail = await self._attempts(target, body, headers)
+        except AddressRefusedError as error:
+            return Outcome(False, f"webhook not sent: {error}")
+        except _RoundSpentError as spent:
+            return Outcome(False, spent.note, retry=True)
         if status >= 400:
             return Outcome(False, f"webhook refused with HTTP {status}{AGENCY_ANSWER}{detail}")
         if status >= 300:
             return Outcome(False, f"webhook redirected to {detail}; set that URL as the channel")
         return Outcome(True, f"webhook answered HTTP {status}")
+
+    async def _attempts(
+        self, target: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, str]:
+        """The round's attempts; raises _RoundSpentError when transient faults used them all."""
+        try:
+            # Most posts succeed at once: only a failed first attempt pays for tenacity's
+            # machinery (a visible share of a worker's CPU when built for every post).
+            return await self.post_once(target, body, headers)
+        except TRANSIENT as first:
+            if self.attempts <= 1:
+                raise _RoundSpentError(f"webhook failed 1 attempt: {describe(first)}") from first
+        try:
+            return await self._retry(target, body, headers)
+        except TRANSIENT as error:
+            note = f"webhook failed {self.attempts} attempts: {describe(error)}"
+            raise _RoundSpentError(note) from error
 
     async def _retry(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """Attempts 2 to `attempts`, with exponential backoff before each, as if the first
@@ -137,7 +186,12 @@ class WebhookChannel:
     async def post_once(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """One signed POST (also the audit's notices): the status and what a failure note
         needs (the start of a 4xx body, a redirect's Location); raises one of TRANSIENT on a
-        5xx, a connection error or a timeout."""
+        5xx, a connection error or a timeout; AddressRefusedError on an internal address (unless
+        allowed)."""
+        if not self.allow_private:
+            host = urlsplit(target).hostname or ""
+            if is_ip_literal(host) and (private := internal([host])):
+                raise AddressRefusedError(refusal(host, private))
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
         # The deadline counts from a free slot, so waiting for one does not use up an attempt.
@@ -160,3 +214,11 @@ class WebhookChannel:
             if status >= 300:
                 return status, response.headers.get("Location", "?")
             return status, ""
+
+
+class _RoundSpentError(Exception):
+    """Every attempt of the round ended in a transient fault; `note` says how."""
+
+    def __init__(self, note: str, *args: Any) -> None:
+        super().__init__(note, *args)
+        self.note = note

@@ -98,6 +98,7 @@ class Service:
             backoff_seconds=s.webhook_backoff_seconds,
             timeout=s.webhook_timeout,
             concurrency=s.webhook_concurrency,
+            allow_private=s.allow_private_webhooks,
         )
         return {
             "inbox": InboxChannel(),

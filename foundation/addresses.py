@@ -3,13 +3,16 @@
 A webhook URL is where docroute's workers POST documents from inside the deployment's
 network; an internal address (loopback, link-local such as cloud metadata at 169.254.169.254,
 private ranges) would let whoever sets a channel reach internal services. Those are refused
-unless `DOCROUTE_ALLOW_PRIVATE_WEBHOOKS` is on (a test rig or a closed network).
+unless `DOCROUTE_ALLOW_PRIVATE_WEBHOOKS` is on (a test rig or a closed network). They are
+checked when the channel is set, and again by the workers' resolver each time they send
+(`consumers.webhook`): a name may resolve to another address by then.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from foundation.errors import ClerkError
@@ -21,6 +24,27 @@ def is_public(address: str) -> bool:
     """True for a globally routable IP address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     return ip.is_global and not ip.is_multicast
+
+
+def internal(addresses: Iterable[str]) -> list[str]:
+    """The addresses that are not public, sorted, each once."""
+    return sorted({a for a in addresses if not is_public(a)})
+
+
+def is_ip_literal(host: str) -> bool:
+    """True when `host` is written as an IP address rather than a name."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def refusal(host: str, private: list[str], how: str = "is") -> str:
+    """The message that names the internal addresses a host is (or resolves to)."""
+    return (f"The webhook host {host!r} {how} an internal address ({', '.join(private)}): "
+            "loopback, link-local and private targets are refused unless "
+            "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS is on.")
 
 
 def check_webhook_url(url: str, *, allow_private: bool) -> None:
@@ -36,10 +60,6 @@ def check_webhook_url(url: str, *, allow_private: bool) -> None:
     except (OSError, UnicodeError) as error:
         message = f"The webhook host {parts.hostname!r} cannot be resolved: {error}."
         raise ClerkError(422, "bad_webhook", message) from error
-    private = sorted(str(a) for a in found if not is_public(str(a)))
+    private = internal(str(a) for a in found)
     if private:
-        raise ClerkError(
-            422, "private_webhook",
-            f"The webhook host {parts.hostname!r} is an internal address ({', '.join(private)}): "
-            "loopback, link-local and private targets are refused unless "
-            "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS is on.")
+        raise ClerkError(422, "private_webhook", refusal(parts.hostname, private))

@@ -107,6 +107,7 @@ def fast_settings(**values: Any) -> Settings:
         "signing_secret": SECRET, "webhook_backoff_seconds": 0.01, "webhook_attempts": 4,
         "webhook_timeout": 5.0, "relay_idle_seconds": 0.02, "log_format": "console",
         "delivery_limit": 5, "retry_schedule_seconds": [0.05, 0.05], "retry_poll_seconds": 0.02,
+        "allow_private_webhooks": True,  # the tests' webhook sinks listen on 127.0.0.1
     }
     return Settings(**{**defaults, **values})
 

@@ -39,6 +39,7 @@ async def _cli(settings: Settings, *args: str) -> str:
         **os.environ, "DOCROUTE_DATABASE_URL": settings.database_url,
         "DOCROUTE_AMQP_URL": settings.amqp_url or "",
         "DOCROUTE_QUEUE_PREFIX": settings.queue_prefix,
+        "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS": "true",  # the sink listens on 127.0.0.1
     }
     process = await asyncio.create_subprocess_exec(
         DOCROUTE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -101,6 +102,34 @@ async def test_refused_delivery_fails_is_parked_and_is_redriven_by_the_cli(
                                    document_id))
     states = [e["value"] for e in listed[0]["history"] if e["kind"] == "state"]
     assert states == ["pending", "failed", "pending", "delivered"]
+
+
+async def test_a_webhook_name_that_now_resolves_to_loopback_fails_when_sent(
+    stack: Settings, run_service: Any, api_client: Any, sink: Any, tokens: Any, settled: Any,
+    seed_text: Any,
+) -> None:
+    """`localhost` was accepted when the channel was set (private targets allowed then); the
+    service that sends runs with them refused: the delivery fails with the reason, auditors
+    see it, and the agency's server gets nothing."""
+    url = sink.url.replace("127.0.0.1", "localhost")
+    await _cli(stack, "agencies", "set-channel", AGENCY, "webhook", f"{url}/{AGENCY}")
+    strict = stack.model_copy(update={"allow_private_webhooks": False})
+    async with run_service(strict) as service:
+        client = api_client(service)
+        try:
+            headers = await tokens(service, Role.SENDER, BOARD)
+            answer = await client.post("/v1/documents", json={"text": seed_text("000")},
+                                       headers=headers)
+            [row] = await settled(service, answer.json()["id"])
+            auditor = await tokens(service, Role.AUDITOR)
+            missed = (await client.get("/v1/audit/missed", headers=auditor)).json()
+        finally:
+            await client.aclose()
+    assert row.state == DeliveryState.FAILED
+    assert "'localhost' resolves at send time to an internal address" in (row.failure or "")
+    assert "127.0.0.1" in (row.failure or "")
+    assert "resolves at send time" in json.dumps(missed, ensure_ascii=False)
+    assert sink.received == []
 
 
 async def _history(service: Service, document_id: str) -> list[tuple[str, str]]:

@@ -67,7 +67,7 @@ async def test_a_packet_per_agency_posted_to_its_system(
     sessions: SessionFactory, packet_sink: tuple[str, list[tuple[str | None, bytes]]]
 ) -> None:
     url, received = packet_sink
-    poster = WebhookChannel("secret")
+    poster = WebhookChannel("secret", allow_private=True)
     channel = EdxmlChannel(sessions, default_directory(), poster, system_id="000.00.99.H99")
     original = b"PK\x03\x04 a docx"
     document = _document(original=original, original_name="15-UBND-VP.docx",

@@ -100,7 +100,8 @@ async def make_channel() -> AsyncIterator[Callable[..., WebhookChannel]]:
 
     def make(attempts: int = 4, timeout: float = 5.0, concurrency: int = 16) -> WebhookChannel:
         channel = WebhookChannel(SECRET, attempts=attempts, backoff_seconds=0.001,
-                                 timeout=timeout, concurrency=concurrency)
+                                 timeout=timeout, concurrency=concurrency,
+                                 allow_private=True)
         made.append(channel)
         return channel
 
@@ -332,10 +333,34 @@ async def test_a_server_that_trickles_its_answer_cannot_hold_the_worker() -> Non
     """Headers a byte at a time never trip the socket timeouts; the attempt's deadline ends
     it, and the round is reported as worth a later round."""
     async with trickling_server(b"HTTP/1.1 200 OK\r\nX-Slow: ") as port:
-        channel = WebhookChannel(SECRET, attempts=2, backoff_seconds=0.001, timeout=0.2)
+        channel = WebhookChannel(SECRET, attempts=2, backoff_seconds=0.001, timeout=0.2,
+                                 allow_private=True)
         try:
             outcome = await channel.send(DELIVERY, DOCUMENT, f"http://127.0.0.1:{port}/hook")
         finally:
             await channel.close()
     assert (outcome.delivered, outcome.retry) == (False, True)
     assert outcome.note.startswith("webhook failed 2 attempts: TimeoutError")
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+async def test_an_internal_address_is_refused_when_sending_unless_allowed(
+    agency: Agency, host: str
+) -> None:
+    """Private targets not allowed: a name that resolves to loopback, or a loopback IP, is
+    refused at send time with a final failure naming the address, and nothing is posted;
+    allowed, the same URL is delivered."""
+    url = agency.url.replace("127.0.0.1", host)
+    strict = WebhookChannel(SECRET, attempts=1)
+    allowed = WebhookChannel(SECRET, attempts=1, allow_private=True)
+    try:
+        refused = await strict.send(DELIVERY, DOCUMENT, url)
+        assert not refused.delivered and not refused.retry
+        assert f"'{host}'" in refused.note and "127.0.0.1" in refused.note
+        assert "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS" in refused.note
+        assert agency.received == []
+        assert (await allowed.send(DELIVERY, DOCUMENT, url)).delivered
+        assert len(agency.received) == 1
+    finally:
+        await strict.close()
+        await allowed.close()

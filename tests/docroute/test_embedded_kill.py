@@ -46,7 +46,8 @@ class Serve:
         """Start it and wait until /ready answers."""
         env = {**os.environ, "DOCROUTE_DATABASE_URL": self.settings.database_url,
                "DOCROUTE_SIGNING_SECRET": SECRET, "DOCROUTE_DEVELOPMENT": "true",
-               "DOCROUTE_WEBHOOK_BACKOFF_SECONDS": "0.01", "DOCROUTE_LOG_LEVEL": "WARNING"}
+               "DOCROUTE_WEBHOOK_BACKOFF_SECONDS": "0.01", "DOCROUTE_LOG_LEVEL": "WARNING",
+               "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS": "true"}
         log = (self.logs / f"serve-{self.starts}.log").open("wb")
         self.starts += 1
         self.process = await asyncio.create_subprocess_exec(

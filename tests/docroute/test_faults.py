@@ -60,6 +60,7 @@ class Harness:
             "DOCROUTE_SIGNING_SECRET": settings.secret(),
             "DOCROUTE_WEBHOOK_BACKOFF_SECONDS": "0.01",
             "DOCROUTE_RELAY_IDLE_SECONDS": "0.02",
+            "DOCROUTE_ALLOW_PRIVATE_WEBHOOKS": "true",  # the sinks listen on 127.0.0.1
         }
         if crash_at:
             # One batch at a time, so the process dies at exactly the point under test and
