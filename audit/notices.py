@@ -20,6 +20,7 @@ from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 from foundation.models.clock import iso
 from foundation.settings import Settings
 from foundation.signing import signed_json
+from foundation.webhook_secrets import signing_keys
 
 # The kind of a recall notice starts so; the rest is the position of the request (13) in the
 # delivery's history, so each request is its own notice with its own idempotency key.
@@ -111,14 +112,14 @@ class NoticeSender:
     async def send(self, notice: Notice, channel: AgencyChannel) -> str:
         """Send `notice` through `channel`; the note to record in the history."""
         if channel.kind == ChannelKind.WEBHOOK and channel.target:
-            return await self._post(notice, channel.target)
+            return await self._post(notice, channel.target, signing_keys(channel, self.secret))
         if channel.kind == ChannelKind.EMAIL and channel.target:
             await self._mail(notice, channel.target)
             return f"{notice.kind} mailed to {channel.target}"
         return f"{notice.kind} shown in the inbox of {notice.to_agency}"
 
-    async def _post(self, notice: Notice, url: str) -> str:
-        body, headers = signed_json(self.secret, notice.payload(), notice.key)
+    async def _post(self, notice: Notice, url: str, keys: list[str]) -> str:
+        body, headers = signed_json(keys, notice.payload(), notice.key)
         try:
             status, _ = await self.webhook.post_once(url, body, headers)
         except AddressRefusedError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from foundation.models import Delivery, Document
+from foundation.models import AgencyChannel, Delivery, Document
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,16 @@ class Channel(Protocol):
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
         """Deliver and say how it ended; raise only on a fault worth a redelivery."""
+
+
+@runtime_checkable
+class Signed(Protocol):
+    """A channel that signs what it sends with the agency's own secrets (the webhook)."""
+
+    async def send_to(
+        self, delivery: Delivery, document: Document, channel: AgencyChannel
+    ) -> Outcome:
+        """`send` to the channel's target, signed with the agency's secrets."""
 
 
 @runtime_checkable

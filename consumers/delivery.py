@@ -25,7 +25,7 @@ import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consumers.channel import Channel, Outcome
+from consumers.channel import Channel, Outcome, Signed
 from consumers.retries import schedule_round
 from consumers.settlement import Settlement, settle
 from foundation.broker import Envelope
@@ -33,7 +33,7 @@ from foundation.channels import channels_of
 from foundation.database import SessionFactory, among, insert_rows, transaction
 from foundation.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
 from foundation.history import event_row
-from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.models import AgencyChannel, Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
 from foundation.outbox import claim_messages, park_delivery
 
@@ -49,6 +49,7 @@ class _Job:
     document: Document
     kind: str = "inbox"
     target: str | None = None
+    channel: AgencyChannel | None = None  # the agency's channel row (its webhook secrets)
     outcome: Outcome | None = None
     fault: bool = False
     retry_in: float | None = None  # seconds to the next round, when one was scheduled
@@ -124,7 +125,7 @@ class DeliveryWorker:
                     continue
                 channel = channels[delivery.agency_id]
                 job = _Job(delivery, documents[delivery.document_id], channel.kind,
-                           channel.target, repeat=delivery_id in seen)
+                           channel.target, channel, repeat=delivery_id in seen)
                 seen.add(delivery_id)
                 message.jobs.append(job)
                 jobs.append(job)
@@ -146,11 +147,11 @@ class DeliveryWorker:
     async def _bounded(self, channel: Channel, job: _Job, deadline: float | None) -> Outcome:
         """The channel's outcome, or a transient failure once the batch's bound has passed."""
         if deadline is None:
-            return await channel.send(job.delivery, job.document, job.target)
+            return await _send_once(channel, job)
         guard = asyncio.timeout_at(deadline)
         try:
             async with guard:
-                return await channel.send(job.delivery, job.document, job.target)
+                return await _send_once(channel, job)
         except TimeoutError:
             if not guard.expired():
                 raise  # the channel's own, unexpected: a fault
@@ -226,6 +227,13 @@ class DeliveryWorker:
             await message.envelope.ack()
         for job in message.jobs:
             _log_outcome(bound, job)
+
+
+async def _send_once(channel: Channel, job: _Job) -> Outcome:
+    """One round of the channel, signed with the agency's secrets where it signs."""
+    if isinstance(channel, Signed) and job.channel is not None:
+        return await channel.send_to(job.delivery, job.document, job.channel)
+    return await channel.send(job.delivery, job.document, job.target)
 
 
 def _sendable(delivery: Delivery) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,8 +27,9 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from consumers.channel import Outcome, document_payload
 from foundation.addresses import internal, is_ip_literal, refusal
 from foundation.channels import AGENCY_ANSWER
-from foundation.models import Delivery, Document
+from foundation.models import AgencyChannel, Delivery, Document
 from foundation.signing import signed_json
+from foundation.webhook_secrets import signing_keys
 
 
 class TransientError(Exception):
@@ -128,17 +130,35 @@ class WebhookChannel:
         if session is not None:
             await session.close()
 
-    def request_parts(self, delivery: Delivery, document: Document) -> tuple[bytes, dict[str, str]]:
-        """The body and headers of the POST (the same on every attempt)."""
+    def request_parts(
+        self, delivery: Delivery, document: Document, keys: Sequence[str] = ()
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of the POST (the same on every attempt), signed with `keys`
+        (the agency's secrets), else the deployment's secret."""
         # The key is the delivery id: a resend after a crash is not a second copy.
-        return signed_json(self.secret, document_payload(delivery, document), delivery.id)
+        payload = document_payload(delivery, document)
+        return signed_json(list(keys) or self.secret, payload, delivery.id)
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        """`send_signed` with the deployment's secret."""
+        return await self.send_signed(delivery, document, target, ())
+
+    async def send_to(
+        self, delivery: Delivery, document: Document, channel: AgencyChannel
+    ) -> Outcome:
+        """`send_signed` to the channel's URL with the agency's secrets (a rotation's
+        previous one too while it overlaps)."""
+        keys = signing_keys(channel, self.secret)
+        return await self.send_signed(delivery, document, channel.target, keys)
+
+    async def send_signed(
+        self, delivery: Delivery, document: Document, target: str | None, keys: Sequence[str]
+    ) -> Outcome:
         """POST the document: delivered on 2xx; failed on 3xx or 4xx; on 5xx, timeouts and
         connection errors retried, then reported as transient once the attempts run out."""
         if not target:
             return Outcome(False, "the agency's webhook channel has no URL")
-        body, headers = self.request_parts(delivery, document)
+        body, headers = self.request_parts(delivery, document, keys)
         try:
             status, detail = await self._attempts(target, body, headers)
         except AddressRefusedError as error:

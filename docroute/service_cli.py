@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import json
 import signal
@@ -21,7 +22,7 @@ from foundation.deliveries import delivery_view, document_deliveries, retry_deli
 from foundation.errors import ClerkError
 from foundation.logs import configure_logging
 from foundation.migrate import migrated_sessions
-from foundation.models import ChannelKind, Role
+from foundation.models import AgencyChannel, ChannelKind, Role
 from foundation.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -245,8 +246,34 @@ def agencies_set_channel(
     except ClerkError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from error
-    row = _run(lambda session: set_channel(session, agency_id, kind, target))
+    from foundation.webhook_secrets import issue_if_missing
+
+    async def action(session: AsyncSession) -> tuple[AgencyChannel, str | None]:
+        row = await set_channel(session, agency_id, kind, target)
+        return row, issue_if_missing(row)
+
+    row, secret = _run(action)
     typer.echo(f"{row.agency_id}: {row.kind} {row.target or ''}".rstrip())
+    if secret is not None:
+        typer.echo(f"webhook secret (shown once; give it to the agency): {secret}")
+
+
+@agencies_app.command("rotate-secret")
+def agencies_rotate_secret(
+    agency_id: str,
+    overlap_hours: Annotated[float, typer.Option(
+        help="How long the old secret still signs beside the new one.")] = 24.0,
+) -> None:
+    """Give the agency's webhook a new secret (printed once); the old one also signs each
+    POST for `--overlap-hours`, so the agency can switch without losing a delivery."""
+    from foundation.webhook_secrets import rotate
+
+    async def action(session: AsyncSession) -> tuple[AgencyChannel, str]:
+        return await rotate(session, agency_id, dt.timedelta(hours=overlap_hours))
+
+    row, secret = _run(action)
+    typer.echo(f"{row.agency_id}: new webhook secret (shown once): {secret}")
+    typer.echo(f"the previous secret also signs until {row.previous_until:%Y-%m-%d %H:%M} UTC")
 
 
 @deliveries_app.command("list")

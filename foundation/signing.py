@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ def sign(secret: str, data: bytes) -> str:
 
 
 def signed_json(
-    secret: str, payload: Any, key: str, now: float | None = None
+    secret: str | Sequence[str], payload: Any, key: str, now: float | None = None
 ) -> tuple[bytes, dict[str, str]]:
     """The body and headers of a POST to an agency: JSON, its signatures, and the
     idempotency key under which the agency keeps one copy however often it is resent.
@@ -25,6 +26,8 @@ def signed_json(
     Signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature`:
     a receiver refuses a timestamp more than a few minutes off, so a captured request cannot
     be replayed later), and with the older `X-Docroute-Signature` over the body alone.
+    Several secrets (a rotation's overlap) give one `v1,` signature each, space-separated;
+    the older header is the first secret's.
     """
     # orjson: the document's text is encoded once per delivery, and the standard library's
     # encoder was a tenth of a delivery worker's CPU (bench/pipeline.py). Compact UTF-8.
@@ -33,18 +36,20 @@ def signed_json(
 
 
 def signed_headers(
-    secret: str, body: bytes, key: str, content_type: str, now: float | None = None
+    secret: str | Sequence[str], body: bytes, key: str, content_type: str,
+    now: float | None = None,
 ) -> dict[str, str]:
     """The headers that sign `body` (any content: JSON, an edXML packet) under `key`, as
     `signed_json` describes."""
+    keys = [secret] if isinstance(secret, str) else list(secret)
     timestamp = str(int(time.time() if now is None else now))
     return {
         "Content-Type": content_type,
         "Idempotency-Key": key,
         "webhook-id": key,
         "webhook-timestamp": timestamp,
-        "webhook-signature": standard_signature(secret, key, timestamp, body),
-        "X-Docroute-Signature": "sha256=" + sign(secret, body),
+        "webhook-signature": " ".join(standard_signature(k, key, timestamp, body) for k in keys),
+        "X-Docroute-Signature": "sha256=" + sign(keys[0], body),
     }
 
 

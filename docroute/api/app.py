@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from docroute.api import deliveries, documents, edxml, health, revisions, snapshots, tokens
+from docroute.api import (
+    channels,
+    deliveries,
+    documents,
+    edxml,
+    health,
+    revisions,
+    snapshots,
+    tokens,
+)
 from docroute.api.audit import api as audit_api
 from docroute.api.errors import install_error_handlers
 from docroute.api.limits import BodyLimit, NoNulCharacters
@@ -29,6 +38,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(deliveries.api)
     app.include_router(edxml.api)  # /v1/edxml: QCVN 102 packets in
     app.include_router(tokens.api)
+    app.include_router(channels.api)
     app.include_router(audit_api)  # /v1/audit/…: reports, replays, history verification
     app.include_router(snapshots.api)  # /v1/admin/snapshots: versioned directory and rules
     install_web(app)  # the pages for people (/, /login, …) and the offline /docs

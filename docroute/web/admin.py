@@ -32,6 +32,7 @@ from foundation.models import (
 )
 from foundation.models.clock import utcnow
 from foundation.tokens import issue_token
+from foundation.webhook_secrets import issue_if_missing
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -202,12 +203,18 @@ async def change_channel(
         await asyncio.to_thread(check_posted_target, channel, where,
                                 allow_private=service.settings.allow_private_webhooks)
         async with transaction(service.sessions) as session:
-            await set_channel(session, chosen.id, channel, where)
+            row = await set_channel(session, chosen.id, channel, where)
+            secret = issue_if_missing(row)
             _record(session, me, "set_channel", f"{chosen.id}: {kind} {target}")
     except (ClerkError, ValueError) as error:
         message = said(error) if isinstance(error, ClerkError) else "Kênh không hợp lệ."
         async with service.sessions() as session:
             return await channels_page(request, me, session, service, message, 422)
+    if secret is not None:  # shown this once, on the page that answers the form
+        async with service.sessions() as session:
+            return await channels_page(request, me, session, service,
+                                       f"Khóa bí mật webhook của {chosen.id} (chỉ hiện một lần, "
+                                       f"gửi cho cơ quan): {secret}")
     return RedirectResponse("/quan-tri/kenh", status_code=303)
 
 

@@ -18,9 +18,12 @@ from aiohttp import web
 
 from consumers.webhook import WebhookChannel
 from docroute.service import Service
-from foundation.models import Delivery, Document
+from foundation.channels import set_channel
+from foundation.database import SessionFactory, transaction
+from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 from foundation.settings import Settings
 from foundation.signing import verify
+from foundation.webhook_secrets import issue_if_missing, rotate, signing_keys
 from tests.conftest import free_port, trickling_server
 
 SECRET = "s3cret"
@@ -364,3 +367,99 @@ async def test_an_internal_address_is_refused_when_sending_unless_allowed(
     finally:
         await strict.close()
         await allowed.close()
+
+
+# Per-agency webhook secrets (issue 11): issued with the channel, rotated with an overlap in
+# which the old and the new secret both sign, verified the way the README tells agencies to.
+
+AGENCY, OTHER = "kh.so-noi-vu", "kh.so-y-te"
+
+
+def verified(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+    """The README's verification example, with a `whsec_...` secret as the bytes it encodes."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    msg_id, stamp = headers["webhook-id"], headers["webhook-timestamp"]
+    if abs(time.time() - int(stamp)) > 300:
+        return False
+    mac = hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    expected = "v1," + base64.b64encode(mac).decode()
+    return any(hmac.compare_digest(expected, s) for s in headers["webhook-signature"].split())
+
+
+async def _webhook(sessions: SessionFactory, agency_id: str, url: str) -> str:
+    async with transaction(sessions) as session:
+        secret = issue_if_missing(await set_channel(session, agency_id, ChannelKind.WEBHOOK, url))
+    assert secret is not None and secret.startswith("whsec_")
+    assert len(base64.b64decode(secret.removeprefix("whsec_"))) == 32
+    return secret
+
+
+async def _row(sessions: SessionFactory, agency_id: str) -> AgencyChannel:
+    async with sessions() as session:
+        row = await session.get(AgencyChannel, agency_id)
+    assert row is not None
+    return row
+
+
+async def _post(sessions: SessionFactory, agency: Agency, agency_id: str) -> Received:
+    channel = WebhookChannel(SECRET, attempts=1, allow_private=True)
+    try:
+        outcome = await channel.send_to(DELIVERY, DOCUMENT, await _row(sessions, agency_id))
+    finally:
+        await channel.close()
+    assert outcome.delivered, outcome.note
+    return agency.received[-1]
+
+
+async def test_each_agency_verifies_with_its_own_secret_and_not_another(
+    sessions: SessionFactory, agency: Agency
+) -> None:
+    mine = await _webhook(sessions, AGENCY, agency.url)
+    theirs = await _webhook(sessions, OTHER, agency.url)
+    assert mine != theirs
+    request = await _post(sessions, agency, AGENCY)
+    assert verified(mine, request.headers, request.body)
+    assert not verified(theirs, request.headers, request.body)
+    assert len(request.headers["webhook-signature"].split()) == 1
+    # Stored so the workers can sign, read back as a SecretStr: never shown by repr.
+    row = await _row(sessions, AGENCY)
+    assert mine not in repr(row) and row.secret is not None
+    async with transaction(sessions) as session:  # set again: the secret stays
+        again = await set_channel(session, AGENCY, ChannelKind.WEBHOOK, agency.url + "?v=2")
+        assert issue_if_missing(again) is None
+
+
+async def test_after_a_rotation_both_secrets_verify_during_the_overlap_then_only_the_new(
+    sessions: SessionFactory, agency: Agency
+) -> None:
+    old = await _webhook(sessions, AGENCY, agency.url)
+    async with transaction(sessions) as session:
+        _, new = await rotate(session, AGENCY, datetime.timedelta(hours=1))
+    during = await _post(sessions, agency, AGENCY)
+    assert len(during.headers["webhook-signature"].split()) == 2
+    assert verified(new, during.headers, during.body)
+    assert verified(old, during.headers, during.body)
+
+    row = await _row(sessions, AGENCY)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
+    assert signing_keys(row, SECRET, later) == [new]
+    async with transaction(sessions) as session:  # a rotation whose overlap is over
+        _, newest = await rotate(session, AGENCY, datetime.timedelta(0))
+    after = await _post(sessions, agency, AGENCY)
+    assert verified(newest, after.headers, after.body)
+    assert not verified(new, after.headers, after.body)
+    assert not verified(old, after.headers, after.body)
+
+
+async def test_a_channel_without_its_own_secret_rotates_away_from_the_deployment_secret(
+    sessions: SessionFactory, agency: Agency
+) -> None:
+    """A webhook set before per-agency secrets signs with DOCROUTE_SIGNING_SECRET; its first
+    rotation keeps that one signing through the overlap."""
+    async with transaction(sessions) as session:
+        await set_channel(session, AGENCY, ChannelKind.WEBHOOK, agency.url)
+    row = await _row(sessions, AGENCY)
+    assert signing_keys(row, SECRET) == [SECRET]
+    async with transaction(sessions) as session:
+        _, new = await rotate(session, AGENCY, datetime.timedelta(hours=1))
+    assert signing_keys(await _row(sessions, AGENCY), SECRET) == [new, SECRET]
