@@ -26,6 +26,18 @@ SCOPES = frozenset(
     {"country", "province", "sender_area", "under_sender", "children_of_previous"}
     | {"children_of_next"}
 )
+# Bounds of a rule set (issue 11): YAML nested deeper, or phrases past these, are refused with
+# a message naming the bound, so that loading and matching stay cheap whatever is uploaded.
+# A phrase becomes one regular expression; its optional groups are where matching backtracks
+# (each can match or not), so their number bounds the work of one match.
+MAX_NESTING = 50  # levels of YAML lists / mappings
+MAX_PHRASES = 2000  # phrases in the whole rule set (match, leader titles, scope qualifiers)
+MAX_PHRASE_CHARS = 500
+MAX_PHRASE_GROUPS = 10  # [..] and (..) groups in one phrase
+MAX_PHRASE_DEPTH = 3  # groups inside groups
+MAX_PHRASE_ALTERNATIVES = 64  # '|' in one phrase
+MAX_OPEN_PHRASES = 20  # phrases that may start with any word (tried at every word of a line)
+
 _PHRASE_PART = re.compile(r"\[|\]|\(|\)|\||#|[^\[\]()|#]+")
 
 
@@ -138,10 +150,38 @@ def load_ruleset(path: str | Path) -> RuleSet:
     return ruleset_from_text(text, str(file))
 
 
+class NestingError(yaml.YAMLError):
+    """YAML nested deeper than MAX_NESTING."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__(f"nested deeper than {MAX_NESTING} levels (the limit of a rule set)")
+        self.problem_mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing YAML nested deeper than MAX_NESTING before it recurses."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise NestingError(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def ruleset_from_text(text: str, name: str) -> RuleSet:
     """A rule set from YAML text (`name` stands for the file in error messages)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader with a depth bound
+    except NestingError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise RuleSetError([f"{name}:{line}: {exc}"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
@@ -152,7 +192,9 @@ def ruleset_from_text(text: str, name: str) -> RuleSet:
 
 
 def _build(data: dict[str, Any], file: str) -> RuleSet:
-    problems: list[str] = []
+    problems = _phrase_problems(data, file)
+    if problems:
+        raise RuleSetError(problems)
     head = data["ruleset"]
     for key in ("id", "version"):
         if not head.get(key):
@@ -306,6 +348,55 @@ def _selector(select: dict[str, Any]) -> Selector:
         level=select.get("level"),
         scope=str(select.get("scope", "province")),
     )
+
+
+def _phrase_problems(data: dict[str, Any], file: str) -> list[str]:
+    """Phrases past the bounds above (checked before anything is compiled)."""
+    listed: list[tuple[str, Any]] = []
+    for i, raw in enumerate(data.get("rules") or []):
+        if isinstance(raw, dict) and isinstance(raw.get("match"), list):
+            where = f"rule '{raw.get('id', f'#{i + 1}')}': field 'match'"
+            listed += [(where, p) for p in raw["match"]]
+    for key in ("leader_titles", "scope_qualifiers"):
+        if isinstance(data.get(key), list):
+            listed += [(f"field '{key}'", p) for p in data[key]]
+    if len(listed) > MAX_PHRASES:
+        return [f"{file}: {len(listed)} phrases: a rule set has at most {MAX_PHRASES}"]
+    problems = [f"{file}: {where}: {problem}" for where, phrase in listed
+                if (problem := phrase_problem(str(phrase))) is not None]
+    if not problems:
+        compiled = [compile_phrase(str(p), Abbreviations({})) for _, p in listed]
+        if (open_ := sum(1 for c in compiled if c.firsts is None)) > MAX_OPEN_PHRASES:
+            problems.append(f"{file}: {open_} phrases may start with any word (all optional, or "
+                            f"a number first): a rule set has at most {MAX_OPEN_PHRASES}")
+    return problems
+
+
+def phrase_problem(phrase: str) -> str | None:
+    """Why a phrase is refused, naming the bound it passes; None when it is fine."""
+    short = phrase if len(phrase) <= 60 else phrase[:57] + "..."
+    if len(phrase) > MAX_PHRASE_CHARS:
+        return f"phrase '{short}' has {len(phrase)} characters (at most {MAX_PHRASE_CHARS})"
+    groups = depth = deepest = 0
+    for char in phrase:
+        if char in "[(":
+            groups, depth = groups + 1, depth + 1
+            deepest = max(deepest, depth)
+        elif char in "])":
+            depth -= 1
+    if groups > MAX_PHRASE_GROUPS:
+        return f"phrase '{short}' has {groups} bracketed groups (at most {MAX_PHRASE_GROUPS})"
+    if deepest > MAX_PHRASE_DEPTH:
+        return (f"phrase '{short}' nests brackets {deepest} deep "
+                f"(at most {MAX_PHRASE_DEPTH})")
+    if phrase.count("|") > MAX_PHRASE_ALTERNATIVES:
+        return (f"phrase '{short}' has {phrase.count('|')} alternatives "
+                f"(at most {MAX_PHRASE_ALTERNATIVES} '|')")
+    try:
+        compile_phrase(phrase, Abbreviations({}))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,17 @@ async def test_replay_with_bad_rules_is_refused(
         "/v1/audit/replays", headers=auditor, json={"rules_yaml": "rules: [", "since": "2024-01-01"}
     )
     assert bad.status_code == 422 and "not valid YAML" in bad.text
+    deep = "ruleset: {id: x, version: '1'}\nrules: " + "[" * 50_000 + "]" * 50_000
+    nested = await embedded_client.post(
+        "/v1/audit/replays", headers=auditor, json={"rules_yaml": deep, "since": "2024-01-01"}
+    )
+    assert nested.status_code == 422 and "nested deeper than 50 levels" in nested.text
+    phrase = ("ruleset: {id: x, version: '1'}\nrules:\n- id: a\n  match: ['"
+              + "[sở] " * 40 + "x']\n  select: {kinds: [so]}\n")
+    slow = await embedded_client.post(
+        "/v1/audit/replays", headers=auditor, json={"rules_yaml": phrase, "since": "2024-01-01"}
+    )
+    assert slow.status_code == 422 and "40 bracketed groups (at most 10)" in slow.text
     refused = await embedded_client.post(
         "/v1/audit/replays",
         headers=auditor,
