@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,6 +53,7 @@ class _Job:
     channel: AgencyChannel | None = None  # the agency's channel row (its webhook secrets)
     outcome: Outcome | None = None
     fault: bool = False
+    fault_note: str = ""  # the unexpected error, recorded on the delivery
     retry_in: float | None = None  # seconds to the next round, when one was scheduled
     repeat: bool = False  # named again in this batch: sent (or skipped) once, by the first
 
@@ -72,9 +74,13 @@ class DeliveryWorker:
     def __init__(
         self, sessions: SessionFactory, channels: Mapping[str, Channel],
         retry_schedule: Sequence[float] = (), hold_seconds: float | None = None,
+        fault_limit: int = 5,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
+        # Unexpected errors of a delivery's channel before it fails with the last one (the
+        # broker's delivery limit: the router's routing failures are counted the same way).
+        self.fault_limit = fault_limit
         # The guard against RabbitMQ's consumer timeout, for every channel: each channel
         # bounds its own attempts (webhook and e-mail: a total deadline per attempt), and
         # no send of a batch outlives `hold_seconds` from the batch's start
@@ -95,6 +101,9 @@ class DeliveryWorker:
         loop = asyncio.get_running_loop()
         deadline = None if self.hold_seconds is None else loop.time() + self.hold_seconds
         await asyncio.gather(*(self._send(job, deadline) for job in pending))
+        for job in pending:
+            if job.fault and job.delivery.faults + 1 >= self.fault_limit:
+                job.fault, job.outcome = False, Outcome(False, _gave_up(job))
         crash_point(DELIVERY_AFTER_SIDE_EFFECT)
         try:
             await self._commit(messages, pending)
@@ -139,10 +148,11 @@ class DeliveryWorker:
             else:
                 job.outcome = await self._bounded(channel, job, deadline)
                 job.outcome = _as_resend(job.outcome, self._resend_reason(job.delivery))
-        except Exception:
-            # Unexpected: leave the delivery pending and let the broker redeliver.
+        except Exception as error:
+            # Unexpected: recorded on the delivery, which stays pending for the broker to
+            # redeliver, until the fault limit makes it fail with the reason (`handle`).
             log.exception("channel_fault", delivery_id=job.delivery.id)
-            job.fault = True
+            job.fault, job.fault_note = True, f"{type(error).__name__}: {error}"[:2000]
 
     async def _bounded(self, channel: Channel, job: _Job, deadline: float | None) -> Outcome:
         """The channel's outcome, or a transient failure once the batch's bound has passed."""
@@ -169,6 +179,9 @@ class DeliveryWorker:
 
     async def _commit(self, messages: list[_Message], jobs: list[_Job]) -> None:
         decided = [j for j in jobs if j.outcome is not None]
+        faulted = [j for j in jobs if j.fault]
+        if faulted:
+            await _record_faults(self.sessions, faulted)
         if not decided:
             return
         later = [j for j in decided if self._next_round(j) is not None]
@@ -234,6 +247,24 @@ async def _send_once(channel: Channel, job: _Job) -> Outcome:
     if isinstance(channel, Signed) and job.channel is not None:
         return await channel.send_to(job.delivery, job.document, job.channel)
     return await channel.send(job.delivery, job.document, job.target)
+
+
+async def _record_faults(sessions: SessionFactory, jobs: list[_Job]) -> None:
+    """Say on each delivery why its channel failed (auditors see it), and count it."""
+    async with transaction(sessions) as session:
+        for job in jobs:
+            note = f"the {job.kind} channel raised an unexpected error: {job.fault_note}"
+            await session.exec(
+                update(Delivery).where(col(Delivery.id) == job.delivery.id)
+                .where(col(Delivery.state) == DeliveryState.PENDING)
+                .values(failure=note, faults=col(Delivery.faults) + 1)
+            )
+
+
+def _gave_up(job: _Job) -> str:
+    """The failure of a delivery whose channel raised once too often."""
+    return (f"the {job.kind} channel raised an unexpected error {job.delivery.faults + 1} "
+            f"times, the last: {job.fault_note}")
 
 
 def _sendable(delivery: Delivery) -> bool:

@@ -68,6 +68,9 @@ class Delivery(SQLModel, table=True):
     recall: str | None = Field(default=None, max_length=2)
     # How often the recovery sweep queued it again, planned but unsettled (foundation.recovery).
     redrives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Sends that raised an unexpected error in the channel's code (the last one's reason is
+    # in `failure` while it stays pending); at the delivery limit it fails with that reason.
+    faults: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The replay run that added this delivery after a rule change, if any.
     backfill_of: str | None = Field(default=None, max_length=36)
     # Anchor of the hash-chained history: a deleted newest event cannot go unnoticed.

@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 
+from consumers.channel import Outcome
 from docroute.service import Service
 from foundation.broker import DELIVERIES
+from foundation.broker.rabbit import RabbitBroker
 from foundation.channels import set_channel
 from foundation.database import transaction
-from foundation.models import ChannelKind, DeliveryState, Role
+from foundation.models import ChannelKind, Delivery, DeliveryState, Document, Role
 from foundation.settings import Settings
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"
@@ -174,3 +176,47 @@ async def test_webhook_down_longer_than_a_round_is_delivered_in_a_later_round(
     assert await _history(service, document_id) == [
         ("state", "pending"), ("retry", "1"), ("state", "delivered"),
     ]
+
+
+class RaisingChannel:
+    """A channel whose code fails on every send (a bug, not the agency being down)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        self.calls += 1
+        raise RuntimeError("the channel's own bug")
+
+
+async def test_a_channel_that_raises_records_why_on_the_delivery_then_fails_it(
+    stack: Settings, api_client: Any, tokens: Any, settled: Any, seed_text: Any
+) -> None:
+    """Each unexpected error is recorded on the delivery; at the delivery limit it fails
+    with the reason, auditors see it in the document and the missed report, and the broker
+    is not left to dead-letter it silently."""
+    channel = RaisingChannel()
+    service = Service(stack, channels={"inbox": channel})
+    await service.start()
+    client = api_client(service)
+    try:
+        headers = await tokens(service, Role.SENDER, BOARD)
+        answer = await client.post("/v1/documents", json={"text": seed_text("000")},
+                                   headers=headers)
+        document_id = answer.json()["id"]
+        [row] = await settled(service, document_id)
+        auditor = await tokens(service, Role.AUDITOR)
+        view = (await client.get(f"/v1/documents/{document_id}", headers=auditor)).json()
+        missed = (await client.get("/v1/audit/missed", headers=auditor)).json()
+    finally:
+        await client.aclose()
+        if isinstance(service.broker, RabbitBroker):
+            await service.broker.delete_queues()
+        await service.stop()
+    limit = stack.delivery_limit
+    assert row.state == DeliveryState.FAILED and row.faults == limit - 1
+    assert channel.calls == limit
+    assert (row.failure or "") == (f"the inbox channel raised an unexpected error {limit} "
+                                   "times, the last: RuntimeError: the channel's own bug")
+    assert view["deliveries"][0]["failure"] == row.failure
+    assert "the channel's own bug" in json.dumps(missed, ensure_ascii=False)
