@@ -17,6 +17,7 @@ from docroute.api import (
 from docroute.api.audit import api as audit_api
 from docroute.api.errors import install_error_handlers
 from docroute.api.limits import BodyLimit, NoNulCharacters
+from docroute.api.schemas import ERRORS
 from docroute.service import Service
 from docroute.web import install_web
 from docroute.web.apidocs import with_bearer_scheme
@@ -33,14 +34,15 @@ def create_app(service: Service) -> FastAPI:
     )
     app.state.service = service
     app.include_router(health.api)
-    app.include_router(documents.api)
-    app.include_router(revisions.api)  # recall, update, replace
-    app.include_router(deliveries.api)
-    app.include_router(edxml.api)  # /v1/edxml: QCVN 102 packets in
-    app.include_router(tokens.api)
-    app.include_router(channels.api)
-    app.include_router(audit_api)  # /v1/audit/…: reports, replays, history verification
-    app.include_router(snapshots.api)  # /v1/admin/snapshots: versioned directory and rules
+    # Every other route's errors are `{"code", "detail"}` (docroute.api.errors).
+    app.include_router(documents.api, responses=ERRORS)
+    app.include_router(revisions.api, responses=ERRORS)  # recall, update, replace
+    app.include_router(deliveries.api, responses=ERRORS)
+    app.include_router(edxml.api, responses=ERRORS)  # /v1/edxml: QCVN 102 packets in
+    app.include_router(tokens.api, responses=ERRORS)
+    app.include_router(channels.api, responses=ERRORS)
+    app.include_router(audit_api, responses=ERRORS)  # /v1/audit/…: reports, replays, history
+    app.include_router(snapshots.api, responses=ERRORS)  # /v1/admin/snapshots: versioned data
     install_web(app)  # the pages for people (/, /login, …) and the offline /docs
     with_bearer_scheme(app)
     install_error_handlers(app)

@@ -18,6 +18,16 @@ from audit.explanations import explain_stored
 from audit.replays import replay
 from audit.verify import verify_histories
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from docroute.api.schemas import (
+    Comparison,
+    DocumentAudit,
+    Explanation,
+    MissedRow,
+    Replay,
+    Score,
+    Verification,
+    answers,
+)
 from foundation.errors import ClerkError
 from foundation.models import Document, Role
 from foundation.models.clock import utcnow
@@ -61,7 +71,9 @@ def _csv_or_json(
     return [asdict(r) for r in rows]
 
 
-@api.get("/v1/audit/missed", response_model=None)
+@api.get("/v1/audit/missed", **answers(list[MissedRow]),
+         responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                          "description": "JSON rows, or a CSV file with format=csv"}})
 async def missed(
     caller: CallerDep,
     session: SessionDep,
@@ -97,7 +109,9 @@ async def missed(
     return _csv_or_json(rows, as_csv, reports.MissedRow, "missed")
 
 
-@api.get("/v1/audit/scorecard", response_model=None)
+@api.get("/v1/audit/scorecard", **answers(list[Score]),
+         responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                          "description": "JSON rows, or a CSV file with format=csv"}})
 async def scorecard(
     caller: CallerDep,
     session: SessionDep,
@@ -119,7 +133,7 @@ async def _document(session: SessionDep, document_id: str) -> Document:
     return document
 
 
-@api.get("/v1/audit/documents/{document_id}")
+@api.get("/v1/audit/documents/{document_id}", **answers(DocumentAudit))
 async def document_audit(
     caller: CallerDep, session: SessionDep, document_id: str
 ) -> dict[str, Any]:
@@ -144,7 +158,7 @@ Snapshot = Annotated[str, Query(
 )]
 
 
-@api.get("/v1/documents/{document_id}/recipients/{agency}/why")
+@api.get("/v1/documents/{document_id}/recipients/{agency}/why", **answers(Explanation))
 async def why(
     caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str,
     snapshot: Snapshot = "routed",
@@ -161,7 +175,7 @@ async def why(
     return answer
 
 
-@api.get("/v1/documents/{document_id}/recipients/{agency}/why-not")
+@api.get("/v1/documents/{document_id}/recipients/{agency}/why-not", **answers(Explanation))
 async def why_not(
     caller: CallerDep, session: SessionDep, service: ServiceDep, document_id: str, agency: str,
     snapshot: Snapshot = "routed",
@@ -181,7 +195,7 @@ class ReplayRequest(BaseModel):
     backfill: bool = False
 
 
-@api.post("/v1/audit/replays")
+@api.post("/v1/audit/replays", **answers(Replay))
 async def replays(caller: CallerDep, service: ServiceDep, body: ReplayRequest) -> dict[str, Any]:
     """Every past document whose recipients would differ; `backfill` (admin) sends catch-ups."""
     require(caller, *AUDITORS)
@@ -212,7 +226,7 @@ class CompareRequest(BaseModel):
     since: dt.date
 
 
-@api.post("/v1/audit/replays/compare")
+@api.post("/v1/audit/replays/compare", **answers(Comparison))
 async def compare_snapshots(
     caller: CallerDep, service: ServiceDep, body: CompareRequest
 ) -> dict[str, Any]:
@@ -222,7 +236,7 @@ async def compare_snapshots(
     return result.to_json()
 
 
-@api.get("/v1/audit/verify")
+@api.get("/v1/audit/verify", **answers(Verification))
 async def verify(caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
     """Check every delivery's hash-chained history; name each edited, inserted or deleted event."""
     require(caller, *AUDITORS)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from docroute.api.deps import CallerDep, ServiceDep, require
+from docroute.api.schemas import RotatedSecret, answers
 from foundation.database import transaction
 from foundation.models import Role
 from foundation.webhook_secrets import rotate
@@ -17,7 +18,8 @@ api = APIRouter(prefix="/v1/admin/agencies", tags=["admin"])
 
 
 @api.post("/{agency_id}/webhook-secret/rotate",
-          summary="A new webhook secret for an agency, the old one overlapping (admin)")
+          summary="A new webhook secret for an agency, the old one overlapping (admin)",
+          **answers(RotatedSecret))
 async def rotate_secret(
     agency_id: str, caller: CallerDep, service: ServiceDep,
     overlap_hours: Annotated[float, Query(ge=0, le=24 * 30)] = 24.0,

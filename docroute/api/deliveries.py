@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from docroute.api.schemas import Confirmed, DeliveryView, Inbox, StatusAnswer, answers
 from docroute.edxml_status import RECALL_ANSWERS, emit_status
 from docroute.service import Service
 from foundation.deliveries import delivery_view, get_delivery, history_of, report_receipt
@@ -41,7 +42,8 @@ def _own(caller: Caller, delivery: Delivery) -> None:
         raise ClerkError(403, "not_your_delivery", "This delivery is addressed to another agency.")
 
 
-@api.get("/v1/inbox", summary="The calling agency's delivered documents, newest first")
+@api.get("/v1/inbox", summary="The calling agency's delivered documents, newest first",
+         **answers(Inbox))
 async def inbox(
     caller: CallerDep, session: SessionDep, limit: int = Query(100, ge=1, le=1000)
 ) -> dict[str, Any]:
@@ -68,7 +70,8 @@ async def inbox(
     return {"agency_id": caller.agency_id, "deliveries": items}
 
 
-@api.get("/v1/deliveries/{delivery_id}", summary="One delivery with its history")
+@api.get("/v1/deliveries/{delivery_id}", summary="One delivery with its history",
+         **answers(DeliveryView))
 async def read_delivery(delivery_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The delivery, if the caller may see it."""
     require(caller, Role.AGENCY, Role.AUDITOR)
@@ -77,7 +80,8 @@ async def read_delivery(delivery_id: str, caller: CallerDep, session: SessionDep
     return delivery_view(delivery, (await history_of(session, [delivery.id]))[delivery.id])
 
 
-@api.post("/v1/deliveries/{delivery_id}/status", summary="Report a QCVN 102 status")
+@api.post("/v1/deliveries/{delivery_id}/status", summary="Report a QCVN 102 status",
+          **answers(StatusAnswer))
 async def post_status(
     delivery_id: str, report: StatusReport, caller: CallerDep, service: ServiceDep
 ) -> dict[str, Any]:
@@ -166,7 +170,8 @@ async def confirm_page(
                                      number=html.escape(number), action=html.escape(action)))
 
 
-@api.post("/v1/deliveries/{delivery_id}/confirm", summary="Confirm receipt from an e-mail link")
+@api.post("/v1/deliveries/{delivery_id}/confirm", summary="Confirm receipt from an e-mail link",
+          **answers(Confirmed))
 async def confirm(
     delivery_id: str, service: ServiceDep, expires: int = Query(...), sig: str = Query(...)
 ) -> dict[str, Any]:

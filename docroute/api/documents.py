@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from docroute.api.schemas import DocumentView, Preview, Submitted, answers
 from docroute.checks import check_columns
 from docroute.intake import check_suffix, decode_text
 from docroute.service import Service
@@ -107,6 +108,9 @@ def _with_sender(submission: Submission, caller: Caller) -> Submission:
     status_code=202,
     openapi_extra=_BODY_DOC,
     summary="Submit a document (202 + id), or preview its recipients with ?dry_run=true",
+    **answers(Submitted),
+    responses={200: {"model": Submitted | Preview,
+                     "description": "the same document sent before, or the dry run's preview"}},
 )
 async def post_document(
     request: Request,
@@ -162,7 +166,8 @@ def _submitted_warnings(document: Document) -> list[str]:
     return document_warnings(document.number, document.date, day, source)
 
 
-@api.get("/{document_id}", summary="The document, its recipients and each delivery's status")
+@api.get("/{document_id}", summary="The document, its recipients and each delivery's status",
+         **answers(DocumentView))
 async def get_document(document_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The document with its deliveries, their history, and who confirmed."""
     require(caller, Role.SENDER, Role.AUDITOR)

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 import edxml
 from docroute.api.deps import CallerDep, ServiceDep, require
+from docroute.api.schemas import PacketPreview, PacketSubmitted, StatusReceived, answers
 from docroute.edxml_documents import take_packet
 from docroute.edxml_intake import packet_submission
 from docroute.edxml_status import receive_status
@@ -73,7 +74,11 @@ def _check_sender(caller: Caller, sender: str | None, named: str) -> str | None:
 
 
 @api.post("", status_code=202, openapi_extra=_BODY_DOC,
-          summary="Submit an edXML document packet (202 + id), or preview it with ?dry_run=true")
+          summary="Submit an edXML document packet (202 + id), or preview it with ?dry_run=true",
+          **answers(PacketSubmitted),
+          responses={200: {"model": PacketSubmitted | PacketPreview,
+                           "description": "a packet taken before, a recall or update, or the "
+                           "dry run's preview"}})
 async def post_packet(
     request: Request,
     caller: CallerDep,
@@ -113,7 +118,8 @@ async def post_packet(
 
 
 @api.post("/status", openapi_extra=_BODY_DOC,
-          summary="Report a status with an edXML status packet (01-06, 13, 15, 16)")
+          summary="Report a status with an edXML status packet (01-06, 13, 15, 16)",
+          **answers(StatusReceived))
 async def post_status_packet(request: Request, caller: CallerDep,
                              service: ServiceDep) -> dict[str, Any]:
     """Record the status packet as the delivery's receipt (duplicates and late arrivals

@@ -8,18 +8,20 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from docroute.api.deps import ServiceDep
+from docroute.api.schemas import Health, Readiness, answers
 
 api = APIRouter(tags=["health"])
 READY_TIMEOUT = 1.0
 
 
-@api.get("/health", summary="Alive")
+@api.get("/health", summary="Alive", **answers(Health))
 async def health() -> dict[str, str]:
     """Always ok while the process serves requests."""
     return {"status": "ok"}
 
 
-@api.get("/ready", summary="Database and broker reachable")
+@api.get("/ready", summary="Database and broker reachable", **answers(Readiness),
+         responses={503: {"model": Readiness, "description": "not ready, naming what"}})
 async def ready(service: ServiceDep) -> JSONResponse:
     """200 when both the database and the broker answer, 503 naming what does not."""
     checks: dict[str, Any] = {}

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from docroute import revisions
 from docroute.api.deps import CallerDep, ServiceDep, require
 from docroute.api.documents import _BODY_DOC, _read_submission, _with_sender
+from docroute.api.schemas import Recalled, Replaced, Updated, answers
 from docroute.submission import submit
 from foundation.errors import ClerkError
 from foundation.models import Document, Role
@@ -36,7 +37,8 @@ def _actor(caller: Caller) -> str:
     return caller.agency_id or caller.role.value
 
 
-@api.post("/{document_id}/recall", summary="Ask every recipient to give the document back (13)")
+@api.post("/{document_id}/recall", summary="Ask every recipient to give the document back (13)",
+          **answers(Recalled))
 async def recall(document_id: str, body: RecallRequest, caller: CallerDep,
                  service: ServiceDep) -> dict[str, Any]:
     """Each recipient is asked; each answer (15 agreed, 16 refused) shows on its delivery."""
@@ -48,7 +50,8 @@ async def recall(document_id: str, body: RecallRequest, caller: CallerDep,
 
 
 @api.post("/{document_id}/update", openapi_extra=_BODY_DOC,
-          summary="Correct a sent document: added agencies receive it, removed ones are asked back")
+          summary="Correct a sent document: added agencies receive it, removed ones are asked back",
+          **answers(Updated))
 async def update(document_id: str, request: Request, caller: CallerDep,
                  service: ServiceDep) -> dict[str, Any]:
     """The new text (JSON or upload, as for POST /v1/documents) replaces the old one."""
@@ -63,7 +66,9 @@ async def update(document_id: str, request: Request, caller: CallerDep,
 
 
 @api.post("/{document_id}/replace", status_code=202, openapi_extra=_BODY_DOC,
-          summary="Send a new document that replaces this one (linked to it)")
+          summary="Send a new document that replaces this one (linked to it)",
+          **answers(Replaced),
+          responses={200: {"model": Replaced, "description": "the same replacement sent before"}})
 async def replace(document_id: str, request: Request, caller: CallerDep,
                   service: ServiceDep) -> JSONResponse:
     """A new document, routed as any other, that names the one it replaces."""

@@ -13,6 +13,15 @@ from typing import Any
 from fastapi import APIRouter, Body, Response
 
 from docroute.api.deps import CallerDep, SessionDep, require
+from docroute.api.schemas import (
+    Activated,
+    ActiveSnapshots,
+    SnapshotDiff,
+    SnapshotFiles,
+    SnapshotRow,
+    SnapshotStored,
+    answers,
+)
 from docroute.snapshot_store import NotStoredError, activate, activations, listing, store, stored
 from foundation.errors import ClerkError
 from foundation.models import Role
@@ -21,7 +30,7 @@ from rules.snapshots import Snapshot, SnapshotError, agencies_of, diff, from_jso
 api = APIRouter(tags=["snapshots"])
 
 
-@api.get("/v1/admin/snapshots")
+@api.get("/v1/admin/snapshots", **answers(list[SnapshotRow]))
 async def snapshots(caller: CallerDep, session: SessionDep) -> list[dict[str, Any]]:
     """The stored snapshots, newest first (without their files)."""
     require(caller, Role.AUDITOR)
@@ -39,7 +48,7 @@ async def snapshots(caller: CallerDep, session: SessionDep) -> list[dict[str, An
     ]
 
 
-@api.get("/v1/admin/snapshots/active")
+@api.get("/v1/admin/snapshots/active", **answers(ActiveSnapshots))
 async def in_force(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """Per kind, the activated snapshot in force (who activated it, when), or null: the
     service's own data files."""
@@ -55,7 +64,7 @@ async def in_force(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     }
 
 
-@api.post("/v1/admin/snapshots/{snapshot_id}/activate")
+@api.post("/v1/admin/snapshots/{snapshot_id}/activate", **answers(Activated))
 async def activate_snapshot(
     caller: CallerDep, session: SessionDep, snapshot_id: str,
     note: str | None = Body(None, embed=True, max_length=500),
@@ -72,7 +81,8 @@ async def activate_snapshot(
             "activated_at": row.activated_at.isoformat()}
 
 
-@api.post("/v1/admin/snapshots", status_code=201)
+@api.post("/v1/admin/snapshots", status_code=201, **answers(SnapshotStored),
+          responses={200: {"model": SnapshotStored, "description": "already stored"}})
 async def import_snapshot(
     caller: CallerDep, session: SessionDep, body: dict[str, Any], response: Response
 ) -> dict[str, Any]:
@@ -98,7 +108,7 @@ async def _get(session: SessionDep, snapshot_id: str) -> Snapshot:
     return found
 
 
-@api.get("/v1/admin/snapshots/{snapshot_id}")
+@api.get("/v1/admin/snapshots/{snapshot_id}", **answers(SnapshotFiles))
 async def export_snapshot(
     caller: CallerDep, session: SessionDep, snapshot_id: str
 ) -> dict[str, Any]:
@@ -107,7 +117,7 @@ async def export_snapshot(
     return (await _get(session, snapshot_id)).to_json()
 
 
-@api.get("/v1/admin/snapshots/{old}/diff/{new}")
+@api.get("/v1/admin/snapshots/{old}/diff/{new}", **answers(SnapshotDiff))
 async def diff_snapshots(
     caller: CallerDep, session: SessionDep, old: str, new: str
 ) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from docroute.api.deps import CallerDep, ServiceDep, require
+from docroute.api.schemas import Tokens, TokenView, answers
 from foundation.database import transaction
 from foundation.models import Role
 from foundation.tokens import list_tokens, revoke_token, token_view
@@ -15,7 +16,7 @@ from foundation.tokens import list_tokens, revoke_token, token_view
 api = APIRouter(prefix="/v1/admin/tokens", tags=["admin"])
 
 
-@api.get("", summary="Every token's id, role, office and dates (admin)")
+@api.get("", summary="Every token's id, role, office and dates (admin)", **answers(Tokens))
 async def tokens(caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
     """The tokens, never their values (only hashes are kept)."""
     require(caller, Role.ADMIN)
@@ -23,7 +24,7 @@ async def tokens(caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
         return {"tokens": await list_tokens(session)}
 
 
-@api.post("/{token_id}/revoke", summary="Revoke a token (admin)")
+@api.post("/{token_id}/revoke", summary="Revoke a token (admin)", **answers(TokenView))
 async def revoke(token_id: int, caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
     """Refuse the token from the next request on; revoking twice changes nothing."""
     require(caller, Role.ADMIN)
