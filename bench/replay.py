@@ -71,8 +71,11 @@ async def _expand_only(url: str) -> dict[str, Any]:
 
 def _child(what: str, url: str) -> dict[str, Any]:
     """Run one measurement in a fresh process; its figures and its peak resident memory."""
-    out = subprocess.run([sys.executable, __file__, "--child", what, url],
-                         capture_output=True, text=True, check=True)
+    # As a module from the project's root: run as a file, bench/ would come first on the
+    # path and its audit.py would shadow the audit package.
+    out = subprocess.run([sys.executable, "-m", "bench.replay", "--child", what, url],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
