@@ -30,7 +30,7 @@ class Document(DocumentBase, table=True):
     __table_args__ = (
         UniqueConstraint("issuer_key", "number", "date", name="uq_document_issuer_number_date"),
         # A replay reads routed documents in submission order, a chunk at a time after the
-        # last one read: without it every chunk sorted every document (migration 0014).
+        # last one read: without it every chunk sorted every document (migration 0016).
         Index("ix_document_created_id", "created_at", "id"),
     )
 

@@ -5,16 +5,16 @@ last one read. Without an index each chunk scanned and sorted every document, pa
 stored expansion on the way: 12 s a chunk at 107k documents (a province's year), so a replay
 of N documents cost N²; with it a chunk walks the index and stops (bench/replay.py).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
