@@ -36,6 +36,7 @@ from rules.ruleset import RuleSetError, ruleset_from_text
 
 api = APIRouter(tags=["audit"])
 AUDITORS = (Role.AUDITOR,)
+MAX_ROW = 2**31 - 1  # the largest row offset the API takes (PostgreSQL's integer)
 States = Annotated[str | None, Query(description="comma-separated: " + ", ".join(reports.Finding))]
 
 
@@ -87,7 +88,8 @@ async def missed(
     state: States = None,
     format: str = "json",
     limit: int = Query(1000, ge=1, le=100_000),
-    offset: int = Query(0, ge=0),
+    # Bounded so every stack takes it (SQLite's integers are 64-bit): a larger one is a 422.
+    offset: int = Query(0, ge=0, le=MAX_ROW),
 ) -> Response | list[dict[str, Any]]:
     """Deliveries not delivered, delivered but unconfirmed past their deadline, rejected, or
     confirmed late. `format=csv` gives a spreadsheet."""

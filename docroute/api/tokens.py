@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from docroute.api.deps import CallerDep, ServiceDep, require
 from docroute.api.schemas import Tokens, TokenView, answers
@@ -25,7 +25,12 @@ async def tokens(caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
 
 
 @api.post("/{token_id}/revoke", summary="Revoke a token (admin)", **answers(TokenView))
-async def revoke(token_id: int, caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
+async def revoke(
+    caller: CallerDep, service: ServiceDep,
+    # Token ids are PostgreSQL integers: a larger number is a 422 on every stack (SQLite
+    # cannot even compare one past 64 bits).
+    token_id: int = Path(ge=1, le=2**31 - 1),
+) -> dict[str, Any]:
     """Refuse the token from the next request on; revoking twice changes nothing."""
     require(caller, Role.ADMIN)
     async with transaction(service.sessions) as session:

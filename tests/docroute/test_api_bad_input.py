@@ -97,3 +97,22 @@ async def test_malformed_json_is_refused_with_422(
     headers = await tokens(service, Role.SENDER, SENDER)
     response = await client.post("/v1/documents", json=body, headers=headers)
     await _refused(service, response, 422, "text")
+
+
+async def test_numbers_past_what_the_database_stores_are_a_422_on_every_stack(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """Found by the fuzz (tests/docroute/test_api_fuzz.py): an offset of the missed report or
+    a token id past 64 bits was a 500 on SQLite ("Python int too large to convert to SQLite
+    INTEGER"); now both stacks refuse it before the database, naming the parameter."""
+    admin = await tokens(service, Role.ADMIN)
+    huge = 286863705080398809661440
+    for method, url in (("GET", f"/v1/audit/missed?offset={huge}"),
+                        ("POST", f"/v1/admin/tokens/{huge}/revoke"),
+                        ("POST", f"/v1/admin/tokens/{2**31}/revoke")):
+        response = await client.request(method, url, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "invalid_request"
+        assert "less than or equal to 2147483647" in response.json()["detail"]
+    still = await client.get("/v1/audit/missed?offset=2147483647", headers=admin)
+    assert still.status_code == 200 and still.json() == []

@@ -1,0 +1,166 @@
+"""Every operation of the OpenAPI schema, fuzzed by schemathesis as each role: no answer ≥ 500.
+
+The service runs for real (uvicorn on a free port, in a thread with its own event loop, with
+the in-process queue, on SQLite and then on PostgreSQL), with one token per role; schemathesis
+generates requests from `/openapi.json` (valid ones, and invalid ones that the API must refuse
+with a 4xx) and sends them over HTTP as a sender office, an agency, an auditor, an admin and an
+anonymous caller.
+Bounded: `EXAMPLES` requests of each kind per operation and role, derandomized (the same
+requests on every run), no shrinking; each failure names the operation, role and request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+
+from docroute.api.app import create_app
+from docroute.service import Service
+from foundation.models import Role
+from foundation.settings import Settings
+from tests.conftest import RUN, _pg_admin, _pg_url, fast_settings, free_port, running, seed, token
+
+# Requests of each kind (valid, invalid) per operation and role; a longer exploration:
+# DOCROUTE_FUZZ_EXAMPLES=50 .venv/bin/pytest tests/docroute/test_api_fuzz.py
+EXAMPLES = int(os.environ.get("DOCROUTE_FUZZ_EXAMPLES", "4"))
+# The admin goes last: its requests may revoke any token (ids are small integers), its own
+# included, so the revoke operation also comes last in each run.
+ROLES: dict[str, tuple[Role, str | None] | None] = {
+    "sender": (Role.SENDER, "kh.ubnd-tinh"),
+    "agency": (Role.AGENCY, "kh.so-noi-vu"),
+    "auditor": (Role.AUDITOR, None),
+    "anonymous": None,
+    "admin": (Role.ADMIN, None),
+}
+
+
+@dataclass
+class Served:
+    """The running API: its address and each role's headers."""
+
+    base_url: str
+    headers: dict[str, dict[str, str]]
+
+
+def _serve(settings: Settings, port: int, ready: Future[dict[str, dict[str, str]]],
+           stop: threading.Event) -> None:
+    async def main() -> None:
+        async with running(settings) as service:
+            server = uvicorn.Server(uvicorn.Config(
+                create_app(service), host="127.0.0.1", port=port, log_level="warning",
+                lifespan="off",
+            ))
+            task = asyncio.create_task(server.serve())
+            while not server.started:
+                await asyncio.sleep(0.02)
+            ready.set_result(await _tokens(service))
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            server.should_exit = True
+            await task
+
+    try:
+        asyncio.run(main())
+    except BaseException as error:  # the test sees why the server did not start
+        if not ready.done():
+            ready.set_exception(error)
+        raise
+
+
+async def _tokens(service: Service) -> dict[str, dict[str, str]]:
+    headers = {}
+    for name, role in ROLES.items():
+        headers[name] = {} if role is None else await token(service, *role)
+    return headers
+
+
+@pytest.fixture(scope="module")
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             pg_template: str) -> Iterator[str]:
+    """A SQLite file, or a fresh PostgreSQL database copied from the migrated template."""
+    if request.param == "sqlite":
+        folder: Path = tmp_path_factory.mktemp("fuzz")
+        yield f"sqlite+aiosqlite:///{folder}/docroute.sqlite3"
+        return
+    name = f"docroute_test_{RUN}_fuzz_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def served(database: str) -> Iterator[Served]:
+    """The service (its database, and the in-process queue), served over HTTP, with one
+    document sent (so some generated ids and listings meet real rows)."""
+    settings = fast_settings(database_url=database, log_level="WARNING")
+    port = free_port()
+    ready: Future[dict[str, dict[str, str]]] = Future()
+    stop = threading.Event()
+    thread = threading.Thread(target=_serve, args=(settings, port, ready, stop), daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        headers = ready.result(timeout=120)
+        sent = requests.post(f"{base}/v1/documents", json={"text": seed("004")},
+                             headers=headers["sender"], timeout=60)
+        assert sent.status_code == 202, sent.text
+        yield Served(base, headers)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def schema(served: Served) -> Any:
+    """The API's own OpenAPI schema, as served."""
+    return schemathesis.openapi.from_url(f"{served.base_url}/openapi.json")
+
+
+def _fuzz(operation: Any, mode: GenerationMode, base_url: str, headers: dict[str, str],
+          session: requests.Session) -> None:
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        response = case.call(base_url=base_url, session=session, headers=headers, timeout=60)
+        case.validate_response(response, checks=[not_a_server_error])
+
+    run()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True, scope="module")
+@pytest.mark.parametrize("role", list(ROLES))
+def test_no_operation_answers_a_server_error(served: Served, schema: Any, role: str) -> None:
+    """As `role`, every operation, with valid and invalid requests: never a 5xx."""
+    failures: list[str] = []
+    operations = sorted((result.ok() for result in schema.get_all_operations()),
+                        key=lambda operation: operation.path.endswith("/revoke"))
+    assert len(operations) >= 25  # the whole API, not an empty or partial schema
+    with requests.Session() as session:
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                try:
+                    _fuzz(operation, mode, served.base_url, served.headers[role], session)
+                except Unsatisfiable:
+                    continue  # no invalid request exists for it (GET /health takes nothing)
+                except (Exception, BaseExceptionGroup) as error:  # reported together
+                    failures.append(f"{operation.label} [{mode.value}] as {role}: {error}")
+    assert not failures, "\n\n".join(failures)
