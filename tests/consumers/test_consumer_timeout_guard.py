@@ -109,7 +109,8 @@ def _channels(sessions: SessionFactory, settings: Settings, smtp_port: int) -> d
     """The four channels as the service builds them, with the settings' deadlines."""
     webhook = WebhookChannel(SECRET, attempts=settings.webhook_attempts,
                              backoff_seconds=settings.webhook_backoff_seconds,
-                             timeout=settings.webhook_timeout)
+                             timeout=settings.webhook_timeout,
+                             allow_private=settings.allow_private_webhooks)
     return {
         "inbox": InboxChannel(),
         "webhook": webhook,
