@@ -55,8 +55,8 @@ async def test_one_process_holds_the_pass_and_the_other_skips(
     then sends each reminder and escalation once; a later pass of the second sends nothing."""
     late = await _late_deliveries(sessions, sink)
     engine = create_engine(stack.database_url)
-    first_hook = WebhookChannel(SECRET, attempts=1, timeout=5.0)
-    second_hook = WebhookChannel(SECRET, attempts=1, timeout=5.0)
+    first_hook = WebhookChannel(SECRET, attempts=1, timeout=5.0, allow_private=True)
+    second_hook = WebhookChannel(SECRET, attempts=1, timeout=5.0, allow_private=True)
     try:
         gated = GatedSender(first_hook)
         other = session_factory(engine)
@@ -89,7 +89,7 @@ async def test_passes_at_the_same_moment_send_each_notice_once(
     at most one did the work."""
     late = await _late_deliveries(sessions, sink)
     engine = create_engine(stack.database_url)
-    hooks = [WebhookChannel(SECRET, attempts=1, timeout=5.0) for _ in range(2)]
+    hooks = [WebhookChannel(SECRET, attempts=1, timeout=5.0, allow_private=True) for _ in range(2)]
     try:
         factories = [sessions, session_factory(engine)]
         runs: list[tuple[ReminderRun, ReminderRun]] = []
