@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python -m bench.pipeline [--documents 200] [--recipients 50]
                                              [--delivery-workers 2] [--rounds 3]
+                                             [--stall-seconds 60] [--without-scorecard-triggers]
 
 Needs PostgreSQL (trust auth) and RabbitMQ on 127.0.0.1, as the tests do. The API and the
 relay run in this process, with the webhook sink; the router and the delivery workers run as
@@ -15,6 +16,11 @@ per POST of one aiohttp client process sending the same number of POSTs with the
 headers (16 in flight, as a delivery worker's webhook channel). The ratio is CPU per delivery
 (all processes) over CPU per plain POST: how many plain POSTs one delivery costs. The last
 line is its median over the rounds (goal, issue 16: <= 3).
+
+`--without-scorecard-triggers` disables the triggers that keep the scorecard's running totals
+(migration 0013), to compare. The bench waits for exactly the deliveries the router plans, and
+fails with a message naming what it waited for (and what the database holds) when none reaches
+the sink for `--stall-seconds` or a worker exits: it never hangs.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import httpx
+from sqlalchemy import func
 from sqlmodel import col, select
 
 import rules
@@ -44,9 +51,10 @@ from docroute.service_cli import freeze_startup_objects
 from foundation.channels import set_channel
 from foundation.database import transaction
 from foundation.logs import configure_logging
-from foundation.models import ChannelKind, Delivery, Role
+from foundation.models import ChannelKind, Delivery, Document, Role
 from foundation.settings import Settings
 from foundation.tokens import issue_token
+from router.recipients import on_sending_day, sending_day
 
 PG_ADMIN = os.environ.get("DOCROUTE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("DOCROUTE_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -113,8 +121,14 @@ class _SinkProtocol(asyncio.Protocol):
 
 
 def bench_document(recipients: int) -> tuple[str, set[str]]:
-    """A dated document whose Nơi nhận names agencies one per line, until `recipients`."""
+    """A dated document whose Nơi nhận names agencies one per line, until `recipients`, and
+    the agencies the router plans deliveries to for it.
+
+    Planned as the router plans (router.routing): the expansion's recipients as they exist on
+    the sending day, today, when a body abolished since DAY (a province merged in 2025) is
+    replaced by its successor, which another line may already name."""
     directory, ruleset = rules.default_directory(), rules.default_ruleset()
+    today = sending_day()
     head = f"Số: 1/TB-UBND\n\nKhánh Hòa, ngày {DAY.day} tháng {DAY.month} năm {DAY.year}\n\n"
     lines: list[str] = []
     found: set[str] = set()
@@ -123,7 +137,8 @@ def bench_document(recipients: int) -> tuple[str, set[str]]:
         trial = [*lines, f"- {agency.name};"]
         text = head + "THÔNG BÁO\n\nNội dung.\n\nNơi nhận:\n" + "\n".join(trial) + "\n- Lưu: VT.\n"
         expansion = rules.expand(rules.read_document(text), directory, ruleset, sender=SENDER)
-        ids = {recipient.id for recipient in expansion.recipients}
+        planned, _ = on_sending_day(expansion.to_json(), directory, today)
+        ids = {recipient["id"] for recipient in planned}
         if len(ids) > len(found):
             lines, found = trial, ids
         if len(found) >= recipients:
@@ -132,6 +147,8 @@ def bench_document(recipients: int) -> tuple[str, set[str]]:
     return head + body, found
 
 
+# Seconds the workers may take to start (imports, rule files) before the warm-up's deliveries.
+STARTUP_SECONDS = 60.0
 FLOOR_CONCURRENCY = 16  # Settings.webhook_concurrency, a delivery worker's posts in flight
 
 
@@ -168,11 +185,14 @@ async def plain_post_floor(sink: Sink, count: int) -> tuple[float, float]:
         sample.write(len(head).to_bytes(4, "big") + head + body)
         sample.flush()
         posts, started = sink.posts, time.process_time()
+        # As a module, like the bench (run as a file, bench/audit.py shadows the audit package).
         child = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--floor", str(sink.port), str(count), sample.name,
-            stdout=asyncio.subprocess.PIPE)
+            sys.executable, "-m", "bench.pipeline", "--floor", str(sink.port), str(count),
+            sample.name, stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parents[1])
         out, _ = await child.communicate()
         sink_cpu = time.process_time() - started
+    if child.returncode != 0:
+        raise StalledError(f"the plain-POST floor's client exited with status {child.returncode}")
     assert sink.posts - posts == count, "every plain POST reached the sink"
     return float(out.decode().split()[-1]) / count, sink_cpu / count
 
@@ -183,8 +203,9 @@ def _floor_child(port: str, count: str, sample: str) -> None:
     print(asyncio.run(_post_floor(int(port), int(count), data[4:4 + size], data[4 + size:])))
 
 
-async def _pg(statement: str) -> None:
-    connection = await asyncpg.connect(PG_ADMIN)
+async def _pg(statement: str, database: str | None = None) -> None:
+    dsn = PG_ADMIN if database is None else f"{PG_ADMIN.rsplit('/', 1)[0]}/{database}"
+    connection = await asyncpg.connect(dsn)
     try:
         await connection.execute(statement)
     finally:
@@ -258,9 +279,41 @@ def _pids(command: str, port: int) -> list[int]:
     return pids
 
 
-async def _wait_for(sink: Sink, keys: int) -> None:
+class StalledError(RuntimeError):
+    """Deliveries stopped reaching the sink: the message says what the bench waited for."""
+
+
+async def _wait_for(sink: Sink, keys: int, what: str, workers: list[subprocess.Popen[bytes]],
+                    stall: float) -> None:
+    """Until `keys` deliveries in all have reached the sink. StalledError when none arrives for
+    `stall` seconds, or when a worker process has exited: the bench fails, never hangs."""
+    seen, since = len(sink.arrivals), time.perf_counter()
     while len(sink.arrivals) < keys:
+        for worker in workers:
+            if worker.poll() is not None:
+                command = " ".join(map(str, worker.args[-2:]))  # type: ignore[arg-type]
+                raise StalledError(f"waiting for {what}: worker `{command}` exited with status "
+                                   f"{worker.returncode}")
+        if len(sink.arrivals) > seen:
+            seen, since = len(sink.arrivals), time.perf_counter()
+        elif time.perf_counter() - since > stall:
+            raise StalledError(f"waiting for {what}: {len(sink.arrivals)} of {keys} deliveries "
+                               f"reached the sink, none in the last {stall:.0f} s")
         await asyncio.sleep(0.01)
+
+
+async def _planned(service: Service, agencies: set[str]) -> str:
+    """What the database says of the bench's documents and deliveries (after a stall)."""
+    async with service.sessions() as session:
+        states = (await session.exec(select(Delivery.state, func.count()).group_by(
+            col(Delivery.state)))).all()
+        planned = set((await session.exec(select(Delivery.agency_id).distinct())).all())
+        unrouted = (await session.exec(select(func.count()).where(
+            col(Document.routed_at).is_(None)))).one()
+    by_state = ", ".join(f"{state} {count}" for state, count in states) or "none"
+    return (f"; deliveries in the database: {by_state}; documents not routed: {unrouted}; "
+            f"agencies expected but never planned: {sorted(agencies - planned) or 'none'}; "
+            f"planned but not expected: {sorted(planned - agencies) or 'none'}")
 
 
 async def _submit(client: httpx.AsyncClient, headers: dict[str, str], text: str,
@@ -301,7 +354,7 @@ async def _sender_token(service: Service, agencies: set[str], sink: Sink) -> dic
 
 
 async def _stream(service: Service, sink: Sink, text: str, agencies: set[str],
-                  documents: int, delivery_workers: int) -> Stream:
+                  documents: int, delivery_workers: int, stall: float) -> Stream:
     """Start the workers, warm up with one document, then time `documents` more."""
     from docroute.api.app import create_app  # after main() has fixed the import path
 
@@ -311,7 +364,9 @@ async def _stream(service: Service, sink: Sink, text: str, agencies: set[str],
         transport = httpx.ASGITransport(app=create_app(service))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             await _submit(client, headers, text, 0)  # warm-up: workers connected, caches hot
-            await _wait_for(sink, len(agencies))
+            # The workers start meanwhile (imports, rule files): the warm-up may wait longer.
+            await _wait_for(sink, len(agencies), f"the warm-up document's {len(agencies)} "
+                            "deliveries", workers, STARTUP_SECONDS + stall)
             stages = _stages(delivery_workers)
             names = [f"{stage}#{n}" for n, stage in enumerate(stages)]
             backends = await _backends(service.settings.database_url.rsplit("/", 1)[1])
@@ -320,11 +375,14 @@ async def _stream(service: Service, sink: Sink, text: str, agencies: set[str],
             submitted = await asyncio.gather(*(
                 _submit(client, headers, text, n) for n in range(1, documents + 1)
             ))
-            await _wait_for(sink, (documents + 1) * len(agencies))
+            await _wait_for(sink, (documents + 1) * len(agencies),
+                            f"{documents} documents × {len(agencies)} deliveries", workers, stall)
             after = _cpu(names, workers, backends)
         # Only the timed part: start-up (imports, rule files, calendars) is left out.
         cpu = {name: after[name] - before[name] for name in after}
         return Stream(begun, max(sink.arrivals.values()), dict(submitted), cpu)
+    except StalledError as stalled:
+        raise StalledError(str(stalled) + await _planned(service, agencies)) from None
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -340,7 +398,8 @@ async def _latencies(service: Service, sink: Sink, stream: Stream) -> list[float
     return sorted(sink.arrivals[d] - stream.submitted[doc] for d, doc in rows)
 
 
-async def run(documents: int, recipients: int, delivery_workers: int) -> dict[str, Any]:
+async def run(documents: int, recipients: int, delivery_workers: int,
+              stall: float = 60.0, triggers: bool = True) -> dict[str, Any]:
     """Run the pipeline and, against the same sink, the plain-POST floor; return the figures."""
     text, agencies = bench_document(recipients)
     settings = await _bench_settings()
@@ -349,9 +408,13 @@ async def run(documents: int, recipients: int, delivery_workers: int) -> dict[st
     await sink.start()
     service = Service(settings)
     await service.start(relay=True, router=False, delivery=False)
+    if not triggers:  # to measure what the scorecard's triggers (migration 0013) cost
+        await _pg("; ".join(f"ALTER TABLE delivery DISABLE TRIGGER delivery_scorecard_{name}"
+                            for name in ("planned", "changed", "deleted")),
+                  settings.database_url.rsplit("/", 1)[1])
     freeze_startup_objects()  # as `docroute serve` does for the API and the relay
     try:
-        stream = await _stream(service, sink, text, agencies, documents, delivery_workers)
+        stream = await _stream(service, sink, text, agencies, documents, delivery_workers, stall)
         latencies = await _latencies(service, sink, stream)
         post_cpu, sink_cpu = await plain_post_floor(sink, documents * len(agencies))
     finally:
@@ -399,6 +462,11 @@ def main() -> None:
     # This machine is shared: the figures move by ±10% from run to run, so several rounds
     # (each a pipeline run followed by its own floor) and their median say more than one.
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stall-seconds", type=float, default=60.0,
+                        help="fail when no delivery reaches the sink for this long (the warm-up "
+                             f"gets {STARTUP_SECONDS:.0f} s more, for the workers to start)")
+    parser.add_argument("--without-scorecard-triggers", action="store_true",
+                        help="disable the scorecard's triggers on delivery (to compare)")
     parser.add_argument("--floor", nargs=3, help=argparse.SUPPRESS)  # the floor's child
     options = parser.parse_args()
     if options.floor:
@@ -406,7 +474,12 @@ def main() -> None:
         return
     rounds = []
     for round_ in range(1, options.rounds + 1):
-        figures = asyncio.run(run(options.documents, options.recipients, options.delivery_workers))
+        try:
+            figures = asyncio.run(run(options.documents, options.recipients,
+                                      options.delivery_workers, options.stall_seconds,
+                                      not options.without_scorecard_triggers))
+        except StalledError as stalled:
+            sys.exit(f"bench.pipeline: round {round_} stalled, {stalled}")
         print(f"-- round {round_} of {options.rounds}")
         _print(figures)
         rounds.append(figures)
