@@ -49,7 +49,9 @@ async def test_each_status_change_reaches_the_senders_system_once(
                                          headers={**finance, **XML})
             assert accepted.status_code == 200, accepted.text
 
-        poster = PacketPoster(service.sessions, WebhookChannel(SECRET, attempts=1, allow_private=True), (0,))
+        hook = WebhookChannel(SECRET, attempts=1, allow_private=True)
+
+        poster = PacketPoster(service.sessions, hook, (0,))
         system.fail_next = 1  # the system is busy once: that packet waits for the next round
         try:
             assert await poster.run_once() == {"sent": 1, "retrying": 1, "failed": 0}
@@ -95,7 +97,8 @@ async def test_a_refusing_system_fails_the_packet_and_a_silent_sender_gets_none(
         (row2,) = await settled(service, other.json()["id"])
         await client.post(f"/v1/deliveries/{row2.id}/status", json={"code": "01"},
                           headers=finance)
-        poster = PacketPoster(service.sessions, WebhookChannel(SECRET, attempts=1, allow_private=True), (0,))
+        hook = WebhookChannel(SECRET, attempts=1, allow_private=True)
+        poster = PacketPoster(service.sessions, hook, (0,))
         try:
             assert await poster.run_once() == {"sent": 0, "retrying": 0, "failed": 1}
             assert await poster.run_once() == {"sent": 0, "retrying": 0, "failed": 0}

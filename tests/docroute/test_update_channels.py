@@ -114,7 +114,8 @@ async def test_an_update_reaches_added_and_removed_agencies_on_their_channels(
 
         # The removed ones are asked to give it back, each on its own channel.
         assert await send_pending(service.sessions, service.notices, utcnow()) == (3, 0)
-        poster = PacketPoster(service.sessions, WebhookChannel(SECRET, attempts=1, allow_private=True), (0,))
+        hook = WebhookChannel(SECRET, attempts=1, allow_private=True)
+        poster = PacketPoster(service.sessions, hook, (0,))
         try:
             assert (await poster.run_once())["sent"] == 1
         finally:
