@@ -24,6 +24,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import httpx
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import select
@@ -37,6 +38,7 @@ from foundation.models import Delivery, DeliveryState, Document, Role
 from foundation.settings import Settings
 from foundation.signing import verify
 from foundation.tokens import issue_token
+from tests.mailbox import Mailbox
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 PG_ADMIN = os.environ.get("DOCROUTE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -363,3 +365,14 @@ async def trickling_server(first: bytes = b"") -> AsyncIterator[int]:
         yield int(server.sockets[0].getsockname()[1])
     finally:
         server.close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A running SMTP server on a free port, and what it received."""
+    port = free_port()
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()

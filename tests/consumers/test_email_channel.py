@@ -2,59 +2,22 @@
 
 from __future__ import annotations
 
-import email
-from collections.abc import Iterator
-from email.message import Message
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from consumers.email import EmailChannel
 from foundation.channels import set_channel
 from foundation.database import transaction
 from foundation.models import ChannelKind, Delivery, Document, Role
 from tests.conftest import free_port, trickling_server
+from tests.mailbox import Mailbox
 
 BOARD = "kh.ban-qlda-phat-trien-tinh"
 DOCUMENT = Document(id="doc-1", text="Nơi nhận:\n- Sở Nội vụ;", sender=BOARD, number="1/TB")
 DELIVERY = Delivery(id="dlv-1", document_id="doc-1", agency_id="kh.so-noi-vu",
                     agency_name="Sở Nội vụ")
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it accepts, and answers a scripted
-    code to the addresses in `answers` instead."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.answers: dict[str, str] = {}
-
-    async def handle_RCPT(  # noqa: N802
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        """Accept the address unless a code is scripted for it (aiosmtpd's hook name)."""
-        if address in self.answers:
-            return self.answers[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Keep the message (aiosmtpd's hook name)."""
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    """A running SMTP server on a free port, and what it received."""
-    port = free_port()
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
 
 
 async def test_agency_on_email_gets_a_mail_whose_link_confirms_receipt(

@@ -5,15 +5,9 @@ an edXML system), each answering 15 or 16."""
 
 from __future__ import annotations
 
-import email
 import json
-from collections.abc import Iterator
-from email.message import EmailMessage, Message
-from email.policy import default
+from email.message import EmailMessage
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from audit.reminders import send_pending
 from consumers.edxml_outbound import PacketPoster
@@ -24,9 +18,10 @@ from foundation.database import transaction
 from foundation.models import ChannelKind, Role
 from foundation.models.clock import utcnow
 from foundation.settings import Settings
-from tests.conftest import SECRET, Sink, free_port, in_process_client, running
+from tests.conftest import SECRET, Sink, in_process_client, running
 from tests.docroute.edxml_receiver import serving_system
 from tests.docroute.test_revisions import SENDER, text
+from tests.mailbox import Mailbox
 
 KEPT = "Sở Nội vụ"
 REMOVED = {"kh.so-tai-chinh": ("Sở Tài chính", ChannelKind.WEBHOOK),
@@ -38,33 +33,6 @@ ADDED = {"kh.so-xay-dung": ("Sở Xây dựng", ChannelKind.WEBHOOK),
          "kh.so-nnmt": ("Sở Nông nghiệp và Môi trường", ChannelKind.EMAIL),
          "kh.so-khcn": ("Sở Khoa học và Công nghệ", ChannelKind.INBOX)}
 REASON = "removed from the recipients by an update"
-
-
-class Mailbox:
-    """An SMTP handler that keeps every message (aiosmtpd's hook names)."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Keep the message."""
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        """The messages sent to `address`."""
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    """A running SMTP server on a free port, and what it received."""
-    port = free_port()
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
 
 
 def _address(agency: str) -> str:
