@@ -146,7 +146,7 @@ class Service:
                 self.relay.nudge)))
             self._tasks.append(asyncio.create_task(self._pruning()))
             self._tasks.append(asyncio.create_task(every(
-                scorecard_days.EVERY_SECONDS, lambda: scorecard_days.fold(self.sessions),
+                self.settings.scorecard_fold_seconds, lambda: scorecard_days.fold(self.sessions),
                 "scorecard_fold_failed")))
         if router:
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing,

@@ -3,8 +3,9 @@
 Triggers on `delivery` (migration 0013) append each change of what a delivery counts for to
 `scorecard_change`; `fold` moves them into `scorecard_day` in one transaction, so the sum of
 the two tables never changes by folding and stays exactly what the deliveries say. Folding
-keeps `scorecard_change` short, and the scorecard's read small: the service folds every
-`EVERY_SECONDS` (`docroute.service`), and any number of processes may fold at once.
+keeps `scorecard_change` short, and the scorecard's read small: each relaying process folds every
+`Settings.scorecard_fold_seconds` (`docroute.service`), and any number of processes may fold
+at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from sqlalchemy import text
 
 from foundation.database import SessionFactory, on_postgres, transaction
 
-EVERY_SECONDS = 30.0
 # Any constant works; every docroute process must agree on it.
 _FOLD_LOCK = 7_316_411
 COUNTS = ("deliveries", "received", "confirmed_on_time", "confirmed_late", "rejected",

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # How often edXML packets for agencies' own systems (an `edxml URL` channel: statuses to a
     # sender, recall requests, updates) are POSTed (consumers/edxml_outbound.py); 0: never.
     edxml_outbox_seconds: float = 5.0
+    # How often the scorecard's pending changes are folded into its daily totals
+    # (foundation/scorecard_days.py); the scorecard is exact whenever it is read, folding only
+    # keeps `scorecard_change` short.
+    scorecard_fold_seconds: float = 30.0
     # What reading one upload may cost (docroute.extraction): uncompressed size of a .docx,
     # pages of a PDF, seconds, and the memory of the worker process that reads it.
     upload_max_uncompressed_bytes: int = 50 * 1024 * 1024
