@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from rules.directory import Agency, Directory
 from rules.document import Document
+from rules.memo import LONGEST, forgetting
 from rules.notes import Notes
 from rules.outcomes import Outcome
 from rules.ruleset import Rule, RuleSet
@@ -113,7 +114,8 @@ def merged(parts: list[Part]) -> list[Part]:
 
 def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     """The parts of one line (its parenthetical notes already removed)."""
-    tokens, spans = ctx.ruleset.spanned(bare)
+    reading = ctx.segmenter.read(bare)  # the segmenter shares ctx.ruleset's abbreviations
+    tokens, spans = reading.tokens, reading.spans
     if ctx.foreign_place and not ctx.segmenter.is_archive(tokens):
         return [
             Part(
@@ -128,11 +130,7 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
                 ),
             )
         ]
-    segments = ctx.segmenter.segments(tokens)
-    if any(isinstance(s, Leftover) for s in segments):
-        whole = ctx.segmenter.whole_line_correction(tokens)
-        if whole is not None:
-            segments = [whole]
+    segments = ctx.segmenter.cut(reading)
     parts: list[Part] = []
     previous: Agency | None = None
     for segment in segments:
@@ -462,8 +460,19 @@ def _with_confidence(
 
 def _lost_accents(written: str, agency: Agency) -> bool:
     """Whether a written word is one of the agency's words with its diacritics lost or wrong."""
-    known, folded = _accents_of(agency.name, agency.aliases)
+    if len(written) > LONGEST:
+        return _accents_lost(written, agency.name, agency.aliases)
+    return _kept_accents_lost(written, agency.name, agency.aliases)
+
+
+def _accents_lost(written: str, name: str, aliases: tuple[str, ...]) -> bool:
+    known, folded = _accents_of(name, aliases)
     return any(key[0] in folded and key not in known for key in accent_keys(written))
+
+
+# The same body written the same way, document after document: answered once.
+_kept_accents_lost = functools.lru_cache(maxsize=8192)(_accents_lost)
+forgetting(_kept_accents_lost.cache_clear)
 
 
 @functools.lru_cache(maxsize=8192)

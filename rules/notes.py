@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from rules.memo import text_memo
 from rules.text import fold
 
 _PAREN = re.compile(r"\(([^()]*)\)")
@@ -85,6 +86,7 @@ class Notes:
         return out
 
 
+@text_memo(4096)  # the same recipient items, document after document (Notes is frozen)
 def split_notes(text: str) -> tuple[str, Notes]:
     """Return `text` without its parentheses, and the notes they held.
 

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rules.lists import ListReader
+from rules.memo import LONGEST, Memo
 from rules.names import NameIndex
 from rules.ruleset import Phrase, Rule, RuleSet
-from rules.text import SEPARATORS, Tokens, joined, words
+from rules.text import SEPARATORS, Span, Tokens, joined, words
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,23 @@ class Leftover(Cut):
 Segment = RuleSegment | NameSegment | SenderSegment | Leftover
 
 
+@dataclass
+class LineReading:
+    """A recipient line as a segmenter reads it: its tokens (abbreviations expanded), each
+    token's span in the line, and its segments once cut (`Segmenter.cut`).
+
+    Kept together so that the segments are always cut from this very `tokens` object: readers
+    tell a segment of the line's own tokens from one of a rewritten line by identity."""
+
+    tokens: Tokens
+    spans: list[Span]
+    segments: list[Segment] | None = None
+
+
+# Distinct recipient lines whose readings a segmenter keeps (a few MB at most).
+KEPT_LINES = 4096
+
+
 class Segmenter:
     """Cuts token lines into segments with one rule set and one name index."""
 
@@ -95,6 +113,36 @@ class Segmenter:
         self.lists = ListReader(
             names, ruleset.list_heads, ruleset.list_abbreviations, self._title_end_of
         )
+        # What a line reads is a pure function of its text and of this segmenter's data: a
+        # router reads the same lines (agency names, `Lưu: VT`) document after document.
+        self._readings: Memo[str, LineReading] = Memo(KEPT_LINES)
+
+    def read(self, line: str) -> LineReading:
+        """The tokens and spans of a recipient line (`RuleSet.spanned`), kept for short lines.
+        The reading is shared: callers must not change it."""
+        reading = self._readings.get(line)
+        if reading is None:
+            reading = LineReading(*self._ruleset.spanned(line))
+            if len(line) <= LONGEST:
+                self._readings.put(line, reading)
+        return reading
+
+    def forget(self) -> None:
+        """Forget the kept line readings (tests compare with a cold start)."""
+        self._readings.clear()
+
+    def cut(self, reading: LineReading) -> list[Segment]:
+        """The segments of a line read by `read`: `segments` of its tokens, or the whole line
+        as one corrected name when cutting it left words unread. Cut once per reading; the list
+        is shared: callers must not change it."""
+        if reading.segments is None:
+            segments = self.segments(reading.tokens)
+            if any(isinstance(s, Leftover) for s in segments):
+                whole = self.whole_line_correction(reading.tokens)
+                if whole is not None:
+                    segments = [whole]
+            reading.segments = segments
+        return reading.segments
 
     def segments(self, tokens: Tokens) -> list[Segment]:
         """All segments of a line, in order. Their `tokens` are the line's own, unless the line

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from rules.memo import text_memo
 from rules.text import fold
 
 # Authority prefixes; what follows them is an upper-case title or body ("TM. ỦY BAN NHÂN DÂN").
@@ -130,6 +131,7 @@ def signature_tail(text: str, titled: bool) -> int | None:
     return None
 
 
+@text_memo(4096)  # the same recipient items, document after document
 def _caps_run(text: str) -> bool:
     """Two words in capitals side by side (`GIÁM ĐỐC`, `KT. CHỦ`)."""
     words = text.split()
