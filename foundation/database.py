@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ import orjson
 from sqlalchemy import JSON, ColumnElement, String, any_, event, insert, literal, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,16 +32,62 @@ def create_engine(url: str) -> AsyncEngine:
     if not url.startswith("sqlite"):
         # A short connect timeout: during an outage a connection attempt must fail fast so
         # that /ready, the API's 503 and the consumers' wait notice it (asyncpg waits 60 s).
-        return create_async_engine(
-            url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+        engine = create_async_engine(
+            url, pool_size=10, max_overflow=10,
             connect_args={"timeout": CONNECT_TIMEOUT}, **json_codec
         )
+        _check_on_checkout(engine)
+        return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **json_codec)
     _serialise_sqlite_writers(engine)
     return engine
+
+
+# A pooled connection idle for longer than this is pinged when it is checked out; one used
+# more recently is only checked for a close the event loop has already seen.
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "docroute_returned_at"
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """Hand out only live connections, as pool_pre_ping does, for fewer round trips.
+
+    SQLAlchemy's asyncpg pre-ping costs three round trips per checkout (BEGIN, `;`,
+    ROLLBACK, for pgbouncer's transaction mode), and a checkout precedes every session: in
+    every process that was a visible share of the CPU (bench/pipeline.py). Here a connection
+    the server closed (a restart, a terminated backend: asyncpg sees the close as it
+    happens) is replaced without a round trip; one idle for more than
+    PING_AFTER_IDLE_SECONDS is pinged with one (`;`, outside any transaction), which finds
+    a server gone silently. Either way the pool then replaces every connection older than
+    now, as a failed pre-ping does (InvalidatePoolError from a checkout listener).
+    """
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()  # fresh: no ping at its first checkout
+
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise InvalidatePoolError("the connection was closed while in the pool")
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            # fetchrow, as SQLAlchemy pings: asyncpg fails on the empty answer to execute(";").
+            dbapi_connection.run_async(lambda driver: driver.fetchrow(";"))
+        except Exception as error:
+            if is_outage(error):
+                raise InvalidatePoolError(f"ping failed: {error!r}") from error
+            raise
 
 
 def _to_json(value: Any) -> str:
