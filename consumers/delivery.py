@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,14 +28,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consumers.channel import Channel, Outcome, Signed
+from consumers.delivery_rows import ChannelRow, DeliveryRow, read_deliveries
 from consumers.retries import schedule_round
 from consumers.settlement import Settlement, settle
 from foundation.broker import Envelope
-from foundation.channels import channels_of
-from foundation.database import SessionFactory, among, insert_rows, transaction
+from foundation.database import SessionFactory, insert_rows, transaction
 from foundation.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
 from foundation.history import event_row
-from foundation.models import AgencyChannel, Delivery, DeliveryEvent, DeliveryState, Document
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
 from foundation.outbox import claim_messages, park_delivery
 
@@ -46,16 +47,19 @@ CONSUMER = "delivery"
 class _Job:
     """One delivery named by a message."""
 
-    delivery: Delivery
+    delivery: DeliveryRow
     document: Document
-    kind: str = "inbox"
-    target: str | None = None
-    channel: AgencyChannel | None = None  # the agency's channel row (its webhook secrets)
+    channel: ChannelRow  # the agency's channel (its kind, target and webhook secrets)
     outcome: Outcome | None = None
     fault: bool = False
     fault_note: str = ""  # the unexpected error, recorded on the delivery
     retry_in: float | None = None  # seconds to the next round, when one was scheduled
     repeat: bool = False  # named again in this batch: sent (or skipped) once, by the first
+
+    @property
+    def kind(self) -> str:
+        """The channel's kind: inbox, webhook, email or edxml."""
+        return self.channel.kind
 
 
 @dataclass
@@ -117,24 +121,21 @@ class DeliveryWorker:
     async def _load(self, messages: list[_Message]) -> list[_Job]:
         wanted = {i for m in messages for i in m.ids or []}
         async with self.sessions() as session:
-            query = select(Delivery).where(among(session, col(Delivery.id), wanted))
-            deliveries = {d.id: d for d in (await session.exec(query)).all()}
-            document_ids = {d.document_id for d in deliveries.values()}
+            deliveries = await read_deliveries(session, wanted)
+            document_ids = {d.document_id for d, _ in deliveries.values()}
             query_docs = select(Document).where(col(Document.id).in_(document_ids))
             documents = {d.id: d for d in (await session.exec(query_docs)).all()}
-            agencies = {d.agency_id for d in deliveries.values()}
-            channels = await channels_of(session, agencies)
         jobs: list[_Job] = []
         seen: set[str] = set()
         for message in messages:
             for delivery_id in message.ids or []:
-                delivery = deliveries.get(delivery_id)
-                if delivery is None:
+                found = deliveries.get(delivery_id)
+                if found is None:
                     message.unknown.append(delivery_id)
                     continue
-                channel = channels[delivery.agency_id]
-                job = _Job(delivery, documents[delivery.document_id], channel.kind,
-                           channel.target, channel, repeat=delivery_id in seen)
+                delivery, channel = found
+                job = _Job(delivery, documents[delivery.document_id], channel,
+                           repeat=delivery_id in seen)
                 seen.add(delivery_id)
                 message.jobs.append(job)
                 jobs.append(job)
@@ -168,7 +169,7 @@ class DeliveryWorker:
         return Outcome(False, f"the {job.kind} channel did not finish within the worker's "
                        f"{self.hold_seconds:g} s bound (RabbitMQ's consumer timeout)", retry=True)
 
-    def _resend_reason(self, delivery: Delivery) -> str | None:
+    def _resend_reason(self, delivery: DeliveryRow) -> str | None:
         """Why this send may repeat one the agency already received, if it may."""
         if delivery.id in self._unrecorded:
             return "the earlier send's outcome could not be recorded: the database was unreachable"
@@ -244,9 +245,9 @@ class DeliveryWorker:
 
 async def _send_once(channel: Channel, job: _Job) -> Outcome:
     """One round of the channel, signed with the agency's secrets where it signs."""
-    if isinstance(channel, Signed) and job.channel is not None:
+    if isinstance(channel, Signed):
         return await channel.send_to(job.delivery, job.document, job.channel)
-    return await channel.send(job.delivery, job.document, job.target)
+    return await channel.send(job.delivery, job.document, job.channel.target)
 
 
 async def _record_faults(sessions: SessionFactory, jobs: list[_Job]) -> None:
@@ -267,7 +268,7 @@ def _gave_up(job: _Job) -> str:
             f"times, the last: {job.fault_note}")
 
 
-def _sendable(delivery: Delivery) -> bool:
+def _sendable(delivery: DeliveryRow) -> bool:
     """Pending and not waiting for a later round (consumers.retries requeues those when due)."""
     return delivery.state == DeliveryState.PENDING and delivery.retry_at is None
 
@@ -311,14 +312,18 @@ def _settlement(job: _Job, event: dict[str, Any]) -> Settlement:
 def _log_outcome(bound: structlog.stdlib.BoundLogger, job: _Job) -> None:
     if job.outcome is None:
         return
-    bound = bound.bind(delivery_id=job.delivery.id, document_id=job.delivery.document_id)
+    # Most outcomes are deliveries, logged at INFO, which production filters out: then they
+    # cost no event dict at all (they were a visible share of a worker's CPU).
+    if job.outcome.delivered and not bound.is_enabled_for(logging.INFO):
+        return
+    ids = {"delivery_id": job.delivery.id, "document_id": job.delivery.document_id}
     if job.outcome.delivered:
-        bound.info("delivered", channel=job.kind, note=job.outcome.note)
+        bound.info("delivered", **ids, channel=job.kind, note=job.outcome.note)
     elif job.retry_in is not None:
-        bound.warning("delivery_round_failed", reason=job.outcome.note, channel=job.kind,
+        bound.warning("delivery_round_failed", **ids, reason=job.outcome.note, channel=job.kind,
                       retry_in_seconds=job.retry_in)
     else:
-        bound.warning("delivery_failed", reason=job.outcome.note, channel=job.kind)
+        bound.warning("delivery_failed", **ids, reason=job.outcome.note, channel=job.kind)
 
 
 def delivery_ids(body: bytes) -> list[str] | None:

@@ -9,14 +9,14 @@ does.
 
 from __future__ import annotations
 
-from consumers.channel import Outcome
+from consumers.channel import Addressee, Outcome
 from consumers.edxml_outbound import packet_request
 from consumers.edxml_packets import for_delivery
 from consumers.webhook import TRANSIENT, AddressRefusedError, WebhookChannel, describe
 from edxml import write_document
 from foundation.database import SessionFactory
 from foundation.hub_outbox import queue_outbound
-from foundation.models import Delivery, Document
+from foundation.models import Document
 from rules import Directory
 
 HUB = "hub"
@@ -32,7 +32,7 @@ class EdxmlChannel:
         self.poster = poster  # its HTTP session and timeouts; the body is the packet
         self.system_id = system_id
 
-    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+    async def send(self, delivery: Addressee, document: Document, target: str | None) -> Outcome:
         """Queue the packet for the hub, or POST it; transient faults of a POST are retried."""
         body = write_document(for_delivery(document, delivery, self.directory, self.system_id))
         if not target:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from consumers.channel import Addressee
 from edxml import (
     Attachment,
     Business,
@@ -20,7 +21,7 @@ from edxml import (
     Staff,
     Trace,
 )
-from foundation.models import Delivery, Document
+from foundation.models import Document
 from rules import Directory
 
 PRIORITY = {None: 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3, "hoa_toc_hen_gio": 4}
@@ -115,7 +116,7 @@ def _business(document: Document) -> Business:
     return Business(BusinessType.NEW, REASONS[BusinessType.NEW], paper="0", staff=Staff())
 
 
-def for_delivery(document: Document, delivery: Delivery, directory: Directory,
+def for_delivery(document: Document, delivery: Addressee, directory: Directory,
                  system_id: str | None = None) -> DocumentPacket:
     """The packet one delivery carries."""
     return document_packet(document, [delivery.agency_id], directory, system_id=system_id)

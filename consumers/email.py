@@ -16,8 +16,8 @@ from email.message import EmailMessage
 import aiosmtplib
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from consumers.channel import Outcome
-from foundation.models import Delivery, Document
+from consumers.channel import Addressee, Outcome
+from foundation.models import Document
 from foundation.signing import confirm_signature
 
 # Worth another attempt within the round: no connection, a dropped one, a timeout.
@@ -46,7 +46,7 @@ class EmailChannel:
         self.concurrency = concurrency
         self._slots: asyncio.Semaphore | None = None
 
-    def confirm_link(self, delivery: Delivery) -> str:
+    def confirm_link(self, delivery: Addressee) -> str:
         """The link to the page that records status 01 (arrived) for this delivery: opening
         it shows a button (mail scanners follow links; only a person presses it), and it
         expires after `link_days`."""
@@ -55,7 +55,7 @@ class EmailChannel:
         return (f"{self.public_url}/v1/deliveries/{delivery.id}/confirm"
                 f"?expires={expires}&sig={signature}")
 
-    def compose(self, delivery: Delivery, document: Document, address: str) -> EmailMessage:
+    def compose(self, delivery: Addressee, document: Document, address: str) -> EmailMessage:
         """The mail: subject from the document, its text, and the confirm link."""
         mail = EmailMessage()
         mail["From"], mail["To"] = self.sender, address
@@ -68,7 +68,7 @@ class EmailChannel:
         )
         return mail
 
-    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+    async def send(self, delivery: Addressee, document: Document, target: str | None) -> Outcome:
         """Hand the mail to the SMTP server; a refused address fails at once (a 4xx is worth
         a later round), an unreachable or silent server is retried and then reported as
         transient."""

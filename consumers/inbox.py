@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from consumers.channel import Outcome
-from foundation.models import Delivery, Document
+from consumers.channel import Addressee, Outcome
+from foundation.models import Document
 
 
 class InboxChannel:
     """Delivering to an inbox is making the delivery visible there; nothing leaves the service."""
 
-    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+    async def send(self, delivery: Addressee, document: Document, target: str | None) -> Outcome:
         """Always delivered: the inbox is the service's own table."""
         del delivery, document, target
         return Outcome(True, "available in the agency's inbox")

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from consumers.delivery_rows import DeliveryRow
 from foundation.database import SessionFactory, among, on_postgres, transaction
 from foundation.history import event_row
 from foundation.models import Delivery, DeliveryState
@@ -31,7 +32,7 @@ log = structlog.get_logger(__name__)
 
 
 async def schedule_round(
-    session: AsyncSession, delivery: Delivery, note: str, actor: str, wait: float,
+    session: AsyncSession, delivery: DeliveryRow, note: str, actor: str, wait: float,
     now: dt.datetime,
 ) -> dict[str, Any] | None:
     """Count the failed round and set the next one `wait` seconds from `now`; return the

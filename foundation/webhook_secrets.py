@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
+from typing import Protocol
 
 from pydantic import SecretStr
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +21,23 @@ from foundation.models import AgencyChannel, ChannelKind
 from foundation.models.clock import utcnow
 
 PREFIX = "whsec_"
+
+
+class Secrets(Protocol):
+    """What signing needs of an agency's channel: an `AgencyChannel` row, or a read of its
+    columns (the delivery worker's)."""
+
+    @property
+    def secret(self) -> SecretStr | None:
+        """The agency's own secret, if it has one."""
+
+    @property
+    def previous_secret(self) -> SecretStr | None:
+        """The secret before the last rotation."""
+
+    @property
+    def previous_until(self) -> dt.datetime | None:
+        """Until when the previous secret signs too."""
 
 
 def new_secret() -> str:
@@ -53,7 +71,7 @@ async def rotate(
     return row, fresh
 
 
-def signing_keys(row: AgencyChannel, deployment: str, now: dt.datetime | None = None) -> list[str]:
+def signing_keys(row: Secrets, deployment: str, now: dt.datetime | None = None) -> list[str]:
     """The secrets a POST to this agency is signed with: its own (else the deployment's),
     then the previous one while the rotation's overlap lasts."""
     keys = [row.secret.get_secret_value() if row.secret else deployment]

@@ -13,17 +13,19 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
+import orjson
 import pytest
 from aiohttp import web
 
-from consumers.webhook import WebhookChannel
+from consumers.channel import document_payload
+from consumers.webhook import DocumentParts, WebhookChannel
 from docroute.service import Service
 from foundation.channels import set_channel
 from foundation.database import SessionFactory, transaction
 from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 from foundation.settings import Settings
 from foundation.signing import verify
-from foundation.webhook_secrets import issue_if_missing, rotate, signing_keys
+from foundation.webhook_secrets import issue_if_missing, new_secret, rotate, signing_keys
 from tests.conftest import free_port, trickling_server
 
 SECRET = "s3cret"
@@ -463,3 +465,56 @@ async def test_a_channel_without_its_own_secret_rotates_away_from_the_deployment
     async with transaction(sessions) as session:
         _, new = await rotate(session, AGENCY, datetime.timedelta(hours=1))
     assert signing_keys(await _row(sessions, AGENCY), SECRET) == [new, SECRET]
+
+
+def _reference_parts(
+    delivery: Delivery, document: Document, keys: list[str], stamp: str
+) -> tuple[bytes, dict[str, str]]:
+    """The body and signature headers as the channel wrote them before it kept each
+    document's encoded part: the whole payload encoded per POST, each key decoded per POST."""
+    body = orjson.dumps(document_payload(delivery, document))
+    signatures = []
+    for key in keys:
+        raw = base64.b64decode(key.removeprefix("whsec_")) if key.startswith("whsec_") \
+            else key.encode()
+        digest = hmac.new(raw, f"{delivery.id}.{stamp}.".encode() + body, hashlib.sha256)
+        signatures.append("v1," + base64.b64encode(digest.digest()).decode())
+    x_sig = hmac.new(keys[0].encode(), body, hashlib.sha256).hexdigest()
+    return body, {"webhook-signature": " ".join(signatures), "X-Docroute-Signature":
+                  "sha256=" + x_sig}
+
+
+def test_request_parts_are_byte_for_byte_the_whole_payloads_encoding() -> None:
+    """The body built around a document's cached part, and its signatures, are exactly what
+    encoding the whole payload per delivery gave, for every recipient of the document."""
+    channel = WebhookChannel(SECRET)
+    document = Document(id="doc-9", text="Nơi nhận:\n- \"Sở\" Nội vụ;\t\u2028 ✓", number="9/QĐ",
+                        date=datetime.date(2024, 6, 3), issuer="UBND", subject="Về việc",
+                        urgency="Khẩn", sender="kh.ubnd")
+    keys = [new_secret(), "plain-secret"]
+    for n in range(3):
+        delivery = Delivery(id=f"del-{n}", document_id="doc-9", agency_id=f"kh.a{n}",
+                            agency_name="A", reasons=[{"rule": "named", "line": n, "x": None}])
+        body, headers = channel.request_parts(delivery, document, keys)
+        expected_body, expected = _reference_parts(delivery, document, keys,
+                                                   headers["webhook-timestamp"])
+        assert body == expected_body
+        assert headers["webhook-signature"] == expected["webhook-signature"]
+        assert headers["X-Docroute-Signature"] == expected["X-Docroute-Signature"]
+
+
+def test_document_parts_are_kept_per_document_object_only() -> None:
+    """The same object gives the part encoded once; another object with the same id (a
+    later batch's read, maybe changed) is encoded again; the oldest parts are dropped."""
+    parts = DocumentParts(size=2)
+    first = Document(id="doc-1", text="one")
+    assert parts(first) is parts(first)
+    changed = Document(id="doc-1", text="two")
+    assert orjson.loads(orjson.dumps(parts(changed)))["text"] == "two"
+    assert parts(changed) is parts(changed)
+    others = [Document(id=f"doc-{n}", text=str(n)) for n in (2, 3)]
+    held = parts(changed)
+    for other in others:
+        parts(other)
+    assert parts(changed) is not held  # dropped after two newer documents, encoded again
+    assert orjson.dumps(parts(changed)) == orjson.dumps(held)
