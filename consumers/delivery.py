@@ -96,6 +96,7 @@ class DeliveryWorker:
         # Delivered, but the commit that records it failed (the database went away): the
         # batch is handled again once it is back, and the second send says it is a re-send.
         self._unrecorded: set[str] = set()
+        self._signers: dict[int, tuple[Channel, Signed | None]] = {}
 
     async def handle(self, batch: list[Envelope]) -> None:
         """Send, commit, then ack (or dead-letter the unreadable) a batch of messages."""
@@ -157,17 +158,29 @@ class DeliveryWorker:
 
     async def _bounded(self, channel: Channel, job: _Job, deadline: float | None) -> Outcome:
         """The channel's outcome, or a transient failure once the batch's bound has passed."""
+        signer = self._signer(channel)
         if deadline is None:
-            return await _send_once(channel, job)
+            return await _send_once(channel, signer, job)
         guard = asyncio.timeout_at(deadline)
         try:
             async with guard:
-                return await _send_once(channel, job)
+                return await _send_once(channel, signer, job)
         except TimeoutError:
             if not guard.expired():
                 raise  # the channel's own, unexpected: a fault
         return Outcome(False, f"the {job.kind} channel did not finish within the worker's "
                        f"{self.hold_seconds:g} s bound (RabbitMQ's consumer timeout)", retry=True)
+
+    def _signer(self, channel: Channel) -> Signed | None:
+        """The channel as a signing channel, or None if it does not sign: asked once per
+        channel object, as a runtime protocol check walks the protocol's members every time
+        (a visible share of a worker's CPU when asked per delivery). Keyed by id, held with
+        the object so that the id stays its own."""
+        held = self._signers.get(id(channel))
+        if held is None or held[0] is not channel:
+            signer = channel if isinstance(channel, Signed) else None
+            held = self._signers[id(channel)] = (channel, signer)
+        return held[1]
 
     def _resend_reason(self, delivery: DeliveryRow) -> str | None:
         """Why this send may repeat one the agency already received, if it may."""
@@ -243,10 +256,11 @@ class DeliveryWorker:
             _log_outcome(bound, job)
 
 
-async def _send_once(channel: Channel, job: _Job) -> Outcome:
-    """One round of the channel, signed with the agency's secrets where it signs."""
-    if isinstance(channel, Signed):
-        return await channel.send_to(job.delivery, job.document, job.channel)
+async def _send_once(channel: Channel, signer: Signed | None, job: _Job) -> Outcome:
+    """One round of the channel, signed with the agency's secrets where it signs (`signer`:
+    the same channel, as a signing one)."""
+    if signer is not None:
+        return await signer.send_to(job.delivery, job.document, job.channel)
     return await channel.send(job.delivery, job.document, job.channel.target)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import DateTime, String, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -40,12 +42,28 @@ def park_delivery(session: AsyncSession, delivery_id: str, failure: str) -> None
     add_message(session, dead_letter_queue(DELIVERIES), payload)
 
 
+# One array parameter rather than a VALUES row per id: the statement is compiled once, not
+# once per batch size (compiling it showed in the delivery workers' profile).
+_CLAIM_ALL = text(
+    "INSERT INTO processed_message (consumer, message_id, at) "
+    "SELECT :consumer, m, :at FROM unnest(:ids) AS m ON CONFLICT DO NOTHING"
+).bindparams(bindparam("ids", type_=ARRAY(String)),
+             bindparam("at", type_=DateTime(timezone=True)))
+
+
 async def claim_messages(session: AsyncSession, consumer: str, message_ids: list[str]) -> None:
-    """Record a batch of handled message ids in one statement (ids already there are kept)."""
+    """Record a batch of handled message ids in one statement (ids already there are kept).
+
+    In a fixed order, so that two transactions claiming some of the same ids lock them in
+    the same order."""
     if not message_ids:
         return
-    at = utcnow()
-    rows = [{"consumer": consumer, "message_id": m, "at": at} for m in set(message_ids)]
+    at, ids = utcnow(), sorted(set(message_ids))
+    if on_postgres(session):
+        connection = await session.connection()
+        await connection.execute(_CLAIM_ALL, {"consumer": consumer, "ids": ids, "at": at})
+        return
+    rows = [{"consumer": consumer, "message_id": m, "at": at} for m in ids]
     await session.exec(_insert(session).values(rows).on_conflict_do_nothing())
 
 

@@ -16,11 +16,20 @@ from sqlmodel import col, select
 
 from consumers.channel import Outcome
 from consumers.delivery import DeliveryWorker, delivery_ids
+from consumers.inbox import InboxChannel
+from consumers.webhook import WebhookChannel
 from foundation.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
 from foundation.database import SessionFactory, transaction
 from foundation.history import digest, event_content
-from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
-from foundation.outbox import add_delivery_messages
+from foundation.models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryState,
+    Document,
+    OutboxMessage,
+    ProcessedMessage,
+)
+from foundation.outbox import add_delivery_messages, claim_messages
 from tests.audit.conftest import add_delivery, add_document
 
 
@@ -235,3 +244,38 @@ async def test_a_transient_fault_waits_in_the_database_and_its_message_is_acked(
     await worker.handle([again])
     assert again.settled == ["ack"]
     assert channel.sent == [a.id, b.id]
+
+
+def test_the_signing_check_is_asked_once_per_channel_object() -> None:
+    """A signing channel is used as one, a plain one is not, and another object under the
+    same kind is checked afresh (the answer is kept per object, not per kind)."""
+    signing = WebhookChannel("secret")
+    plain = ScriptedChannel()
+    worker = DeliveryWorker(None, {"webhook": signing, "inbox": plain})  # type: ignore[arg-type]
+    assert worker._signer(signing) is signing
+    assert worker._signer(signing) is signing
+    assert worker._signer(plain) is None
+    assert worker._signer(plain) is None
+    assert worker._signer(InboxChannel()) is None
+    assert worker._signer(WebhookChannel("other")) is not signing
+
+
+async def test_claiming_message_ids_records_each_once_and_keeps_earlier_claims(
+    sessions: SessionFactory,
+) -> None:
+    """A batch's ids are recorded once each (repeats in the batch too); a later batch that
+    names some again adds only the new ones and leaves the earlier rows as they were."""
+    async with transaction(sessions) as session:
+        await claim_messages(session, "delivery", ["m-2", "m-1", "m-2"])
+        await claim_messages(session, "router", ["m-1"])
+    async with sessions() as session:
+        first = {(r.consumer, r.message_id): r.at
+                 for r in (await session.exec(select(ProcessedMessage))).all()}
+    async with transaction(sessions) as session:
+        await claim_messages(session, "delivery", ["m-3", "m-1"])
+    async with sessions() as session:
+        rows = {(r.consumer, r.message_id): r.at
+                for r in (await session.exec(select(ProcessedMessage))).all()}
+    assert set(first) == {("delivery", "m-1"), ("delivery", "m-2"), ("router", "m-1")}
+    assert set(rows) == set(first) | {("delivery", "m-3")}
+    assert all(rows[key] == at for key, at in first.items())
