@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from foundation.models import Delivery, DeliveryEvent
@@ -49,10 +50,29 @@ def _content(
 
 def digest(seq: int, content: Mapping[str, Any], prev_hash: str) -> str:
     """The hash of a row: position, canonical JSON content, previous hash."""
-    body = json.dumps(
+    body = canonical(content)
+    return hashlib.sha256(f"{seq}\n{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def canonical(content: Mapping[str, Any]) -> str:
+    """The content as hashed: JSON with sorted keys, compact, not ASCII-escaped.
+
+    A history row's content is strings (and None) under ASCII keys: for those orjson writes
+    exactly what the standard library's encoder does (tested over every code point), about
+    ten times faster, and hashing is done for every row the router and the delivery workers
+    write. Anything else (and a string orjson refuses, such as a lone surrogate) takes the
+    standard library's encoder, which defines the canonical form.
+    """
+    if all(type(v) is str or v is None for v in content.values()) and all(
+        type(k) is str and k.isascii() for k in content
+    ):
+        try:
+            return orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:
+            pass
+    return json.dumps(
         content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
     )
-    return hashlib.sha256(f"{seq}\n{prev_hash}\n{body}".encode()).hexdigest()
 
 
 def link(seq: int, content: Mapping[str, Any], previous: str | None) -> tuple[str, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import httpx
 from sqlmodel import col, select
 
 from docroute.service import Service
-from foundation.history import GENESIS, digest, event_content
+from foundation.history import GENESIS, canonical, digest, event_content
 from foundation.models import Delivery, DeliveryEvent, Role
 
 
@@ -42,3 +44,28 @@ async def test_history_rows_form_a_hash_chain_anchored_on_the_delivery(
     assert delivery.confirmed_at is not None
     categories = sorted({reason["category"] for reason in delivery.reasons})
     assert categories and delivery.categories == "," + ",".join(categories) + ","
+
+
+def _standard(content: dict[str, Any]) -> str:
+    """The canonical form as the standard library's encoder writes it (its definition)."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+
+
+def test_the_canonical_form_is_the_standard_encoders_for_every_character() -> None:
+    """Every code point (controls, quotes, backslashes, U+2028, astral ones), None, and the
+    contents the fast path does not take (numbers, a lone surrogate, a non-ASCII key) give
+    the text the standard library writes, so no history hash changes."""
+    content = {"delivery_id": "d", "kind": "state", "value": "delivered", "note": None,
+               "actor": "delivery:webhook", "at": "2024-06-03T10:00:00.000001Z"}
+    assert canonical(content) == _standard(content)
+    step = 512
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for first in range(0, len(points), step):
+        text = "".join(points[first:first + step])
+        sample = {**content, "note": text, "actor": text[::-1]}
+        assert canonical(sample) == _standard(sample)
+    for odd in ({"note": 5, "at": 1.5}, {"note": "\ud800"}, {"nốt": "x", "a": None}):
+        assert canonical({**content, **odd}) == _standard({**content, **odd})
+    assert digest(3, content, GENESIS) == hashlib.sha256(
+        f"3\n{GENESIS}\n{_standard(content)}".encode()).hexdigest()
