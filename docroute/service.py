@@ -26,7 +26,13 @@ from foundation import pruning, scorecard_days
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
-from foundation.database import CONNECT_TIMEOUT, create_engine, reachable, session_factory
+from foundation.database import (
+    CONNECT_TIMEOUT,
+    create_engine,
+    reachable,
+    session_factory,
+    single_statement_sessions,
+)
 from foundation.migrate import migrate
 from foundation.models.clock import utcnow
 from foundation.periodic import every
@@ -57,6 +63,8 @@ class Service:
         self.data = RoutingData(self.routing)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(engine=self.engine)
+        # For lookups of one statement (an API token's caller): no transaction around them.
+        self.single_statements = single_statement_sessions(self.engine)
         self.broker = broker or make_broker(settings)
         self.relay = Relay(
             self.sessions,

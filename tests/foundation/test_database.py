@@ -10,12 +10,20 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from foundation import database
-from foundation.database import SessionFactory, create_engine, insert_rows, transaction
+from foundation.database import (
+    SessionFactory,
+    create_engine,
+    insert_rows,
+    session_factory,
+    single_statement_sessions,
+    transaction,
+)
+from foundation.migrate import migrate
 from foundation.models import OutboxMessage
 from foundation.models.clock import utcnow
 from tests.conftest import PG_ADMIN
@@ -151,3 +159,38 @@ async def test_a_dead_connection_that_looks_open_fails_its_ping_and_is_replaced(
     await asyncio.sleep(0.1)
     assert await _backend_pid(pg_engine) != first
     assert pings == [";"]  # the failed ping; none for the fresh connection
+
+
+@pytest.fixture
+def simple_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The simple-protocol queries asyncpg sends (BEGIN, COMMIT, ROLLBACK among them)."""
+    sent: list[str] = []
+    original = asyncpg.Connection.execute
+
+    async def execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(query.split()[0].rstrip(";").upper())
+        return await original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "execute", execute)
+    return sent
+
+
+async def test_a_single_statement_session_sends_no_begin_and_leaves_the_pool_transactional(
+    pg_engine: AsyncEngine, simple_queries: list[str],
+) -> None:
+    """A lookup through single_statement_sessions is one statement, no BEGIN or ROLLBACK;
+    the same pooled connection then serves ordinary sessions in a transaction again (a
+    failed one leaves nothing behind)."""
+    await migrate(pg_engine)  # a no-op on the test's database, copied from a migrated one
+    simple_queries.clear()
+    lookups, sessions = single_statement_sessions(pg_engine), session_factory(pg_engine)
+    async with lookups() as session:
+        assert (await session.exec(select(OutboxMessage.id).limit(1))).first() is None
+    assert simple_queries == []
+    rows = _rows(1)
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await session.exec(insert(OutboxMessage), params=rows)
+            raise RuntimeError("rolled back")
+    assert simple_queries[0] == "BEGIN" and "ROLLBACK" in simple_queries
+    assert await _stored(sessions, [str(rows[0]["message_id"])]) == []
