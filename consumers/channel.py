@@ -79,6 +79,13 @@ class Closable(Protocol):
         """Release the channel's connections."""
 
 
+def reads_whole_document(channel: object) -> bool:
+    """Whether the channel reads more of a document than its heading and text (number,
+    date, issuer, subject, urgency, sender): true unless the channel's class says
+    `reads_whole_document = False`, so a channel that does not say gets every column."""
+    return bool(getattr(channel, "reads_whole_document", True))
+
+
 def document_payload(delivery: Addressee, document: Document) -> dict[str, Any]:
     """What an agency receives: the delivery id, why it is a recipient, and the document."""
     return payload_around(delivery, document_part(document))

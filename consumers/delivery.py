@@ -24,11 +24,17 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from consumers.channel import Channel, Outcome, Signed
-from consumers.delivery_rows import ChannelRow, DeliveryRow, read_deliveries
+from consumers.channel import Channel, Outcome, Signed, reads_whole_document
+from consumers.delivery_rows import (
+    ChannelRow,
+    DeliveryRow,
+    read_deliveries,
+    read_documents,
+    reading,
+)
 from consumers.retries import schedule_round
 from consumers.settlement import Settlement, settle
 from foundation.broker import Envelope
@@ -122,10 +128,11 @@ class DeliveryWorker:
     async def _load(self, messages: list[_Message]) -> list[_Job]:
         wanted = {i for m in messages for i in m.ids or []}
         async with self.sessions() as session:
+            await reading(session)
             deliveries = await read_deliveries(session, wanted)
             document_ids = {d.document_id for d, _ in deliveries.values()}
-            query_docs = select(Document).where(col(Document.id).in_(document_ids))
-            documents = {d.id: d for d in (await session.exec(query_docs)).all()}
+            whole = any(self._reads_whole(c.kind) for _, c in deliveries.values())
+            documents = await read_documents(session, document_ids, whole=whole)
         jobs: list[_Job] = []
         seen: set[str] = set()
         for message in messages:
@@ -170,6 +177,12 @@ class DeliveryWorker:
                 raise  # the channel's own, unexpected: a fault
         return Outcome(False, f"the {job.kind} channel did not finish within the worker's "
                        f"{self.hold_seconds:g} s bound (RabbitMQ's consumer timeout)", retry=True)
+
+    def _reads_whole(self, kind: str) -> bool:
+        """Whether the channel of this kind reads more of a document than its heading and
+        text (`reads_whole_document`); a kind with no channel here reads nothing."""
+        channel = self.channels.get(kind)
+        return channel is not None and reads_whole_document(channel)
 
     def _signer(self, channel: Channel) -> Signed | None:
         """The channel as a signing channel, or None if it does not sign: asked once per

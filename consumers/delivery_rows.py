@@ -12,13 +12,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import sqlmodel
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.orm import QueryableAttribute, load_only
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from foundation.database import among
-from foundation.models import AgencyChannel, ChannelKind, Delivery
+from foundation.database import among, on_postgres
+from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,23 @@ _CHANNEL = (
     col(AgencyChannel.previous_secret), col(AgencyChannel.previous_until),
 )
 INBOX = ChannelRow(kind=ChannelKind.INBOX)
+# What the channels that do not read the whole document read of it (`document_part`, the
+# e-mail's subject and text): the router's stored expansion, the packet and the original
+# file are most of a document's row and were decoded for every batch.
+_HEADING: tuple[QueryableAttribute[Any], ...] = tuple(
+    getattr(Document, name)
+    for name in ("id", "number", "date", "issuer", "subject", "urgency", "sender", "text")
+)
+
+
+async def reading(session: AsyncSession) -> None:
+    """Make the session's reads run outside a transaction on PostgreSQL: the batch's reads
+    need no snapshot shared between them (a delivery's document was there before it), and
+    each transaction cost two more round trips (BEGIN, ROLLBACK). On asyncpg this is the
+    driver's own setting: it sends nothing, and the pool resets it when the connection goes
+    back."""
+    if on_postgres(session):
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def read_deliveries(
@@ -83,3 +102,14 @@ async def read_deliveries(
         kind = row[width]
         found[delivery.id] = (delivery, INBOX if kind is None else ChannelRow(*row[width:]))
     return found
+
+
+async def read_documents(
+    session: AsyncSession, ids: set[str], *, whole: bool
+) -> dict[str, Document]:
+    """The documents by id: whole, or only their heading and text (any other attribute then
+    raises rather than being read later)."""
+    query = sqlmodel.select(Document).where(col(Document.id).in_(ids))
+    if not whole:
+        query = query.options(load_only(*_HEADING, raiseload=True))
+    return {d.id: d for d in (await session.exec(query)).all()}

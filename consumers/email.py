@@ -28,6 +28,8 @@ class EmailChannel:
     """Sends one mail per delivery; its Message-ID is the delivery id, for the same reason as
     a webhook's Idempotency-Key."""
 
+    reads_whole_document = False  # its number, subject and text
+
     def __init__(
         self, host: str, port: int, sender: str, public_url: str, secret: str,
         *, attempts: int = 3, backoff_seconds: float = 0.5, link_days: float = 30.0,

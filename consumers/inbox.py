@@ -9,6 +9,8 @@ from foundation.models import Document
 class InboxChannel:
     """Delivering to an inbox is making the delivery visible there; nothing leaves the service."""
 
+    reads_whole_document = False  # it reads nothing of the document
+
     async def send(self, delivery: Addressee, document: Document, target: str | None) -> Outcome:
         """Always delivered: the inbox is the service's own table."""
         del delivery, document, target

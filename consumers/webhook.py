@@ -108,6 +108,8 @@ class WebhookChannel:
     loop); `close` closes it.
     """
 
+    reads_whole_document = False  # `document_part` only
+
     def __init__(
         self, secret: str, *, attempts: int = 3, backoff_seconds: float = 0.5,
         timeout: float = 10.0, concurrency: int = 16, allow_private: bool = False,

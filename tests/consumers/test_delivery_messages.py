@@ -11,11 +11,15 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+import pytest
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from consumers.channel import Outcome
+from consumers.channel import Outcome, document_part
 from consumers.delivery import DeliveryWorker, delivery_ids
+from consumers.delivery_rows import read_documents, reading
 from consumers.inbox import InboxChannel
 from consumers.webhook import WebhookChannel
 from foundation.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
@@ -279,3 +283,55 @@ async def test_claiming_message_ids_records_each_once_and_keeps_earlier_claims(
     assert set(first) == {("delivery", "m-1"), ("delivery", "m-2"), ("router", "m-1")}
     assert set(rows) == set(first) | {("delivery", "m-3")}
     assert all(rows[key] == at for key, at in first.items())
+
+
+class WholeReader(ScriptedChannel):
+    """A channel that reads more of the document than its heading (as the edXML one does),
+    and does not say otherwise: it gets the whole row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expansions: list[Any] = []
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        self.expansions.append(document.expansion)
+        return await super().send(delivery, document, target)
+
+
+async def test_documents_are_read_whole_only_for_a_channel_that_reads_them_whole(
+    sessions: SessionFactory,
+) -> None:
+    """The heading-only read gives the same heading and text as the whole one, and any other
+    column raises instead of being read later; a batch with a channel that does not declare
+    `reads_whole_document = False` gets whole documents."""
+    expansion = {"lines": [{"text": "- Sở Nội vụ;"}]}
+    document = await add_document(sessions, number="7/QĐ", date=dt.date(2024, 6, 3),
+                                  expansion=expansion)
+    async with sessions() as session:
+        await reading(session)
+        [light] = (await read_documents(session, {document.id}, whole=False)).values()
+    async with sessions() as session:
+        [whole] = (await read_documents(session, {document.id}, whole=True)).values()
+    assert document_part(light) == document_part(whole)
+    assert whole.expansion == expansion
+    with pytest.raises(SQLAlchemyError):
+        _ = light.expansion
+    delivery = await add_delivery(sessions, document, "kh.so-noi-vu", state="pending")
+    channel = WholeReader()
+    await DeliveryWorker(sessions, {"inbox": channel}).handle([_message(delivery.id)])
+    assert channel.expansions == [expansion]
+
+
+async def test_a_reading_session_leaves_no_autocommit_behind(sessions: SessionFactory) -> None:
+    """The reads outside a transaction do not leak into the pool: a later transaction that
+    fails still rolls back whole."""
+    document = await add_document(sessions)
+    async with sessions() as session:
+        await reading(session)
+        await read_documents(session, {document.id}, whole=False)
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await claim_messages(session, "delivery", ["m-autocommit"])
+            raise RuntimeError("abort")
+    async with sessions() as session:
+        assert (await session.exec(select(ProcessedMessage))).all() == []
