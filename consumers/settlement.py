@@ -11,7 +11,7 @@ first, or a re-drive that gave it a new history row, leaves it alone and out of 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import DateTime, bindparam, text
@@ -61,7 +61,9 @@ async def settle(
     """Apply the settlements; return the ids of the deliveries that changed."""
     if not settlements:
         return set()
-    payload = orjson.dumps([asdict(s) for s in settlements]).decode()
+    # orjson writes a dataclass as the dict asdict() gives, in field order, without
+    # asdict's deep copy of each one (about 10 us per settlement).
+    payload = orjson.dumps(settlements).decode()
     statement = _STATEMENTS[on_postgres(session)]
     connection = await session.connection()
     result = await connection.execute(statement, {"settlements": payload, "at": at})

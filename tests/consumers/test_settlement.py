@@ -4,6 +4,9 @@ anchors land together, and a settlement read before another change is refused.""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
+
+import orjson
 
 from consumers.settlement import Settlement, settle
 from foundation.database import SessionFactory, transaction
@@ -62,3 +65,15 @@ async def test_settle_leaves_deliveries_changed_since_they_were_read(
     assert (await _reload(sessions, done.id)).state == DeliveryState.DELIVERED
     unchanged = await _reload(sessions, moved.id)
     assert (unchanged.state, unchanged.event_count) == (DeliveryState.PENDING, moved.event_count)
+
+
+def test_settlements_are_sent_as_their_fields_in_order() -> None:
+    """The JSON array the statement reads is each settlement's fields, as asdict gives them
+    (orjson writes the dataclass itself)."""
+    settlements = [
+        Settlement(id="a", state=DeliveryState.DELIVERED, channel="webhook", failure=None,
+                   prev=1, seq=2, hash="h" * 64),
+        Settlement(id="b", state="failed", channel="email", failure='"nốt"\u2028\n', prev=0,
+                   seq=1, hash="g" * 64),
+    ]
+    assert orjson.dumps(settlements) == orjson.dumps([asdict(s) for s in settlements])
