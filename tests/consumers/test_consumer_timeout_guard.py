@@ -175,3 +175,59 @@ def test_the_services_bound_is_inside_rabbitmqs_consumer_timeout() -> None:
     )
     with pytest.raises(ValueError, match="consumer timeout"):
         Settings(amqp_url="amqp://x", webhook_timeout=60.0)
+
+
+class _Quick:
+    """A channel that delivers at once, except to agencies it was told hang."""
+
+    def __init__(self, hang: set[str]) -> None:
+        self.hang = hang
+        self.cancelled: list[str] = []
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        del document, target
+        if delivery.agency_id in self.hang:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled.append(delivery.id)
+                raise
+        return Outcome(True, "ok")
+
+
+async def test_the_bound_cuts_off_only_the_sends_still_running(sessions: SessionFactory) -> None:
+    """In one batch, the send that finished keeps its outcome and the one still running is
+    cut off at the bound (one timer for the batch)."""
+    document = await add_document(sessions)
+    quick = await add_delivery(sessions, document, "kh.quick", state=DeliveryState.PENDING)
+    slow = await add_delivery(sessions, document, AGENCY, state=DeliveryState.PENDING)
+    channel = _Quick({AGENCY})
+    worker = DeliveryWorker(sessions, {"inbox": channel}, (60.0,), hold_seconds=0.2)
+    envelope = _Envelope(json.dumps({"delivery_ids": [quick.id, slow.id]}).encode())
+    await worker.handle([envelope])
+    async with sessions() as session:
+        rows = {d.id: d for d in (await session.exec(select(Delivery))).all()}
+    assert envelope.answer == "ack"
+    assert rows[quick.id].state == DeliveryState.DELIVERED
+    assert (rows[slow.id].state, rows[slow.id].attempt_rounds) == (DeliveryState.PENDING, 1)
+    assert channel.cancelled == [slow.id]
+
+
+async def test_a_stopping_worker_leaves_no_send_running(sessions: SessionFactory) -> None:
+    """Cancelling the batch (the worker stopping) cancels its sends too."""
+    document = await add_document(sessions)
+    slow = await add_delivery(sessions, document, AGENCY, state=DeliveryState.PENDING)
+    channel = _Quick({AGENCY})
+    worker = DeliveryWorker(sessions, {"inbox": channel}, (60.0,), hold_seconds=60.0)
+    envelope = _Envelope(json.dumps({"delivery_ids": [slow.id]}).encode())
+    batch = asyncio.ensure_future(worker.handle([envelope]))
+    for _ in range(500):  # until the send is under way (the batch's reads come first)
+        await asyncio.sleep(0.01)
+        if len(asyncio.all_tasks()) > 2:  # this test, the batch, and its send
+            break
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    await asyncio.sleep(0)
+    assert channel.cancelled == [slow.id]
+    assert envelope.answer is None
