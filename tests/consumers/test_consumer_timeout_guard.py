@@ -183,10 +183,12 @@ class _Quick:
     def __init__(self, hang: set[str]) -> None:
         self.hang = hang
         self.cancelled: list[str] = []
+        self.hanging = asyncio.Event()  # set once a send hangs
 
     async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
         del document, target
         if delivery.agency_id in self.hang:
+            self.hanging.set()
             try:
                 await asyncio.Event().wait()
             except asyncio.CancelledError:
@@ -221,10 +223,7 @@ async def test_a_stopping_worker_leaves_no_send_running(sessions: SessionFactory
     worker = DeliveryWorker(sessions, {"inbox": channel}, (60.0,), hold_seconds=60.0)
     envelope = _Envelope(json.dumps({"delivery_ids": [slow.id]}).encode())
     batch = asyncio.ensure_future(worker.handle([envelope]))
-    for _ in range(500):  # until the send is under way (the batch's reads come first)
-        await asyncio.sleep(0.01)
-        if len(asyncio.all_tasks()) > 2:  # this test, the batch, and its send
-            break
+    await asyncio.wait_for(channel.hanging.wait(), 10)
     batch.cancel()
     with pytest.raises(asyncio.CancelledError):
         await batch
