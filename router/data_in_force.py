@@ -61,6 +61,11 @@ async def activations(session: AsyncSession) -> dict[str, SnapshotActivation]:
     return {row.kind: row for row in (await session.exec(query)).all()}
 
 
+async def in_force(session: AsyncSession) -> dict[str, str]:
+    """The activated snapshot id of each kind that has one (none: the service's own data)."""
+    return {kind: row.snapshot_id for kind, row in (await activations(session)).items()}
+
+
 def load(
     directory: Snapshot | None, ruleset: Snapshot | None, base: RoutingRules
 ) -> RoutingRules:
@@ -97,10 +102,23 @@ class RoutingData:
 
     async def current(self, session: AsyncSession) -> RoutingRules:
         """The routing rules in force now: the activated snapshots, else the base."""
-        active = await activations(session)
-        wanted = {kind: row.snapshot_id for kind, row in active.items()}
-        routing, _ = await self.of(session, wanted)
+        routing, _ = await self.of(session, await in_force(session))
         return routing
+
+    def ready(self, ids: Mapping[str, str]) -> RoutingRules | None:
+        """The routing rules of these snapshot ids when nothing needs loading (the base's data,
+        or a pair loaded already), else None: the caller loads them with `of`."""
+        key = self._key(ids)
+        if key == self._key({}):
+            return self.base
+        routing = self._loaded.get(key)
+        if routing is not None:
+            self._loaded.move_to_end(key)
+        return routing
+
+    def _key(self, ids: Mapping[str, str]) -> tuple[str, ...]:
+        """The content ids of each kind these ids name (a kind not named: the base's)."""
+        return tuple(ids.get(k) or self.base.snapshots.get(k, "") for k in KINDS)
 
     async def of(
         self, session: AsyncSession, ids: Mapping[str, str]
@@ -109,8 +127,8 @@ class RoutingData:
         for each id that is not stored (the base's data answers for it instead)."""
         notes: list[str] = []
         wanted = {k: ids[k] for k in KINDS if ids.get(k)}
-        key = tuple(wanted.get(k) or self.base.snapshots.get(k, "") for k in KINDS)
-        if key == tuple(self.base.snapshots.get(k, "") for k in KINDS):
+        key = self._key(wanted)
+        if key == self._key({}):
             return self.base, notes
         async with self._lock:
             if key in self._loaded:

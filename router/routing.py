@@ -27,11 +27,13 @@ from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
 from foundation.outbox import add_delivery_messages, claim_message
 from router import recipients
-from router.data_in_force import RoutingData
+from router.data_in_force import RoutingData, in_force
 from router.resolutions import apply_resolutions
 
 log = structlog.get_logger(__name__)
 CONSUMER = "router"
+# Times the data in force may be found changed (a snapshot to load) before routing gives up.
+LOAD_ATTEMPTS = 3
 
 
 class Router:
@@ -86,19 +88,32 @@ class Router:
         self.on_commit()
 
     async def _route_once(self, envelope: Envelope, document_id: str) -> str:
-        # Which data is in force, in a short read of its own: loading a newly activated
-        # snapshot must not hold the routing transaction (on SQLite, the write lock).
-        async with self.sessions() as session:
-            routing = await self.data.current(session)
-        async with transaction(self.sessions) as session:
-            if not await claim_message(session, CONSUMER, envelope.message_id):
-                outcome = "duplicate_message"
-            else:
-                outcome = await self._plan(session, document_id, routing)
-            await session.flush()  # the plan is written, not yet committed
-            crash_point(ROUTER_BEFORE_COMMIT)
-        crash_point(ROUTER_AFTER_COMMIT)
-        return outcome
+        loaded: tuple[dict[str, str], recipients.RoutingRules] | None = None
+        for _ in range(LOAD_ATTEMPTS):
+            async with transaction(self.sessions) as session:
+                # Which data is in force, read in the routing transaction itself (a session of
+                # its own cost two more round trips per document): an activation committed
+                # before this statement routes this document.
+                wanted = await in_force(session)
+                routing = self.data.ready(wanted)
+                if routing is None and loaded is not None and loaded[0] == wanted:
+                    routing = loaded[1]  # loaded just now (kept or not, see RoutingData.of)
+                if routing is not None:
+                    if not await claim_message(session, CONSUMER, envelope.message_id):
+                        outcome = "duplicate_message"
+                    else:
+                        outcome = await self._plan(session, document_id, routing)
+                    await session.flush()  # the plan is written, not yet committed
+                    crash_point(ROUTER_BEFORE_COMMIT)
+            if routing is not None:
+                crash_point(ROUTER_AFTER_COMMIT)
+                return outcome
+            # A newly activated snapshot, loaded in a short read of its own: loading must not
+            # hold the routing transaction (on SQLite, the write lock). Then route again.
+            async with self.sessions() as session:
+                loaded = (wanted, (await self.data.of(session, wanted))[0])
+        raise RuntimeError(f"the data in force changed {LOAD_ATTEMPTS} times while it was "
+                           "being loaded to route this document")
 
     async def _record_failure(self, document_id: str, error: Exception) -> None:
         """Say on the document why it could not be routed (auditors and operators see it)."""

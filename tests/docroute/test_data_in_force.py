@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from docroute.service import Service
 from foundation.models import Document, Role, SnapshotActivation
 from foundation.settings import Settings
+from router import data_in_force
 from rules.defaults import DATA, DEFAULT_RULES
 from rules.snapshots import Snapshot, of_folder
 from tests.docroute.test_service_cli import _docroute
@@ -154,3 +156,36 @@ async def test_why_not_answers_with_the_routed_snapshot_unless_today_is_asked(
     assert code == 0, err
     assert json.loads(out)["snapshots"]["directory"] == b.id
     assert json.loads(out)["received"] is False
+
+
+async def test_each_document_is_routed_with_the_activation_in_force_and_loaded_pairs_are_kept(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A, then B, then A again: each document is routed with the snapshot in force when it is
+    routed (the router reads the activation in its routing transaction); going back to A is
+    answered by the pair kept loaded (`RoutingData.ready`), without loading it again."""
+    loads: list[str | None] = []
+    load = data_in_force.load
+
+    def counted(directory: Snapshot | None, ruleset: Snapshot | None, base: Any) -> Any:
+        loads.append(directory.id if directory else None)
+        return load(directory, ruleset, base)
+
+    monkeypatch.setattr(data_in_force, "load", counted)
+    admin = await tokens(service, Role.ADMIN)
+    a, b = national_with_unit("dvsn"), national_with_unit("nganh_doc")
+    assert service.data.ready({}) is service.data.base
+    routed = []
+    for number, snapshot in ((18, a), (19, b), (20, a)):
+        await import_and_activate(client, admin, snapshot)
+        document = await submit(service, client, tokens, number)
+        delivered = {d.agency_id for d in await settled(service, document)}
+        async with service.sessions() as session:
+            row = await session.get(Document, document)
+        assert row is not None and row.expansion is not None
+        routed.append((row.expansion["snapshots"]["directory"], ADDED in delivered))
+        assert service.data.ready({"directory": snapshot.id}) is not None
+    assert routed == [(a.id, True), (b.id, False), (a.id, True)]
+    assert loads == [a.id, b.id]
+    assert service.data.ready({"directory": "not-loaded"}) is None
