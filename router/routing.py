@@ -25,15 +25,23 @@ from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_p
 from foundation.history import event_row
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
-from foundation.outbox import add_delivery_messages, claim_message
+from foundation.outbox import add_delivery_messages
 from router import recipients
-from router.data_in_force import RoutingData, in_force
+from router.data_in_force import RoutingData, claim_and_read
 from router.resolutions import apply_resolutions
 
 log = structlog.get_logger(__name__)
 CONSUMER = "router"
 # Times the data in force may be found changed (a snapshot to load) before routing gives up.
 LOAD_ATTEMPTS = 3
+
+
+class _NotLoadedError(Exception):
+    """The snapshots in force are not loaded yet: leave the routing transaction to load them."""
+
+    def __init__(self, wanted: dict[str, str]) -> None:
+        super().__init__(f"snapshots {wanted} not loaded yet")
+        self.wanted = wanted
 
 
 class Router:
@@ -90,28 +98,30 @@ class Router:
     async def _route_once(self, envelope: Envelope, document_id: str) -> str:
         loaded: tuple[dict[str, str], recipients.RoutingRules] | None = None
         for _ in range(LOAD_ATTEMPTS):
-            async with transaction(self.sessions) as session:
-                # Which data is in force, read in the routing transaction itself (a session of
-                # its own cost two more round trips per document): an activation committed
-                # before this statement routes this document.
-                wanted = await in_force(session)
-                routing = self.data.ready(wanted)
-                if routing is None and loaded is not None and loaded[0] == wanted:
-                    routing = loaded[1]  # loaded just now (kept or not, see RoutingData.of)
-                if routing is not None:
-                    if not await claim_message(session, CONSUMER, envelope.message_id):
+            try:
+                async with transaction(self.sessions) as session:
+                    # The claim and which data is in force, read in the routing transaction
+                    # itself: an activation committed before this statement routes the document.
+                    claimed, wanted = await claim_and_read(session, CONSUMER, envelope.message_id)
+                    if not claimed:
                         outcome = "duplicate_message"
                     else:
+                        routing = self.data.ready(wanted)
+                        if routing is None and loaded is not None and loaded[0] == wanted:
+                            routing = loaded[1]  # loaded just now (see RoutingData.of)
+                        if routing is None:
+                            raise _NotLoadedError(wanted)  # rolls the claim back
                         outcome = await self._plan(session, document_id, routing)
                     await session.flush()  # the plan is written, not yet committed
                     crash_point(ROUTER_BEFORE_COMMIT)
-            if routing is not None:
-                crash_point(ROUTER_AFTER_COMMIT)
-                return outcome
-            # A newly activated snapshot, loaded in a short read of its own: loading must not
-            # hold the routing transaction (on SQLite, the write lock). Then route again.
-            async with self.sessions() as session:
-                loaded = (wanted, (await self.data.of(session, wanted))[0])
+            except _NotLoadedError as missing:
+                # A newly activated snapshot, loaded in a short read of its own: loading must
+                # not hold the routing transaction (on SQLite, the write lock). Route again.
+                async with self.sessions() as session:
+                    loaded = (missing.wanted, (await self.data.of(session, missing.wanted))[0])
+                continue
+            crash_point(ROUTER_AFTER_COMMIT)
+            return outcome
         raise RuntimeError(f"the data in force changed {LOAD_ATTEMPTS} times while it was "
                            "being loaded to route this document")
 

@@ -11,9 +11,12 @@ import pytest
 from sqlmodel import select
 
 from docroute.service import Service
+from docroute.snapshot_store import activate, store
+from foundation.database import SessionFactory, transaction
 from foundation.models import Document, Role, SnapshotActivation
 from foundation.settings import Settings
 from router import data_in_force
+from router.data_in_force import claim_and_read
 from rules.defaults import DATA, DEFAULT_RULES
 from rules.snapshots import Snapshot, of_folder
 from tests.docroute.test_service_cli import _docroute
@@ -189,3 +192,24 @@ async def test_each_document_is_routed_with_the_activation_in_force_and_loaded_p
     assert routed == [(a.id, True), (b.id, False), (a.id, True)]
     assert loads == [a.id, b.id]
     assert service.data.ready({"directory": "not-loaded"}) is None
+
+
+async def test_claim_and_read_claims_once_and_reads_the_latest_activation_of_each_kind(
+    sessions: SessionFactory,
+) -> None:
+    """The router's one-statement claim and read (PostgreSQL; two statements on SQLite): a
+    message is claimed once, and the activations read are the latest of each kind."""
+    first = Snapshot("directory", {"a.yaml": "agencies: []\n"})
+    second = Snapshot("directory", {"b.yaml": "agencies: []\n"})
+    rules = Snapshot("rules", {"rules.yaml": "rules: []\n"})
+    async with transaction(sessions) as session:
+        assert await claim_and_read(session, "test", "m-1") == (True, {})
+    async with transaction(sessions) as session:
+        for snapshot in (first, rules, second):
+            await store(session, snapshot, "test", None)
+            await activate(session, snapshot.id, "test", None)
+    async with transaction(sessions) as session:
+        assert await claim_and_read(session, "test", "m-1") == (
+            False, {"directory": second.id, "rules": rules.id}
+        )
+        assert (await claim_and_read(session, "test", "m-2"))[0] is True
