@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,14 +54,23 @@ async def issue_token(
 
 async def find_caller(session: AsyncSession, token: str) -> Caller | None:
     """The caller a token belongs to, or None when it is unknown, revoked or expired."""
-    query = select(ApiToken).where(
-        ApiToken.token_hash == _digest(token), col(ApiToken.revoked_at).is_(None),
-        or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > utcnow()),
-    )
-    row = (await session.exec(query)).first()
-    if row is None or row.id is None:
+    found = (await session.exec(
+        _CALLER, params={"token_hash": _digest(token), "now": utcnow()})).first()
+    if found is None:
         return None
-    return Caller(token_id=row.id, role=Role(row.role), agency_id=row.agency_id)
+    token_id, role, agency_id = found
+    if token_id is None:  # a stored row always has its id; the column type allows None
+        return None
+    return Caller(token_id=token_id, role=Role(role), agency_id=agency_id)
+
+
+# Built once, with parameters: every API request looks its caller up, and building and
+# keying the statement each time, then loading an ApiToken object, cost more than the
+# round trip's own work in the API's profile. Three columns are all a caller needs.
+_CALLER = select(col(ApiToken.id), col(ApiToken.role), col(ApiToken.agency_id)).where(
+    col(ApiToken.token_hash) == bindparam("token_hash"), col(ApiToken.revoked_at).is_(None),
+    or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > bindparam("now")),
+)
 
 
 async def revoke_token(session: AsyncSession, which: str) -> ApiToken:

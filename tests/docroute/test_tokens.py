@@ -11,11 +11,12 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from docroute.service import Service
-from foundation.database import transaction
+from foundation.database import engine_of, single_statement_sessions, transaction
 from foundation.errors import ClerkError
+from foundation.migrate import migrated_sessions
 from foundation.models import ApiToken, Role
 from foundation.models.clock import utcnow
-from foundation.tokens import issue_token, revoke_token
+from foundation.tokens import find_caller, issue_token, revoke_token
 
 
 async def _issue(service: Service, role: Role, agency: str | None = None,
@@ -73,3 +74,32 @@ async def test_revoke_by_the_token_itself(embedded_service: Service, tokens: Any
     async with transaction(embedded_service.sessions) as session:
         with pytest.raises(ClerkError, match="No token"):
             await revoke_token(session, "dr_unknown")
+
+
+async def test_each_lookup_binds_its_own_token_and_time(pg_url: str) -> None:
+    """The caller lookup is one statement built once (PostgreSQL, outside a transaction):
+    each call finds its own token's caller, and revocation and expiry count at once."""
+    async with migrated_sessions(pg_url) as sessions:
+        async with transaction(sessions) as session:
+            sender = await issue_token(session, Role.SENDER, "kh.ubnd-tinh")
+            agency = await issue_token(session, Role.AGENCY, "kh.so-noi-vu", 1)
+            admin = await issue_token(session, Role.ADMIN, None)
+        lookups = single_statement_sessions(engine_of(sessions))
+
+        async def caller(token: str) -> tuple[Role, str | None] | None:
+            async with lookups() as session:
+                found = await find_caller(session, token)
+            return (found.role, found.agency_id) if found else None
+
+        assert [await caller(t) for t in (sender, agency, admin, "dr_unknown")] == [
+            (Role.SENDER, "kh.ubnd-tinh"), (Role.AGENCY, "kh.so-noi-vu"), (Role.ADMIN, None), None]
+        async with transaction(sessions) as session:
+            await revoke_token(session, admin)
+            await session.exec(update(ApiToken).where(col(ApiToken.expires_at).is_not(None))
+                               .values(expires_at=utcnow() + dt.timedelta(seconds=1)))
+        assert [await caller(t) for t in (sender, agency, admin)] == [
+            (Role.SENDER, "kh.ubnd-tinh"), (Role.AGENCY, "kh.so-noi-vu"), None]
+        async with transaction(sessions) as session:
+            await session.exec(update(ApiToken).where(col(ApiToken.expires_at).is_not(None))
+                               .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        assert await caller(agency) is None
