@@ -31,14 +31,14 @@ from consumers.channel import Channel, Outcome, Signed, reads_whole_document
 from consumers.delivery_rows import (
     ChannelRow,
     DeliveryRow,
+    autocommit,
     read_deliveries,
     read_documents,
-    reading,
 )
 from consumers.retries import schedule_round
-from consumers.settlement import Settlement, settle
+from consumers.settlement import Settlement, settle, settle_all
 from foundation.broker import Envelope
-from foundation.database import SessionFactory, insert_rows, transaction
+from foundation.database import SessionFactory, insert_rows, on_postgres, transaction
 from foundation.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
 from foundation.history import event_row
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
@@ -126,7 +126,7 @@ class DeliveryWorker:
     async def _load(self, messages: list[_Message]) -> list[_Job]:
         wanted = {i for m in messages for i in m.ids or []}
         async with self.sessions() as session:
-            await reading(session)
+            await autocommit(session)
             deliveries = await read_deliveries(session, wanted)
             document_ids = {d.document_id for d, _ in deliveries.values()}
             whole = any(self._reads_whole(c.kind) for _, c in deliveries.values())
@@ -229,6 +229,13 @@ class DeliveryWorker:
         settlements = [_settlement(j, events[j.delivery.id]) for j in final]
         handled = [m.envelope.message_id for m in messages if any(j.outcome for j in m.jobs)]
         now = utcnow()
+        if not later and all(s.state == DeliveryState.DELIVERED for s in settlements):
+            async with self.sessions() as session:
+                if on_postgres(session):  # nothing else to write: one statement does it all
+                    await autocommit(session)
+                    await settle_all(session, CONSUMER, handled, settlements,
+                                     list(events.values()), now)
+                    return
         async with transaction(self.sessions) as session:
             await claim_messages(session, CONSUMER, handled)
             settled = await settle(session, settlements, now)

@@ -73,12 +73,12 @@ _HEADING: tuple[QueryableAttribute[Any], ...] = tuple(
 )
 
 
-async def reading(session: AsyncSession) -> None:
-    """Make the session's reads run outside a transaction on PostgreSQL: the batch's reads
-    need no snapshot shared between them (a delivery's document was there before it), and
-    each transaction cost two more round trips (BEGIN, ROLLBACK). On asyncpg this is the
-    driver's own setting: it sends nothing, and the pool resets it when the connection goes
-    back."""
+async def autocommit(session: AsyncSession) -> None:
+    """Make the session's statements run outside a transaction on PostgreSQL, each its own:
+    the batch's reads need no snapshot shared between them (a delivery's document was there
+    before it), the batch's commit is one statement (`settle_all`), and a transaction cost
+    two more round trips (BEGIN, and ROLLBACK or COMMIT). On asyncpg this is the driver's
+    own setting: it sends nothing, and the pool resets it when the connection goes back."""
     if on_postgres(session):
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 

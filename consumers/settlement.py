@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import DateTime, String, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from foundation.database import on_postgres
@@ -42,6 +44,37 @@ _STATEMENTS = {
 }
 
 
+# The whole commit of a batch whose outcomes need nothing else (no dead letter to queue, no
+# later round to schedule) as one statement, run outside a transaction (a statement is
+# atomic): claiming the message ids, settling, and writing the history rows of the
+# deliveries settled, in 1 round trip where BEGIN, three statements and COMMIT took 5.
+# The UPDATE's condition reads the claim's result, so the claim is made first, as in the
+# transaction: a concurrent copy of the same message waits there, before it locks any
+# delivery, and then finds the deliveries settled.
+_SETTLE_ALL = text(
+    """
+WITH claimed AS (
+    INSERT INTO processed_message (consumer, message_id, at)
+    SELECT :consumer, m, :at FROM unnest(:ids) AS m
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), settled AS ("""
+    + _UPDATE.format(settlements=_SETTLEMENTS[True], pending=DeliveryState.PENDING.value)
+    .replace("RETURNING", "AND (SELECT count(*) FROM claimed) >= 0\nRETURNING")
+    + """), written AS (
+    INSERT INTO delivery_event (delivery_id, kind, value, note, actor, at, seq, prev_hash, hash)
+    SELECT e.delivery_id, e.kind, e.value, e.note, e.actor, e.at, e.seq, e.prev_hash, e.hash
+    FROM json_to_recordset(CAST(:events AS json)) AS e(delivery_id varchar, kind varchar,
+        value varchar, note text, actor varchar, at timestamptz, seq int, prev_hash varchar,
+        hash varchar)
+    JOIN settled ON settled.id = e.delivery_id
+)
+SELECT id FROM settled
+"""
+).bindparams(bindparam("ids", type_=ARRAY(String)),
+             bindparam("at", type_=DateTime(timezone=True)))
+
+
 @dataclass(frozen=True)
 class Settlement:
     """The outcome of one delivery and the history row that records it."""
@@ -67,4 +100,21 @@ async def settle(
     statement = _STATEMENTS[on_postgres(session)]
     connection = await session.connection()
     result = await connection.execute(statement, {"settlements": payload, "at": at})
+    return {row[0] for row in result.all()}
+
+
+async def settle_all(
+    session: AsyncSession, consumer: str, message_ids: list[str],
+    settlements: list[Settlement], events: list[dict[str, Any]], at: dt.datetime,
+) -> set[str]:
+    """On PostgreSQL, in one statement: claim the message ids (`claim_messages`), apply the
+    settlements (`settle`) and write `events` (history rows, one per settlement) of the
+    deliveries that changed; return their ids. The session must be outside a transaction
+    (autocommit): the statement is then its own."""
+    parameters = {
+        "consumer": consumer, "ids": sorted(set(message_ids)), "at": at,
+        "settlements": orjson.dumps(settlements).decode(), "events": orjson.dumps(events).decode(),
+    }
+    connection = await session.connection()
+    result = await connection.execute(_SETTLE_ALL, parameters)
     return {row[0] for row in result.all()}

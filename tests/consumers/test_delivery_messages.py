@@ -7,6 +7,7 @@ database of each stack; the broker side is covered by the end-to-end and fault t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -19,7 +20,7 @@ from sqlmodel import col, select
 
 from consumers.channel import Outcome, document_part
 from consumers.delivery import DeliveryWorker, delivery_ids
-from consumers.delivery_rows import read_documents, reading
+from consumers.delivery_rows import autocommit, read_documents
 from consumers.inbox import InboxChannel
 from consumers.webhook import WebhookChannel
 from foundation.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
@@ -308,7 +309,7 @@ async def test_documents_are_read_whole_only_for_a_channel_that_reads_them_whole
     document = await add_document(sessions, number="7/QĐ", date=dt.date(2024, 6, 3),
                                   expansion=expansion)
     async with sessions() as session:
-        await reading(session)
+        await autocommit(session)
         [light] = (await read_documents(session, {document.id}, whole=False)).values()
     async with sessions() as session:
         [whole] = (await read_documents(session, {document.id}, whole=True)).values()
@@ -322,12 +323,12 @@ async def test_documents_are_read_whole_only_for_a_channel_that_reads_them_whole
     assert channel.expansions == [expansion]
 
 
-async def test_a_reading_session_leaves_no_autocommit_behind(sessions: SessionFactory) -> None:
+async def test_a_autocommit_session_leaves_no_autocommit_behind(sessions: SessionFactory) -> None:
     """The reads outside a transaction do not leak into the pool: a later transaction that
     fails still rolls back whole."""
     document = await add_document(sessions)
     async with sessions() as session:
-        await reading(session)
+        await autocommit(session)
         await read_documents(session, {document.id}, whole=False)
     with pytest.raises(RuntimeError):
         async with transaction(sessions) as session:
@@ -335,3 +336,69 @@ async def test_a_reading_session_leaves_no_autocommit_behind(sessions: SessionFa
             raise RuntimeError("abort")
     async with sessions() as session:
         assert (await session.exec(select(ProcessedMessage))).all() == []
+
+
+async def _claims(sessions: SessionFactory) -> set[tuple[str, str]]:
+    async with sessions() as session:
+        rows = (await session.exec(select(ProcessedMessage))).all()
+        return {(r.consumer, r.message_id) for r in rows}
+
+
+async def _chain(sessions: SessionFactory, delivery_id: str) -> list[tuple[int, str, str]]:
+    """The delivery's history as (seq, value, actor), after checking every link and hash."""
+    async with sessions() as session:
+        events = (await session.exec(select(DeliveryEvent).where(
+            col(DeliveryEvent.delivery_id) == delivery_id).order_by(col(DeliveryEvent.seq)))).all()
+        anchor = await session.get(Delivery, delivery_id)
+    previous = "0" * 64
+    for event in events:
+        assert event.prev_hash == previous
+        assert event.hash == digest(event.seq, event_content(event), previous)
+        previous = event.hash
+    assert anchor is not None and (anchor.event_count, anchor.last_hash) == (len(events), previous)
+    return [(e.seq, e.value, e.actor or "") for e in events]
+
+
+async def test_a_batch_that_is_all_delivered_commits_claim_outcomes_and_history(
+    sessions: SessionFactory,
+) -> None:
+    """The commit of a batch with nothing but deliveries (one statement on PostgreSQL)
+    stores the claim, each outcome and each chained history row; the same message again
+    (a redelivery after the commit) sends nothing and changes nothing."""
+    a, b = await _pending(sessions, ["kh.a", "kh.b"])
+    envelope = _message(a.id, b.id)
+    await DeliveryWorker(sessions, {"inbox": ScriptedChannel()}).handle([envelope])
+    assert envelope.settled == ["ack"]
+    assert await _claims(sessions) == {("delivery", envelope.message_id)}
+    assert await _states(sessions, [a, b]) == {"kh.a": "delivered", "kh.b": "delivered"}
+    for row in (a, b):
+        assert await _chain(sessions, row.id) == [
+            (1, "pending", "test"), (2, "delivered", "delivery:inbox")]
+    async with sessions() as session:
+        stored = await session.get(Delivery, a.id)
+    assert stored is not None and (stored.channel, stored.failure) == ("inbox", None)
+    channel = ScriptedChannel()
+    again = RecordedEnvelope(envelope.body, message_id=envelope.message_id)
+    await DeliveryWorker(sessions, {"inbox": channel}).handle([again])
+    assert (channel.sent, again.settled) == ([], ["ack"])
+    assert len(await _chain(sessions, a.id)) == 2
+
+
+async def test_two_copies_of_a_message_handled_at_once_settle_each_delivery_once(
+    sessions: SessionFactory,
+) -> None:
+    """Two workers holding the same message (a redelivery racing the original) both send,
+    and both commit: each delivery is settled once, with one history row, and neither
+    commit fails."""
+    rows = await _pending(sessions, [f"kh.a{n}" for n in range(20)])
+    ids = [r.id for r in rows]
+    first, copy = _message(*ids), _message(*reversed(ids))
+    copy.message_id = first.message_id
+    await asyncio.gather(
+        DeliveryWorker(sessions, {"inbox": ScriptedChannel()}).handle([first]),
+        DeliveryWorker(sessions, {"inbox": ScriptedChannel()}).handle([copy]),
+    )
+    assert (first.settled, copy.settled) == (["ack"], ["ack"])
+    assert set((await _states(sessions, rows)).values()) == {"delivered"}
+    for row in rows:
+        assert [v for _, v, _ in await _chain(sessions, row.id)] == ["pending", "delivered"]
