@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from rules.directory import Agency, Directory
 from rules.document import Document
-from rules.memo import LONGEST, forgetting
+from rules.memo import LONGEST, forgetting, text_memo
 from rules.notes import Notes
 from rules.outcomes import Outcome
 from rules.ruleset import Rule, RuleSet
@@ -449,13 +449,19 @@ def _with_confidence(
     elif written and _lost_accents(written, agency):
         part.confidence = "corrected"
         part.text += f" (corrected: diacritics restored in '{written}')"
-    elif written and words(raw_tokens(written)) != words(body):
+    elif written and _written_words(written) != words(body):
         part.confidence = "alias"
     elif ctx.segmenter.names.is_official(agency.id, body):
         part.confidence = "exact"
     else:
         part.confidence = "alias"
     return part
+
+
+@text_memo(8192)  # the same body written the same way, document after document
+def _written_words(written: str) -> Tokens:
+    """The words of a name as written (abbreviations not expanded)."""
+    return words(raw_tokens(written))
 
 
 def _lost_accents(written: str, agency: Agency) -> bool:
