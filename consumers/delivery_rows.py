@@ -14,12 +14,13 @@ from typing import Any
 
 import sqlmodel
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, load_only
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from foundation.database import among, on_postgres
+from foundation.database import on_postgres
 from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 
 
@@ -83,21 +84,40 @@ async def autocommit(session: AsyncSession) -> None:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+def _among(column: Any, postgres: bool) -> Any:
+    """`column` among the `:ids` parameter: one array on PostgreSQL (`foundation.database.
+    among`), an expanding IN on SQLite."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(String)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+# Built once per dialect, not per batch: SQLAlchemy computes a statement's cache key by
+# walking it on every execution of a new statement object, and only once for one kept.
+_DELIVERIES = {
+    postgres: select(*_DELIVERY, *_CHANNEL)
+    .outerjoin(AgencyChannel, col(AgencyChannel.agency_id) == col(Delivery.agency_id))
+    .where(_among(col(Delivery.id), postgres))
+    for postgres in (True, False)
+}
+_DOCUMENTS = {
+    (postgres, whole): sqlmodel.select(Document).where(_among(col(Document.id), postgres))
+    .options(*(() if whole else (load_only(*_HEADING, raiseload=True),)))
+    for postgres in (True, False) for whole in (True, False)
+}
+
+
 async def read_deliveries(
     session: AsyncSession, ids: set[str]
 ) -> dict[str, tuple[DeliveryRow, ChannelRow]]:
     """The deliveries found among `ids`, each with its agency's channel."""
     if not ids:
         return {}
-    query = (
-        select(*_DELIVERY, *_CHANNEL)
-        .outerjoin(AgencyChannel, col(AgencyChannel.agency_id) == col(Delivery.agency_id))
-        .where(among(session, col(Delivery.id), ids))
-    )
     connection = await session.connection()
     width = len(_DELIVERY)
     found: dict[str, tuple[DeliveryRow, ChannelRow]] = {}
-    for row in await connection.execute(query):
+    rows = await connection.execute(_DELIVERIES[on_postgres(session)], {"ids": list(ids)})
+    for row in rows:
         delivery = DeliveryRow(*row[:width])
         kind = row[width]
         found[delivery.id] = (delivery, INBOX if kind is None else ChannelRow(*row[width:]))
@@ -109,7 +129,8 @@ async def read_documents(
 ) -> dict[str, Document]:
     """The documents by id: whole, or only their heading and text (any other attribute then
     raises rather than being read later)."""
-    query = sqlmodel.select(Document).where(col(Document.id).in_(ids))
-    if not whole:
-        query = query.options(load_only(*_HEADING, raiseload=True))
-    return {d.id: d for d in (await session.exec(query)).all()}
+    if not ids:
+        return {}
+    query = _DOCUMENTS[on_postgres(session), whole]
+    result = await session.exec(query, params={"ids": list(ids)})
+    return {d.id: d for d in result.all()}
