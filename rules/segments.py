@@ -97,8 +97,9 @@ class LineReading:
     segments: list[Segment] | None = None
 
 
-# Distinct recipient lines whose readings a segmenter keeps (a few MB at most).
-KEPT_LINES = 4096
+# Distinct recipient lines whose readings are kept, all segmenters together (about 3 KB each:
+# some 25 MB at most, however many provinces' directories a national service reads with).
+KEPT_LINES = 8192
 
 
 class Segmenter:
@@ -113,23 +114,20 @@ class Segmenter:
         self.lists = ListReader(
             names, ruleset.list_heads, ruleset.list_abbreviations, self._title_end_of
         )
-        # What a line reads is a pure function of its text and of this segmenter's data: a
-        # router reads the same lines (agency names, `Lưu: VT`) document after document.
-        self._readings: Memo[str, LineReading] = Memo(KEPT_LINES)
 
     def read(self, line: str) -> LineReading:
         """The tokens and spans of a recipient line (`RuleSet.spanned`), kept for short lines.
         The reading is shared: callers must not change it."""
-        reading = self._readings.get(line)
+        reading = _READINGS.get((self, line))
         if reading is None:
             reading = LineReading(*self._ruleset.spanned(line))
             if len(line) <= LONGEST:
-                self._readings.put(line, reading)
+                _READINGS.put((self, line), reading)
         return reading
 
     def forget(self) -> None:
-        """Forget the kept line readings (tests compare with a cold start)."""
-        self._readings.clear()
+        """Forget every kept line reading, of all segmenters (tests compare with a cold start)."""
+        _READINGS.clear()
 
     def cut(self, reading: LineReading) -> list[Segment]:
         """The segments of a line read by `read`: `segments` of its tokens, or the whole line
@@ -460,3 +458,9 @@ def _next_separator(tokens: Tokens, start: int) -> int:
         if tokens[j] in SEPARATORS:
             return j
     return len(tokens)
+
+
+# What a line reads is a pure function of its text and of the segmenter's data: a router reads
+# the same lines (agency names, `Lưu: VT`) document after document. Keyed by the segmenter
+# itself (by identity), one bound for all of them.
+_READINGS: Memo[tuple[Segmenter, str], LineReading] = Memo(KEPT_LINES)

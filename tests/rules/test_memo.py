@@ -96,3 +96,14 @@ def test_memo_forgets_the_oldest_when_full(size: int) -> None:
         memo.put(str(number), number)
     assert len(memo) == size
     assert memo.get("0") is None and memo.get(str(size + 1)) == size + 1
+
+
+def test_each_segmenter_keeps_its_own_readings(
+    khanh_hoa: Directory, ba_to: Directory, rules: RuleSet
+) -> None:
+    """One bound for all segmenters, but a line read with one directory is never answered
+    with another's segments."""
+    here, there = segmenter_for(khanh_hoa, rules), segmenter_for(ba_to, rules)
+    line = "Sở Y tế"
+    assert here.read(line) is not there.read(line)
+    assert here.cut(here.read(line)) != there.cut(there.read(line))
