@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -13,6 +13,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import orjson
 from sqlalchemy import JSON, ColumnElement, String, any_, event, insert, literal, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -28,7 +29,7 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine for the URL; SQLite gets WAL and immediate write locks."""
     # JSON columns (reasons, expansions, outbox payloads) through orjson: the standard
     # library's encoder was a visible share of the router's CPU (bench/pipeline.py).
-    json_codec = {"json_serializer": _to_json, "json_deserializer": orjson.loads}
+    json_codec = {"json_serializer": to_json, "json_deserializer": orjson.loads}
     if not url.startswith("sqlite"):
         # A short connect timeout: during an outage a connection attempt must fail fast so
         # that /ready, the API's 503 and the consumers' wait notice it (asyncpg waits 60 s).
@@ -90,8 +91,10 @@ def _check_on_checkout(engine: AsyncEngine) -> None:
             raise
 
 
-def _to_json(value: Any) -> str:
+def to_json(value: Any) -> str:
+    """The text a JSON column stores for this value (the engines' serializer)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
@@ -231,10 +234,51 @@ async def insert_rows(
     columns = list(rows[0])
     json = {name for name in columns if isinstance(table.c[name].type, JSON)}
     records = [
-        tuple(_to_json(row[name]) if name in json else row[name] for name in columns)
+        tuple(to_json(row[name]) if name in json else row[name] for name in columns)
         for row in rows
     ]
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
+
+
+# The dialect `unnest_insert` names the columns' types in (its constructor has no hints).
+_POSTGRES: Any = cast(Any, PGDialect)()
+
+
+def unnest_insert(model: type[SQLModel], columns: Sequence[str]) -> str:
+    """PostgreSQL: the SQL of an INSERT of rows given as one array parameter per column
+    (`unnest_params`), to be part of a larger statement (a CTE, say): rows that go in with
+    other writes in one statement cost one round trip in all, where COPY costs two per table.
+    JSON columns travel as text, as the engines' serializer writes them (`to_json`)."""
+    table = cast(Any, model).__table__
+    arrays, picks = [], []
+    for name in columns:
+        column_type = table.c[name].type
+        is_json = isinstance(column_type, JSON)
+        element = "TEXT" if is_json else column_type.compile(dialect=_POSTGRES)
+        arrays.append(f"CAST(:{_unnest_name(table.name, name)} AS {element}[])")
+        picks.append(f'CAST(u."{name}" AS JSON)' if is_json else f'u."{name}"')
+    names = ", ".join(f'"{name}"' for name in columns)
+    return (f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picks)} '
+            f'FROM unnest({", ".join(arrays)}) AS u({names})')
+
+
+def unnest_params(
+    model: type[SQLModel], columns: Sequence[str], rows: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """The array parameters of `unnest_insert(model, columns)` for these rows."""
+    table = cast(Any, model).__table__
+    params: dict[str, list[Any]] = {}
+    for name in columns:
+        values = [row[name] for row in rows]
+        if isinstance(table.c[name].type, JSON):
+            values = [to_json(value) for value in values]  # None: JSON null, as COPY does
+        params[_unnest_name(table.name, name)] = values
+    return params
+
+
+def _unnest_name(table: str, column: str) -> str:
+    # Two underscores: several tables' parameters share one statement.
+    return f"{table}__{column}"
 
 
 @asynccontextmanager

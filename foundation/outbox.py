@@ -29,10 +29,26 @@ def add_message(session: AsyncSession, queue: str, payload: dict[str, Any]) -> O
 def add_delivery_messages(session: AsyncSession, delivery_ids: list[str]) -> int:
     """Queue the deliveries for sending, in messages of up to DELIVERIES_PER_MESSAGE ids;
     return how many messages."""
+    payloads = _delivery_payloads(delivery_ids)
+    for payload in payloads:
+        add_message(session, DELIVERIES, payload)
+    return len(payloads)
+
+
+def delivery_message_rows(delivery_ids: list[str]) -> list[dict[str, Any]]:
+    """The outbox rows `add_delivery_messages` adds, as plain dicts for a bulk insert."""
+    at = utcnow()
+    return [
+        {"message_id": str(uuid.uuid4()), "queue": DELIVERIES, "payload": payload,
+         "created_at": at}
+        for payload in _delivery_payloads(delivery_ids)
+    ]
+
+
+def _delivery_payloads(delivery_ids: list[str]) -> list[dict[str, Any]]:
     step = DELIVERIES_PER_MESSAGE
-    for first in range(0, len(delivery_ids), step):
-        add_message(session, DELIVERIES, {"delivery_ids": delivery_ids[first:first + step]})
-    return -(-len(delivery_ids) // step)
+    return [{"delivery_ids": delivery_ids[first:first + step]}
+            for first in range(0, len(delivery_ids), step)]
 
 
 def park_delivery(session: AsyncSession, delivery_id: str, failure: str) -> None:
