@@ -96,37 +96,31 @@ async def claim_and_read(
     return bool(row.claimed), dict(zip(row.kinds or (), row.ids or (), strict=True))
 
 
-# The same, and the document to route read and locked (FOR UPDATE, as `session.get` with
-# `with_for_update` does) only when the message was claimed now: one round trip for what took
-# two. A concurrent copy of the message still waits at the claim; a second message for the
-# same document waits at the lock and then reads the row as the first one committed it.
-_CLAIM_READ_AND_LOCK = text(
-    "WITH claimed AS (INSERT INTO processed_message (consumer, message_id, at) "
-    "VALUES (:consumer, :message_id, :at) ON CONFLICT DO NOTHING RETURNING 1), "
-    "locked AS (SELECT id, text, sender, date, urgency, packet, resolutions, routed_at "
-    "FROM document WHERE id = :document_id AND EXISTS (SELECT 1 FROM claimed) FOR UPDATE) "
-    "SELECT (SELECT count(*) FROM claimed) AS claimed, active.kinds, active.ids, locked.* "
+# PostgreSQL, outside a transaction: whether the router handled the message already, the
+# activations in force and the document to route, in one round trip. Nothing is claimed or
+# locked here: the plan's own statement claims the message and routes the document only if
+# no other message routed it meanwhile (router.routing), so both stay one statement each.
+_READ_FOR_ROUTING = text(
+    "SELECT EXISTS (SELECT 1 FROM processed_message WHERE consumer = :consumer "
+    "AND message_id = :message_id) AS handled, active.kinds, active.ids, found.* "
     "FROM (SELECT array_agg(kind) AS kinds, array_agg(snapshot_id) AS ids "
     "FROM snapshot_activation WHERE id IN "
     "(SELECT max(id) FROM snapshot_activation GROUP BY kind)) AS active "
-    "LEFT JOIN locked ON true"
-).bindparams(bindparam("at", type_=DateTime(timezone=True))).columns(
-    packet=JSON, resolutions=JSON
-)
+    "LEFT JOIN (SELECT id, text, sender, date, urgency, packet, resolutions, routed_at "
+    "FROM document WHERE id = :document_id) AS found ON true"
+).columns(packet=JSON, resolutions=JSON)
 
 
-async def claim_read_and_lock(
+async def read_for_routing(
     session: AsyncSession, consumer: str, message_id: str, document_id: str
 ) -> tuple[bool, dict[str, str], Row[Any] | None]:
-    """PostgreSQL only: `claim_and_read`, and when claimed, the document's columns the router
-    reads (id, text, sender, date, urgency, packet, resolutions, routed_at), locked for the
-    transaction; None when it was not claimed or there is no such document."""
-    values = {"consumer": consumer, "message_id": message_id, "at": utcnow(),
-              "document_id": document_id}
+    """PostgreSQL: (whether the consumer handled the message already, the snapshots in force,
+    the document's columns the router reads or None when there is no such document)."""
+    values = {"consumer": consumer, "message_id": message_id, "document_id": document_id}
     connection = await session.connection()
-    row = (await connection.execute(_CLAIM_READ_AND_LOCK, values)).one()
+    row = (await connection.execute(_READ_FOR_ROUTING, values)).one()
     wanted = dict(zip(row.kinds or (), row.ids or (), strict=True))
-    return bool(row.claimed), wanted, row if row.id is not None else None
+    return bool(row.handled), wanted, row if row.id is not None else None
 
 
 def load(
