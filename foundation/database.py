@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -244,36 +245,59 @@ async def insert_rows(
 _POSTGRES: Any = cast(Any, PGDialect)()
 
 
-def unnest_insert(model: type[SQLModel], columns: Sequence[str]) -> str:
+def unnest_insert(
+    model: type[SQLModel], columns: Sequence[str], constants: Collection[str] = ()
+) -> str:
     """PostgreSQL: the SQL of an INSERT of rows given as one array parameter per column
     (`unnest_params`), to be part of a larger statement (a CTE, say): rows that go in with
     other writes in one statement cost one round trip in all, where COPY costs two per table.
+    Columns in `constants` have one value for all rows: one parameter, not an array of it.
     JSON columns travel as text, as the engines' serializer writes them (`to_json`)."""
     table = cast(Any, model).__table__
-    arrays, picks = [], []
+    arrays, picks, varying = [], [], []
     for name in columns:
         column_type = table.c[name].type
         is_json = isinstance(column_type, JSON)
-        element = "TEXT" if is_json else column_type.compile(dialect=_POSTGRES)
-        arrays.append(f"CAST(:{_unnest_name(table.name, name)} AS {element}[])")
-        picks.append(f'CAST(u."{name}" AS JSON)' if is_json else f'u."{name}"')
+        sql_type = "TEXT" if is_json else column_type.compile(dialect=_POSTGRES)
+        if name in constants:
+            value = f"CAST(:{_unnest_name(table.name, name)} AS {sql_type})"
+        else:
+            arrays.append(f"CAST(:{_unnest_name(table.name, name)} AS {sql_type}[])")
+            varying.append(f'"{name}"')
+            value = f'u."{name}"'
+        picks.append(f"CAST({value} AS JSON)" if is_json else value)
     names = ", ".join(f'"{name}"' for name in columns)
     return (f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picks)} '
-            f'FROM unnest({", ".join(arrays)}) AS u({names})')
+            f'FROM unnest({", ".join(arrays)}) AS u({", ".join(varying)})')
 
 
 def unnest_params(
-    model: type[SQLModel], columns: Sequence[str], rows: list[dict[str, Any]]
-) -> dict[str, list[Any]]:
-    """The array parameters of `unnest_insert(model, columns)` for these rows."""
+    model: type[SQLModel],
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    constants: Collection[str] = (),
+) -> dict[str, Any]:
+    """The parameters of `unnest_insert(model, columns, constants)` for these rows (each
+    column in `constants` must have the same value in every row)."""
     table = cast(Any, model).__table__
-    params: dict[str, list[Any]] = {}
-    for name in columns:
+    params: dict[str, Any] = {}
+    for name, is_json in zip(columns, _json_columns(model, tuple(columns)), strict=True):
+        if name in constants:
+            value = rows[0][name]
+            params[_unnest_name(table.name, name)] = to_json(value) if is_json else value
+            continue
         values = [row[name] for row in rows]
-        if isinstance(table.c[name].type, JSON):
+        if is_json:
             values = [to_json(value) for value in values]  # None: JSON null, as COPY does
         params[_unnest_name(table.name, name)] = values
     return params
+
+
+@functools.cache
+def _json_columns(model: type[SQLModel], columns: tuple[str, ...]) -> tuple[bool, ...]:
+    """Which of these columns are JSON (asked once per model and columns)."""
+    table = cast(Any, model).__table__
+    return tuple(isinstance(table.c[name].type, JSON) for name in columns)
 
 
 def _unnest_name(table: str, column: str) -> str:

@@ -306,6 +306,19 @@ def _expansion(
     return view
 
 
+# The tables a plan writes, and the columns whose value is the same in all of a plan's rows
+# (`plan_rows`, `delivery_message_rows`): one parameter each rather than an array, which
+# asyncpg would encode element by element.
+_TABLES: tuple[tuple[type[SQLModel], frozenset[str]], ...] = (
+    (Delivery, frozenset({
+        "document_id", "state", "receipt", "channel", "failure", "due_at", "escalate_at",
+        "confirmed_at", "backfill_of", "event_count", "created_at", "updated_at",
+    })),
+    (DeliveryEvent, frozenset({"kind", "value", "note", "actor", "seq"})),
+    (OutboxMessage, frozenset({"queue", "created_at"})),
+)
+
+
 async def _claim_and_plan(
     session: AsyncSession,
     message_id: str,
@@ -331,11 +344,10 @@ async def _claim_and_plan(
     values |= {"document_id": document.id, "expansion": to_json(view),
                "rules_version": rules_version, "routed_at": utcnow()}
     columns = [tuple(rows[0]) if rows else () for rows in (deliveries, events, messages)]
-    models: tuple[type[SQLModel], ...] = (Delivery, DeliveryEvent, OutboxMessage)
-    for model, rows, names in zip(models,
-                                  (deliveries, events, messages), columns, strict=True):
+    for (model, constants), rows, names in zip(_TABLES, (deliveries, events, messages),
+                                               columns, strict=True):
         if rows:
-            values |= unnest_params(model, names, rows)
+            values |= unnest_params(model, names, rows, constants)
     crash_point(ROUTER_BEFORE_COMMIT)  # planned, not stored: the statement commits it all
     statement = _plan_statement(*columns)
     row = (await (await session.connection()).execute(statement, values)).one()
@@ -365,11 +377,11 @@ def _plan_statement(
         "RETURNING 1)",
     ]
     parts += [
-        f"{name} AS ({unnest_insert(model, columns)} WHERE EXISTS (SELECT 1 FROM routed))"
-        for name, model, columns in (
-            ("deliveries", Delivery, delivery_columns),
-            ("events", DeliveryEvent, event_columns),
-            ("messages", OutboxMessage, message_columns),
+        f"{name} AS ({unnest_insert(model, columns, constants)} "
+        "WHERE EXISTS (SELECT 1 FROM routed))"
+        for name, (model, constants), columns in zip(
+            ("deliveries", "events", "messages"), _TABLES,
+            (delivery_columns, event_columns, message_columns), strict=True,
         )
         if columns
     ]

@@ -17,6 +17,8 @@ from audit.verify import verify_histories
 from foundation.database import SessionFactory, transaction
 from foundation.migrate import migrated_sessions
 from foundation.models import Delivery, DeliveryEvent, Document, OutboxMessage, ProcessedMessage
+from foundation.outbox import delivery_message_rows
+from router import routing
 from router.routing import Router
 from tests.conftest import seed
 
@@ -147,3 +149,15 @@ async def test_concurrent_copies_plan_once(pg_sessions: SessionFactory) -> None:
     async with pg_sessions() as session:
         deliveries = (await session.exec(select(Delivery))).all()
     assert len(deliveries) == 2 * len(one["deliveries"])
+
+
+def test_the_columns_sent_once_per_plan_have_one_value_in_all_its_rows() -> None:
+    """`_claim_and_plan` sends these columns as one parameter: a plan's rows must agree."""
+    found = [{"id": f"agency-{n}", "name": f"Agency {n}",
+              "reasons": [{"category": f"c{n % 3}"}]} for n in range(5)]
+    deliveries, events = routing.plan_rows("document-1", "khan", found, "note")
+    messages = delivery_message_rows([d["id"] for d in deliveries] * 30)
+    for (_, constants), rows in zip(routing._TABLES, (deliveries, events, messages), strict=True):
+        assert len(rows) > 1
+        for name in constants:
+            assert len({repr(row[name]) for row in rows}) == 1, name
