@@ -316,7 +316,10 @@ def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> b
     """Read one line of a Nơi nhận region; False when the region ended before it."""
     block = items.block
     text = cell.text
-    if state.pending is not None:
+    if state.pending is not None and state.titled and _signer(text):
+        block.unread.append(state.pending)  # a bullet whose item never came: flagged
+        state.pending = None
+    elif state.pending is not None:
         text, state.pending = f"{state.pending} {text}", None
     marked = _marked(text, items, blank)
     if marked and MARKER.fullmatch(text + " "):
@@ -324,8 +327,13 @@ def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> b
         return True
     after = text[_marker_end(text) :] if marked else text
     if marked and (sig.is_title(after) or sig.is_seal(after)):
-        # A bullet alone in the left column, a signature title in the right one.
-        state.pending = text[: len(text) - len(after)].strip()
+        # A bullet alone in the left column, a signature title in the right one; a lone
+        # number there may end the item above (`- Như Điều` / `3.   PHÓ CHỦ TỊCH`).
+        lead = text[: len(text) - len(after)].strip()
+        if _marked(lead, items, blank):
+            state.pending = lead
+        else:
+            items.wrap(lead)
         block.signature.append(after)
         state.titled = state.titled or sig.is_title(after)
         return True
@@ -336,6 +344,11 @@ def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> b
         state.titled = items.add_line(text, cell.indent, state.titled) or state.titled
         return True
     return _noi_nhan_plain(cell, items, state, blank)
+
+
+def _signer(text: str) -> bool:
+    """The signer's name under the titles, no item."""
+    return MARKER.match(text) is None and sig.is_name(text, upper_too=True)
 
 
 def _noi_nhan_plain(cell: Cell, items: _Items, state: _Signing, blank: bool) -> bool:

@@ -92,3 +92,44 @@ def test_every_generated_item_is_one_line_of_the_expansion(
     expected = [("kinh_gui", i) for i in doc.kinh_gui] + [("noi_nhan", i) for i in doc.noi_nhan]
     assert [(ln.section, plain(ln.text)) for ln in result.lines] == expected
     assert all(ln.categories != ["unread"] for ln in result.lines)
+
+
+# A generated layout that failed (signature beside the block, a column gap, the last item
+# wrapped before its final number): the lone "3." and the title beside it are one cell.
+_NUMBER_BESIDE_TITLE = "\n".join(
+    [
+        "Sở Nội vụ nhận được Công văn số 45/SYT-NV ngày 2/4/2024 của Sở Y tế.",
+        "",
+        "Nơi nhận:\t\tTM. ỦY BAN NHÂN DÂN",
+        "{first}\t\tKT. CHỦ TỊCH",
+        "{second}\t\tPHÓ CHỦ TỊCH",
+        "\t3.\t\t(Đã ký)",
+        "",
+        "\t\tNguyễn Văn An",
+    ]
+)
+
+
+def test_a_lone_final_number_beside_a_title_ends_its_item() -> None:
+    """`- Như Điều` / `3.   (Đã ký)`: the number ends the item, whatever the bullet; it is no
+    bullet waiting for an item (which the signer's name then took as `3.`)."""
+    for first, second in (("- Như trên;", "- Như Điều"), ("Như trên;", "Như Điều")):
+        text = _NUMBER_BESIDE_TITLE.format(first=first, second=second)
+        read = read_document(text)
+        assert [plain(i) for i in read.noi_nhan] == ["Như trên", "Như Điều 3"], first
+        assert read.noi_nhan_unread == []
+        assert read.signature[-1] == "Nguyễn Văn An"
+
+
+def test_a_number_alone_beside_a_title_in_a_numbered_list_is_flagged() -> None:
+    """In a numbered list `3.` could be the next item's number or the end of `Như Điều`: it
+    is kept as an unread line, not made an empty item when the signer's name follows."""
+    text = _NUMBER_BESIDE_TITLE.format(first="1. Như trên;", second="2. Như Điều")
+    read = read_document(text)
+    assert [plain(i) for i in read.noi_nhan] == ["Như trên", "Như Điều"]
+    assert read.noi_nhan_unread == ["3."]
+    assert read.signature[-1] == "Nguyễn Văn An"
+    cells = layout.cells(layout.normalise(text).split("\n"))
+    for block in blocks.find_blocks(cells):
+        outputs = block.items + block.unread + block.signature + block.markers
+        assert _chars(outputs) == _chars(block.region)
