@@ -277,9 +277,15 @@ class _Items:
 
 
 def _terminated(cells: list[Cell]) -> bool:
-    """Whether the block ends its items with `;` (a note after it, `(Đã ký)`, aside)."""
+    """Whether the block ends its items with `;` (a note after it, `(Đã ký)`, or the
+    signature joined after one space, `Điều 3; PHÓ CHỦ TỊCH`, aside)."""
     texts = [_TRAILING_NOTE.sub("", c.text) for c in cells[:40] if c.text]
-    return any(t.endswith(";") for t in texts)
+    return any(t.endswith(";") or _before_signature(t).endswith(";") for t in texts)
+
+
+def _before_signature(text: str) -> str:
+    tail = sig.signature_tail(text, False) if ";" in text else None
+    return text if tail is None else text[:tail].rstrip()
 
 
 def _read_noi_nhan(region: list[Cell], rest: str) -> Block:

@@ -133,3 +133,25 @@ def test_a_number_alone_beside_a_title_in_a_numbered_list_is_flagged() -> None:
     for block in blocks.find_blocks(cells):
         outputs = block.items + block.unread + block.signature + block.markers
         assert _chars(outputs) == _chars(block.region)
+
+
+def test_a_semicolon_before_a_joined_title_marks_the_block_terminated() -> None:
+    """No bullets, an item wrapped without indent, the signature joined after its `;` by one
+    space (`Như` / `Điều 3; PHÓ CHỦ TỊCH`): the block ends its items with `;`, so the
+    capitalised line is the wrap, not a new item."""
+    text = "\n".join(
+        [
+            "Sở Nội vụ nhận được Công văn số 45/SYT-NV ngày 2/4/2024 của Sở Y tế.",
+            "",
+            "Nơi nhận:   TM. ỦY BAN NHÂN DÂN",
+            "Như   KT. CHỦ TỊCH",
+            "Điều 3; PHÓ CHỦ TỊCH",
+            "Lưu: VT, TCHC.",
+            "",
+            "   Hồ Tấn Quang",
+        ]
+    )
+    read = read_document(text)
+    assert [plain(i) for i in read.noi_nhan] == ["Như Điều 3", "Lưu: VT, TCHC"]
+    assert read.noi_nhan_unread == []
+    assert read.signature == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Hồ Tấn Quang"]
