@@ -129,6 +129,14 @@ def single_statement_sessions(engine: AsyncEngine) -> SessionFactory:
     return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
+def postgres_single_statements(sessions: SessionFactory) -> SessionFactory | None:
+    """`single_statement_sessions` on the engine of `sessions` on PostgreSQL; None on SQLite,
+    where a path that counts on them keeps its transaction (any BEGIN there takes the write
+    lock, and a statement outside one gains nothing)."""
+    engine = engine_of(sessions)
+    return single_statement_sessions(engine) if engine.dialect.name == "postgresql" else None
+
+
 def engine_of(sessions: SessionFactory) -> AsyncEngine:
     """The engine a session factory opens its sessions on."""
     engine = sessions.kw.get("bind")

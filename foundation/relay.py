@@ -13,9 +13,8 @@ from sqlmodel import col, select
 from foundation.broker import Broker, PublishError
 from foundation.database import (
     SessionFactory,
-    engine_of,
     is_outage,
-    single_statement_sessions,
+    postgres_single_statements,
     transaction,
 )
 from foundation.models import OutboxMessage
@@ -44,9 +43,7 @@ class Relay:
         self._wake = asyncio.Event()
         # Polls look for a pending row outside a transaction first (PostgreSQL only: on
         # SQLite any session's BEGIN takes the write lock).
-        engine = engine_of(sessions)
-        self._look = single_statement_sessions(engine) if engine.dialect.name == "postgresql" \
-            else None
+        self._look = postgres_single_statements(sessions)
 
     def nudge(self) -> None:
         """Something was just committed to the outbox: look now rather than at the next poll."""

@@ -17,7 +17,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Row, TextClause, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,7 +25,7 @@ from foundation.broker import Envelope, Probe
 from foundation.database import (
     SessionFactory,
     insert_rows,
-    single_statement_sessions,
+    postgres_single_statements,
     to_json,
     transaction,
     unnest_insert,
@@ -75,11 +74,7 @@ class Router:
         # consumer holds the message until it is back: foundation.broker.batches).
         self.healthy = healthy
         # PostgreSQL: sessions whose statements commit on their own (`_route_in_two_statements`).
-        engine = sessions.kw.get("bind")
-        self._statements = (
-            single_statement_sessions(engine)
-            if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql" else None
-        )
+        self._statements = postgres_single_statements(sessions)
 
     async def handle(self, batch: list[Envelope]) -> None:
         """Route each document of the batch in its own transaction."""
