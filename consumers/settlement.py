@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from foundation.database import on_postgres
 from foundation.models import DeliveryState
+from foundation.outbox import CLAIM_IDS_SQL
 
 _COLUMNS = "id, state, channel, failure, prev, seq, hash"
 # The settlements as a table `v`: PostgreSQL reads the JSON array as records, SQLite walks it.
@@ -53,10 +54,9 @@ _STATEMENTS = {
 # delivery, and then finds the deliveries settled.
 _SETTLE_ALL = text(
     """
-WITH claimed AS (
-    INSERT INTO processed_message (consumer, message_id, at)
-    SELECT :consumer, m, :at FROM unnest(:ids) AS m
-    ON CONFLICT DO NOTHING
+WITH claimed AS ("""
+    + CLAIM_IDS_SQL
+    + """
     RETURNING 1
 ), settled AS ("""
     + _UPDATE.format(settlements=_SETTLEMENTS[True], pending=DeliveryState.PENDING.value)

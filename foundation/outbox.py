@@ -60,10 +60,13 @@ def park_delivery(session: AsyncSession, delivery_id: str, failure: str) -> None
 
 # One array parameter rather than a VALUES row per id: the statement is compiled once, not
 # once per batch size (compiling it showed in the delivery workers' profile).
-_CLAIM_ALL = text(
+# PostgreSQL: claim the ids of the `:ids` array for `:consumer` (also a part of the delivery
+# workers' one-statement commit, consumers.settlement).
+CLAIM_IDS_SQL = (
     "INSERT INTO processed_message (consumer, message_id, at) "
     "SELECT :consumer, m, :at FROM unnest(:ids) AS m ON CONFLICT DO NOTHING"
-).bindparams(bindparam("ids", type_=ARRAY(String)),
+)
+_CLAIM_ALL = text(CLAIM_IDS_SQL).bindparams(bindparam("ids", type_=ARRAY(String)),
              bindparam("at", type_=DateTime(timezone=True)))
 
 
