@@ -92,15 +92,23 @@ def pg_template() -> Iterator[str]:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    name = f"docroute_test_{RUN}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+@contextlib.contextmanager
+def pg_database(template: str, label: str = "") -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database copied from the migrated template, dropped
+    when the block ends."""
+    name = f"docroute_test_{RUN}_{label}{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield _pg_url(name)
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with pg_database(pg_template) as url:
+        yield url
 
 
 def fast_settings(**values: Any) -> Settings:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from docroute.api.app import create_app
 from docroute.service import Service
 from foundation.models import Role
 from foundation.settings import Settings
-from tests.conftest import RUN, _pg_admin, _pg_url, fast_settings, free_port, running, seed, token
+from tests.conftest import fast_settings, free_port, pg_database, running, seed, token
 
 # Requests of each kind (valid, invalid) per operation and role; a longer exploration:
 # DOCROUTE_FUZZ_EXAMPLES=50 .venv/bin/pytest tests/docroute/test_api_fuzz.py
@@ -98,12 +97,8 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         folder: Path = tmp_path_factory.mktemp("fuzz")
         yield f"sqlite+aiosqlite:///{folder}/docroute.sqlite3"
         return
-    name = f"docroute_test_{RUN}_fuzz_{uuid.uuid4().hex[:6]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    try:
-        yield _pg_url(name)
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with pg_database(pg_template, "fuzz_") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
