@@ -90,13 +90,15 @@ def event_row(
     value: str,
     note: str | None = None,
     actor: str | None = None,
+    at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The columns of the row that follows a history of `count` rows ending in `last_hash`.
+    """The columns of the row that follows a history of `count` rows ending in `last_hash`,
+    written now, or `at` (a caller writing many rows at one moment passes it once).
 
     A plain dict, so that bulk inserts skip building ORM objects (most of the cost of
     writing thousands of rows); `append_event` builds the one object it needs from it.
     """
-    at, seq = utcnow(), count + 1
+    at, seq = at or utcnow(), count + 1
     content = _content(delivery_id, kind, str(value), note, actor, at)
     prev_hash, hash_ = link(seq, content, last_hash)
     return {
