@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import structlog
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import ColumnElement, Table, bindparam, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
@@ -23,7 +23,9 @@ from foundation.broker import DOCUMENTS
 from foundation.database import SessionFactory, engine_of, transaction
 from foundation.errors import ClerkError
 from foundation.models import Document, OutboxMessage
+from foundation.models.clock import utcnow
 from foundation.outbox import add_message
+from foundation.tokens import VALID_TOKEN, bad_token, token_valid
 from router import recipients
 from router.routing import plan_deliveries
 
@@ -195,9 +197,14 @@ async def submit(
     replaces: str | None = None,
     original: Original | None = None,
     clerk: Clerk | None = None,
+    *,
+    check_token: bool = False,
 ) -> tuple[Document, bool]:
     """Store the document and its outbox row; return (document, created). `replaces`: the id
-    of the document this one replaces (BussinessDocType 3); `original`: the file submitted."""
+    of the document this one replaces (BussinessDocType 3); `original`: the file submitted;
+    `check_token`: the token `caller` must still be valid (neither revoked nor expired) when
+    the document is stored, else a 401 and nothing stored (a caller from a cache,
+    foundation.tokens.CallerCache)."""
     document = new_document(
         submission, read_checked(submission, routing), key, caller, packet, clerk
     )
@@ -212,23 +219,27 @@ async def submit(
     if document.edxml_id is None:
         document.edxml_id = own_edxml_id(document, routing or recipients.shipped())
     check_columns(document)
+    if check_token and caller is None:
+        raise ValueError("check_token needs the caller's token id")
     if engine_of(sessions).dialect.name == "postgresql":
-        stored, created = await _store_in_one_statement(sessions, document)
+        stored, created = await _store_in_one_statement(sessions, document, check_token)
     else:
-        stored, created = await _store_in_transaction(sessions, document)
+        stored, created = await _store_in_transaction(sessions, document, check_token)
     if created:
         log.info("document_accepted", document_id=document.id, number=document.number)
     return stored, created
 
 
 async def _store_in_transaction(
-    sessions: SessionFactory, document: Document
+    sessions: SessionFactory, document: Document, check_token: bool = False
 ) -> tuple[Document, bool]:
-    """The document and its outbox row through the ORM, unless it is already stored."""
+    """The document and its outbox row through the ORM, unless it is already stored (or
+    `check_token` and its submitter's token is no longer valid: a 401)."""
     try:
         # The lookup and the insert share one transaction: one connection checkout and one
         # commit per submission.
         async with transaction(sessions) as session:
+            await _check_submitter(session, document, check_token)
             if existing := await find_existing(session, document):
                 return existing, False
             session.add(document)
@@ -242,36 +253,54 @@ async def _store_in_transaction(
     return document, True
 
 
+async def _check_submitter(session: AsyncSession, document: Document, check: bool) -> None:
+    """401 when asked to check and the submitter's token is no longer valid."""
+    if check and not await token_valid(session, cast(int, document.submitted_by)):
+        raise bad_token()
+
+
 async def _store_in_one_statement(
-    sessions: SessionFactory, document: Document
+    sessions: SessionFactory, document: Document, check_token: bool = False
 ) -> tuple[Document, bool]:
     """On PostgreSQL: the document and its outbox row inserted by one statement that commits
     on its own, one round trip where the transaction took five (BEGIN, the lookup, two
     INSERTs, COMMIT). The same rows, the same columns: every column of both, as the ORM
     inserts them. A stored document with the same idempotency key, or issuer, number and
     date, makes the insert do nothing (waiting for a concurrent one to commit or roll back),
-    and is then looked up and answered as `find_existing` answers it."""
+    and is then looked up and answered as `find_existing` answers it. With `check_token`,
+    the statement inserts only while the submitter's token is valid: when it inserted
+    nothing, the token is checked first (a 401), then the stored document looked up."""
     message = OutboxMessage(message_id=str(uuid.uuid4()), queue=DOCUMENTS,
                             payload={"document_id": document.id})
     values = {**_row(document, "document_"), **_row(message, "outbox_")}
+    statement = _INSERT_WITH_MESSAGE
+    if check_token:
+        statement = _INSERT_FOR_VALID_TOKEN
+        values.update(token_id=document.submitted_by, now=utcnow())
     async with sessions() as session:
         connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        if (await connection.execute(_INSERT_WITH_MESSAGE, values)).first() is not None:
+        if (await connection.execute(statement, values)).first() is not None:
             return document, True
+        await _check_submitter(session, document, check_token)
         if existing := await find_existing(session, document):
             return existing, False
     raise RuntimeError(f"document {document.id} was neither inserted nor found stored")
 
 
-def _insert_with_message() -> Executable:
+def _insert_with_message(only_if: ColumnElement[bool] | None = None) -> Executable:
     # INSERT INTO outbox ... SELECT ... FROM (INSERT INTO document ... ON CONFLICT DO NOTHING
     # RETURNING id): the outbox row exists only when the document was inserted. Built once,
     # with a parameter per column (named by _row), so each submission only binds values.
+    # `only_if`: the document's row is a SELECT of the parameters WHERE the condition holds.
     documents, outbox = _table(Document), _table(OutboxMessage)
-    new = (pg_insert(documents)
-           .values({c.name: bindparam(f"document_{c.name}", type_=c.type)
-                    for c in documents.columns})
-           .on_conflict_do_nothing().returning(documents.c.id).cte("new_document"))
+    columns = {c.name: bindparam(f"document_{c.name}", type_=c.type) for c in documents.columns}
+    if only_if is None:
+        insert_document = pg_insert(documents).values(columns)
+    else:
+        row = select(*(value.label(name) for name, value in columns.items())).where(only_if)
+        insert_document = pg_insert(documents).from_select(list(columns), row)
+    new = (insert_document.on_conflict_do_nothing().returning(documents.c.id)
+           .cte("new_document"))
     names = [c.name for c in outbox.columns if c is not outbox.c.id]  # the id is a serial
     message = [bindparam(f"outbox_{name}", type_=outbox.c[name].type).label(name)
                for name in names]
@@ -290,6 +319,8 @@ def _row(instance: SQLModel, prefix: str) -> dict[str, Any]:
 
 
 _INSERT_WITH_MESSAGE = _insert_with_message()
+# The same, inserting only while the token `:token_id` is valid at `:now` (check_token).
+_INSERT_FOR_VALID_TOKEN = _insert_with_message(VALID_TOKEN)
 
 
 async def add_recipients(sessions: SessionFactory, packet: PacketFields, note: str) -> bool:

@@ -21,6 +21,7 @@ from docroute.api.schemas import ERRORS
 from docroute.service import Service
 from docroute.web import install_web
 from docroute.web.apidocs import with_bearer_scheme
+from foundation.tokens import CallerCache
 
 
 def create_app(service: Service) -> FastAPI:
@@ -33,6 +34,7 @@ def create_app(service: Service) -> FastAPI:
         redoc_url=None,
     )
     app.state.service = service
+    app.state.callers = CallerCache()  # who each token belongs to (docroute.api.deps)
     app.include_router(health.api)
     # Every other route's errors are `{"code", "detail"}` (docroute.api.errors).
     app.include_router(documents.api, responses=ERRORS)

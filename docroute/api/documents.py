@@ -9,7 +9,15 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
+from docroute.api.deps import (
+    CallerDep,
+    ServiceDep,
+    SessionDep,
+    SubmittingCallerDep,
+    callers,
+    require,
+    still_valid,
+)
 from docroute.api.schemas import DocumentView, Preview, Submitted, answers
 from docroute.checks import check_columns
 from docroute.intake import check_suffix, decode_text
@@ -114,15 +122,19 @@ def _with_sender(submission: Submission, caller: Caller) -> Submission:
 )
 async def post_document(
     request: Request,
-    caller: CallerDep,
+    caller: SubmittingCallerDep,
     service: ServiceDep,
     dry_run: bool = Query(False, description="Return who would receive it, send nothing."),
     idempotency_key: str | None = Header(None, max_length=200),
 ) -> JSONResponse:
-    """Accept a document for routing; the same document twice returns the first one."""
+    """Accept a document for routing; the same document twice returns the first one.
+
+    The caller may come from the cache of tokens seen before (`submitting_caller`): the
+    submission's insert checks that its token is still valid, a dry run checks it first."""
     require(caller, Role.SENDER)
     submission = _with_sender(await _read_submission(request, service), caller)
     if dry_run:
+        await still_valid(service, caller)
         routing = await service.routing_now()  # as the router would expand it now
         parsed = read_checked(submission, routing)
         check_columns(new_document(submission, parsed, None, None))  # as a submission would
@@ -140,10 +152,15 @@ async def post_document(
             submission.number or parsed.number, date, expansion.as_of, expansion.as_of_source
         )
         return JSONResponse(view)
-    document, created = await submit(
-        service.sessions, submission, idempotency_key, caller.token_id, service.routing,
-        original=getattr(request.state, "original", None),
-    )
+    try:
+        document, created = await submit(
+            service.sessions, submission, idempotency_key, caller.token_id, service.routing,
+            original=getattr(request.state, "original", None), check_token=not caller.checked,
+        )
+    except ClerkError as error:
+        if error.code == "bad_token":  # revoked or expired since it was cached
+            callers(request).forget(caller.token_id)
+        raise
     if created:
         service.relay.nudge()
     body = {

@@ -26,10 +26,11 @@ from docroute.submission import (
     read_checked,
     submit,
 )
-from foundation.database import SessionFactory
+from foundation.database import SessionFactory, transaction
 from foundation.errors import ClerkError
 from foundation.migrate import migrated_sessions
-from foundation.models import Document
+from foundation.models import Document, Role
+from foundation.tokens import find_caller, issue_token, revoke_token
 
 TEXT = ("Số: 12/UBND-VP\nKhánh Hòa, ngày 4 tháng 3 năm 2025\nCÔNG VĂN\nVề việc thử\n\n"
         "Nội dung.\n\nNơi nhận:\n- Sở Nội vụ;\n- Sở Tư phsp;\n- Lưu: VT.\n")
@@ -43,7 +44,7 @@ async def pg_sessions(pg_url: str) -> AsyncIterator[SessionFactory]:
         yield sessions
 
 
-def _document(number: str, key: str) -> Document:
+def _document(number: str, key: str, caller: int = 3) -> Document:
     """A document with as many columns set as a submission can set (packet, clerk, file)."""
     submission = Submission(text=TEXT, sender="kh.ubnd-tinh", number=number,
                             date=datetime.date(2025, 3, 4))
@@ -52,7 +53,7 @@ def _document(number: str, key: str) -> Document:
                                   "via": "hub"}, urgency="Khẩn")
     clerk = Clerk(7, [{"line": 9, "action": "not_recipient", "reason": "đã gửi",
                        "text": "- Sở Tư phsp;"}])
-    document = new_document(submission, read_checked(submission), key, 3, packet, clerk)
+    document = new_document(submission, read_checked(submission), key, caller, packet, clerk)
     original = Original("cong-van.pdf", "application/pdf", b"%PDF-1.4 \x00\xff")
     document.original, document.original_name = original.data, original.name
     document.original_type, document.replaces = original.content_type, REPLACED
@@ -88,6 +89,35 @@ async def test_one_statement_stores_the_same_row_as_the_orm(
     assert messages[1][0]["payload"] == messages[0][0]["payload"].replace(by_orm.id, at_once.id)
     same = {"queue", "sent_at"}
     assert {k: messages[0][0][k] for k in same} == {k: messages[1][0][k] for k in same}
+
+
+async def test_the_token_checking_statement_stores_the_same_row(
+    pg_sessions: SessionFactory, pg_url: str,
+) -> None:
+    """With check_token (a caller from the API's cache), the one statement stores the same
+    document and outbox row as without, while the token is valid; once it is revoked it
+    stores nothing and answers 401, even for the document stored before."""
+    async with transaction(pg_sessions) as session:
+        token = await issue_token(session, Role.SENDER, "kh.ubnd-tinh")
+        token_id = (await find_caller(session, token)).token_id  # type: ignore[union-attr]
+    plain = _document("12/UBND-VP", "key-plain", token_id)
+    checked = _document("13/UBND-VP", "key-checked", token_id)
+    assert (await _store_in_one_statement(pg_sessions, plain))[1]
+    assert (await _store_in_one_statement(pg_sessions, checked, check_token=True))[1]
+    rows = [(await _raw_rows(pg_url, "document", "id", d.id))[0] for d in (plain, checked)]
+    differ = {"id", "idempotency_key", "number", "content_hash", "edxml_id", "created_at"}
+    assert {k: v for k, v in rows[0].items() if k not in differ} == \
+        {k: v for k, v in rows[1].items() if k not in differ}
+    assert len(await _raw_rows(pg_url, "outbox", "payload::jsonb->>'document_id'",
+                               checked.id)) == 1
+    async with transaction(pg_sessions) as session:
+        await revoke_token(session, token)
+    for document in (_document("14/UBND-VP", "key-late", token_id),
+                     _document("13/UBND-VP", "key-checked", token_id)):
+        with pytest.raises(ClerkError) as refused:
+            await _store_in_one_statement(pg_sessions, document, check_token=True)
+        assert (refused.value.status, refused.value.code) == (401, "bad_token")
+    assert await _raw_rows(pg_url, "document", "number", "14/UBND-VP") == []
 
 
 async def test_a_document_stored_before_writes_nothing_more(

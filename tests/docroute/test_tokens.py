@@ -8,15 +8,17 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, func, select
 
 from docroute.service import Service
 from foundation.database import engine_of, single_statement_sessions, transaction
 from foundation.errors import ClerkError
 from foundation.migrate import migrated_sessions
-from foundation.models import ApiToken, Role
+from foundation.models import ApiToken, Document, OutboxMessage, Role
 from foundation.models.clock import utcnow
-from foundation.tokens import find_caller, issue_token, revoke_token
+from foundation.settings import Settings
+from foundation.tokens import CallerCache, find_caller, issue_token, revoke_token, token_valid
+from tests.conftest import in_process_client, running
 
 
 async def _issue(service: Service, role: Role, agency: str | None = None,
@@ -103,3 +105,96 @@ async def test_each_lookup_binds_its_own_token_and_time(pg_url: str) -> None:
             await session.exec(update(ApiToken).where(col(ApiToken.expires_at).is_not(None))
                                .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
         assert await caller(agency) is None
+
+
+_SUBMITTED = ("Số: {n}/UBND-VP\nKhánh Hòa, ngày 4 tháng 3 năm 2025\nCÔNG VĂN\nVề việc thử\n\n"
+              "Nội dung.\n\nNơi nhận:\n- Sở Nội vụ;\n- Lưu: VT.\n")
+
+
+async def _stored(service: Service) -> tuple[int, int]:
+    """(documents, outbox rows) in the database."""
+    async with service.sessions() as session:
+        documents = (await session.exec(select(func.count()).select_from(Document))).one()
+        messages = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
+    return documents, messages
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired"])
+async def test_a_cached_sender_token_revoked_or_expired_is_refused_at_once(
+    stack: Settings, how: str
+) -> None:
+    """The submission route remembers who a token belongs to (no lookup per request), yet a
+    token revoked or expired after its first submission is refused from the next one, and
+    nothing is stored for it: a new document, a dry run and the first document sent again
+    all get 401, on both stacks; a valid token keeps submitting."""
+    async with running(stack, relay=False, router=False, delivery=False) as service:
+        token = await _issue(service, Role.SENDER, "kh.ubnd-tinh", days=1)
+        other = await _issue(service, Role.SENDER, "kh.ubnd-tinh")
+        async with in_process_client(service) as client:
+            def post(n: int, bearer: str, dry: bool = False) -> Any:
+                query = "?dry_run=true" if dry else ""
+                return client.post(f"/v1/documents{query}", headers=_bearer(bearer),
+                                   json={"text": _SUBMITTED.format(n=n)})
+
+            assert (await post(1, token)).status_code == 202  # now cached
+            assert (await post(2, token)).status_code == 202  # from the cache
+            before = await _stored(service)
+            async with transaction(service.sessions) as session:
+                if how == "revoked":
+                    await revoke_token(session, token)
+                else:
+                    await session.exec(update(ApiToken).where(col(ApiToken.expires_at)
+                                                              .is_not(None))
+                                       .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+            for answer in [await post(3, token), await post(1, token),
+                           await post(4, token, dry=True), await post(5, token)]:
+                assert answer.status_code == 401, answer.text
+                assert answer.json()["code"] == "bad_token"
+            assert await _stored(service) == before
+            assert (await post(6, other)).status_code == 202
+
+
+async def test_a_cached_token_is_checked_again_by_a_dry_run(stack: Settings) -> None:
+    """A dry run writes nothing that could check the token: a cached caller is checked by a
+    lookup of its own, so a revoked token's dry run is a 401 while a valid one previews."""
+    async with running(stack, relay=False, router=False, delivery=False) as service:
+        token = await _issue(service, Role.SENDER, "kh.ubnd-tinh")
+        async with in_process_client(service) as client:
+            async def dry() -> int:
+                answer = await client.post("/v1/documents?dry_run=true", headers=_bearer(token),
+                                           json={"text": _SUBMITTED.format(n=1)})
+                return answer.status_code
+
+            assert [await dry(), await dry()] == [200, 200]
+            async with transaction(service.sessions) as session:
+                await revoke_token(session, token)
+            assert await dry() == 401
+
+
+async def test_caller_cache_keeps_who_not_whether_and_forgets(pg_url: str) -> None:
+    """The cache gives a looked-up token's caller back unchecked, forgets the least recently
+    used past its size and a token named by `forget`, and never keeps an invalid token."""
+    async with migrated_sessions(pg_url) as sessions:
+        async with transaction(sessions) as session:
+            issued = [await issue_token(session, Role.SENDER, f"kh.o{n}") for n in range(3)]
+            await revoke_token(session, issued[2])
+        cache = CallerCache(size=2)
+        async with sessions() as session:
+            first = await cache.look_up(session, issued[0])
+            assert first is not None and first.checked
+            assert await cache.look_up(session, issued[2]) is None
+            assert await cache.look_up(session, "dr_unknown") is None
+            assert cache.get(issued[2]) is None and cache.get("dr_unknown") is None
+            cached = cache.get(issued[0])
+            assert cached is not None and not cached.checked
+            assert (cached.token_id, cached.agency_id) == (first.token_id, "kh.o0")
+            await cache.look_up(session, issued[1])
+            cache.get(issued[0])  # used last: issued[1] is the one forgotten next
+            third = await issue_token(session, Role.SENDER, "kh.o3")
+            await session.commit()
+            await cache.look_up(session, third)
+            assert cache.get(issued[1]) is None and cache.get(issued[0]) is not None
+            cache.forget(first.token_id)
+            assert cache.get(issued[0]) is None
+            assert await token_valid(session, first.token_id)
+            assert not await token_valid(session, 10_000)
