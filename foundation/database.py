@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -254,15 +254,22 @@ _POSTGRES: Any = cast(Any, PGDialect)()
 
 
 def unnest_insert(
-    model: type[SQLModel], columns: Sequence[str], constants: Collection[str] = ()
+    model: type[SQLModel],
+    columns: Sequence[str],
+    constants: Collection[str] = (),
+    keys: Sequence[str] = (),
 ) -> str:
     """PostgreSQL: the SQL of an INSERT of rows given as one array parameter per column
     (`unnest_params`), to be part of a larger statement (a CTE, say): rows that go in with
     other writes in one statement cost one round trip in all, where COPY costs two per table.
     Columns in `constants` have one value for all rows: one parameter, not an array of it.
-    JSON columns travel as text, as the engines' serializer writes them (`to_json`)."""
+    JSON columns travel as text, as the engines' serializer writes them (`to_json`).
+    `keys` name further text arrays, one value per row, that are not inserted: a WHERE the
+    caller appends reads them as `u."<key>"` (which rows go in, say)."""
     table = cast(Any, model).__table__
-    arrays, picks, varying = [], [], []
+    arrays = [f"CAST(:{_unnest_name(table.name, key)} AS TEXT[])" for key in keys]
+    varying = [f'"{key}"' for key in keys]
+    picks = []
     for name in columns:
         column_type = table.c[name].type
         is_json = isinstance(column_type, JSON)
@@ -284,11 +291,13 @@ def unnest_params(
     columns: Sequence[str],
     rows: list[dict[str, Any]],
     constants: Collection[str] = (),
+    keys: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The parameters of `unnest_insert(model, columns, constants)` for these rows (each
-    column in `constants` must have the same value in every row)."""
+    """The parameters of `unnest_insert(model, columns, constants, keys)` for these rows
+    (each column in `constants` must have the same value in every row; `keys` gives each key's
+    values, one per row)."""
     table = cast(Any, model).__table__
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {_unnest_name(table.name, k): v for k, v in (keys or {}).items()}
     for name, is_json in zip(columns, _json_columns(model, tuple(columns)), strict=True):
         if name in constants:
             value = rows[0][name]

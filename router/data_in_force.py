@@ -96,31 +96,37 @@ async def claim_and_read(
     return bool(row.claimed), dict(zip(row.kinds or (), row.ids or (), strict=True))
 
 
-# PostgreSQL, outside a transaction: whether the router handled the message already, the
-# activations in force and the document to route, in one round trip. Nothing is claimed or
-# locked here: the plan's own statement claims the message and routes the document only if
-# no other message routed it meanwhile (router.routing), so both stay one statement each.
+# PostgreSQL, outside a transaction: for each message of a batch, whether the router handled
+# it already and the document it names; and the activations in force; in one round trip.
+# Nothing is claimed or locked here: the plan's own statement claims the messages and routes
+# a document only if no other message routed it meanwhile (router.routing), so both stay one
+# statement each.
 _READ_FOR_ROUTING = text(
-    "SELECT EXISTS (SELECT 1 FROM processed_message WHERE consumer = :consumer "
-    "AND message_id = :message_id) AS handled, active.kinds, active.ids, found.* "
+    "SELECT active.kinds, active.ids, EXISTS (SELECT 1 FROM processed_message AS p "
+    "WHERE p.consumer = :consumer AND p.message_id = asked.message_id) AS handled, "
+    "found.id, found.text, found.sender, found.date, found.urgency, found.packet, "
+    "found.resolutions, found.routed_at "
     "FROM (SELECT array_agg(kind) AS kinds, array_agg(snapshot_id) AS ids "
     "FROM snapshot_activation WHERE id IN "
     "(SELECT max(id) FROM snapshot_activation GROUP BY kind)) AS active "
-    "LEFT JOIN (SELECT id, text, sender, date, urgency, packet, resolutions, routed_at "
-    "FROM document WHERE id = :document_id) AS found ON true"
+    "CROSS JOIN unnest(CAST(:message_ids AS VARCHAR[]), CAST(:document_ids AS VARCHAR[])) "
+    "WITH ORDINALITY AS asked(message_id, document_id, n) "
+    "LEFT JOIN document AS found ON found.id = asked.document_id ORDER BY asked.n"
 ).columns(packet=JSON, resolutions=JSON)
 
 
 async def read_for_routing(
-    session: AsyncSession, consumer: str, message_id: str, document_id: str
-) -> tuple[bool, dict[str, str], Row[Any] | None]:
-    """PostgreSQL: (whether the consumer handled the message already, the snapshots in force,
-    the document's columns the router reads or None when there is no such document)."""
-    values = {"consumer": consumer, "message_id": message_id, "document_id": document_id}
+    session: AsyncSession, consumer: str, asked: list[tuple[str, str]]
+) -> tuple[dict[str, str], list[tuple[bool, Row[Any] | None]]]:
+    """PostgreSQL: the snapshots in force, and for each (message id, document id) asked, in
+    order: whether the consumer handled the message already, and the document's columns the
+    router reads (None when there is no such document)."""
+    values = {"consumer": consumer, "message_ids": [m for m, _ in asked],
+              "document_ids": [d for _, d in asked]}
     connection = await session.connection()
-    row = (await connection.execute(_READ_FOR_ROUTING, values)).one()
-    wanted = dict(zip(row.kinds or (), row.ids or (), strict=True))
-    return bool(row.handled), wanted, row if row.id is not None else None
+    rows = (await connection.execute(_READ_FOR_ROUTING, values)).all()
+    wanted = dict(zip(rows[0].kinds or (), rows[0].ids or (), strict=True)) if rows else {}
+    return wanted, [(bool(r.handled), r if r.id is not None else None) for r in rows]
 
 
 def load(

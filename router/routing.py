@@ -4,6 +4,13 @@ Per message, in one transaction: claim the message id, expand the recipients as 
 document's date, write the deliveries with their reasons, their history rows and their outbox
 rows. Then ack. A redelivered message finds its id claimed (or the document routed) and is
 acked without a second plan.
+
+On PostgreSQL a batch of messages is routed in two round trips in all: one read for all of
+its documents, then one statement that claims every message and writes every plan
+(`_claim_and_plan`); each message's outcome is the one it would have had alone. Anything
+unusual (a document or a message twice in the batch, a malformed body) is routed alone after
+the batch, and a batch that fails (a document whose expansion raises, a statement refused)
+is routed again message by message, so one bad document costs only its own message.
 """
 
 from __future__ import annotations
@@ -11,8 +18,8 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import uuid
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
@@ -35,7 +42,7 @@ from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_p
 from foundation.history import event_row
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
 from foundation.models.clock import utcnow
-from foundation.outbox import add_delivery_messages, claim_message, delivery_message_rows
+from foundation.outbox import add_delivery_messages, delivery_message_rows
 from router import recipients
 from router.data_in_force import RoutingData, claim_and_read, read_for_routing
 from router.resolutions import apply_resolutions
@@ -73,11 +80,15 @@ class Router:
         # Tells a failure of the document (recorded on it) from the database being away (the
         # consumer holds the message until it is back: foundation.broker.batches).
         self.healthy = healthy
-        # PostgreSQL: sessions whose statements commit on their own (`_route_in_two_statements`).
+        # PostgreSQL: sessions whose statements commit on their own (`_route_by_statements`).
         self._statements = postgres_single_statements(sessions)
 
     async def handle(self, batch: list[Envelope]) -> None:
-        """Route each document of the batch in its own transaction."""
+        """Route the batch: on PostgreSQL in two statements for all of it (`_route_batch`),
+        else each document in its own transaction."""
+        if self._statements is not None and len(batch) > 1:
+            await self._route_batch(batch)
+            return
         for envelope in batch:
             await self.route(envelope)
 
@@ -99,17 +110,38 @@ class Router:
             await self._record_failure(document_id, error)
             await envelope.reject(requeue=True)  # the delivery limit ends a hopeless one
             return
-        if outcome == "missing_document":
-            bound.error("document_not_found")
-            await envelope.reject(requeue=False)
-            return
-        await envelope.ack()
-        bound.info("document_routed", outcome=outcome)
-        self.on_commit()
+        if await _settle(envelope, document_id, outcome):
+            self.on_commit()
+
+    async def _route_batch(self, batch: list[Envelope]) -> None:
+        """PostgreSQL: route the batch's messages together (`_route_by_statements`), then ack
+        each. Messages that cannot go together (malformed, a message id or a document seen
+        earlier in the batch) are routed alone afterwards, so that they see the batch's plans
+        committed as they would have seen them one by one. If routing them together fails,
+        nothing was written: every message is routed alone (`route`), which records a
+        document's failure on it and rejects just its message."""
+        together, alone = _together(batch)
+        if together:
+            try:
+                outcomes = await self._route_by_statements(
+                    [(envelope.message_id, document_id) for envelope, document_id in together]
+                )
+            except Exception:
+                log.warning("batch_routing_failed", messages=len(together), exc_info=True)
+                together, alone = [], batch
+            else:
+                settled = [await _settle(envelope, document_id, outcome)
+                           for (envelope, document_id), outcome in zip(together, outcomes,
+                                                                       strict=True)]
+                if any(settled):
+                    self.on_commit()
+        for envelope in alone:
+            await self.route(envelope)
 
     async def _route_once(self, envelope: Envelope, document_id: str) -> str:
         if self._statements is not None:
-            return await self._route_in_two_statements(envelope, document_id)
+            outcome, = await self._route_by_statements([(envelope.message_id, document_id)])
+            return outcome
         loaded: tuple[dict[str, str], recipients.RoutingRules] | None = None
         for _ in range(LOAD_ATTEMPTS):
             try:
@@ -134,35 +166,40 @@ class Router:
         raise RuntimeError(f"the data in force changed {LOAD_ATTEMPTS} times while it was "
                            "being loaded to route this document")
 
-    async def _route_in_two_statements(self, envelope: Envelope, document_id: str) -> str:
-        """PostgreSQL: read (handled already? the data in force, the document), expand, then
-        write the claim and the plan in one statement: two round trips, no transaction (each
-        round trip cost about as much CPU as expanding a short document).
+    async def _route_by_statements(self, asked: list[tuple[str, str]]) -> list[str]:
+        """PostgreSQL: route these (message id, document id), no message id and no document
+        twice, in two statements: read (handled already? the data in force, the documents),
+        expand, then write all the claims and plans in one statement; no transaction (each
+        round trip cost about as much CPU as expanding a short document). The outcome of
+        each, in order.
 
-        The write claims the message (a concurrent copy waits there, then finds it claimed)
-        and routes the document only where it is still unrouted (a second message for it
-        waits at the row, then finds it routed); one statement commits all of it or nothing.
-        An activation committed before the read routes the document, as before the claim."""
+        The write claims each message (a concurrent copy waits there, then finds it claimed)
+        and routes a document only where it is still unrouted (another message for it waits
+        at the row, then finds it routed); one statement commits all of it or nothing. An
+        activation committed before the read routes the documents, as before the claim."""
         statements = self._statements
         assert statements is not None
         loaded: tuple[dict[str, str], recipients.RoutingRules] | None = None
         for _ in range(LOAD_ATTEMPTS):
             async with statements() as session:
-                handled, wanted, document = await read_for_routing(
-                    session, CONSUMER, envelope.message_id, document_id
-                )
-            if handled:
-                return "duplicate_message"
+                wanted, found = await read_for_routing(session, CONSUMER, asked)
             routing = self._routing(wanted, loaded)
             if routing is None:
                 loaded = await self._load(wanted)
                 continue
-            async with statements() as session:
-                outcome = await _claim_and_plan(session, envelope.message_id, document, routing)
-            crash_point(ROUTER_AFTER_COMMIT)
-            return outcome
+            outcomes = {m: "duplicate_message" for (m, _), (handled, _) in zip(asked, found,
+                                                                               strict=True)
+                        if handled}
+            unhandled = [(m, document) for (m, _), (handled, document) in zip(asked, found,
+                                                                              strict=True)
+                         if not handled]
+            if unhandled:
+                async with statements() as session:
+                    outcomes |= await _claim_and_plan(session, unhandled, routing)
+                crash_point(ROUTER_AFTER_COMMIT)
+            return [outcomes[m] for m, _ in asked]
         raise RuntimeError(f"the data in force changed {LOAD_ATTEMPTS} times while it was "
-                           "being loaded to route this document")
+                           "being loaded to route these documents")
 
     def _routing(
         self,
@@ -248,18 +285,20 @@ def plan_rows(
     *,
     actor: str = CONSUMER,
     backfill_of: str | None = None,
+    at: datetime.datetime | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The delivery rows and their first history rows of `plan_deliveries`."""
+    """The delivery rows and their first history rows of `plan_deliveries`, planned now or
+    `at` (a batch of plans made at one moment passes it)."""
     if not recipients:
         return [], []
-    planned = utcnow()
+    planned = at or utcnow()
     audit = get_audit_settings()
     due = audit.policy.receipt_deadline(planned, urgency, audit.calendar)
     escalate = audit.policy.escalation_deadline(due, audit.calendar)
     deliveries, events = [], []
-    for recipient in recipients:
-        delivery_id = str(uuid.uuid4())
-        event = event_row(delivery_id, 0, None, "state", DeliveryState.PENDING, note, actor)
+    for delivery_id, recipient in zip(uuid4_strings(len(recipients)), recipients, strict=True):
+        event = event_row(delivery_id, 0, None, "state", DeliveryState.PENDING, note, actor,
+                          at=planned)
         reasons = recipient.get("reasons", [])
         deliveries.append({
             "id": delivery_id, "document_id": document_id, "agency_id": recipient["id"],
@@ -272,6 +311,18 @@ def plan_rows(
         })
         events.append(event)
     return deliveries, events
+
+
+def uuid4_strings(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs written as `str(uuid.uuid4())` writes them, from one
+    read of the system's randomness: `uuid.uuid4()` makes a system call for each (it showed
+    in the router's profile, once per delivery)."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # the RFC 4122 variant
+    hexed = raw.hex()
+    return [f"{hexed[i:i + 8]}-{hexed[i + 8:i + 12]}-{hexed[i + 12:i + 16]}-"
+            f"{hexed[i + 16:i + 20]}-{hexed[i + 20:i + 32]}" for i in range(0, 32 * count, 32)]
 
 
 def _expansion(
@@ -301,56 +352,90 @@ def _expansion(
     return view
 
 
-# The tables a plan writes, and the columns whose value is the same in all of a plan's rows
-# (`plan_rows`, `delivery_message_rows`): one parameter each rather than an array, which
-# asyncpg would encode element by element.
+# The tables a batch of plans writes, and the columns whose value is the same in all of its
+# rows (`plan_rows` at one moment, `delivery_message_rows`): one parameter each rather than
+# an array, which asyncpg would encode element by element.
 _TABLES: tuple[tuple[type[SQLModel], frozenset[str]], ...] = (
     (Delivery, frozenset({
-        "document_id", "state", "receipt", "channel", "failure", "due_at", "escalate_at",
-        "confirmed_at", "backfill_of", "event_count", "created_at", "updated_at",
+        "state", "receipt", "channel", "failure", "confirmed_at", "backfill_of", "event_count",
+        "created_at", "updated_at",
     })),
-    (DeliveryEvent, frozenset({"kind", "value", "note", "actor", "seq"})),
-    (OutboxMessage, frozenset({"queue", "created_at"})),
+    (DeliveryEvent, frozenset({"kind", "value", "actor", "seq", "at"})),
+    (OutboxMessage, frozenset({"queue"})),
 )
+# The outbox rows' extra array: the document whose plan each row belongs to.
+_DOCUMENT_KEY = "document"
 
 
 async def _claim_and_plan(
     session: AsyncSession,
-    message_id: str,
-    document: Row[Any] | None,
+    asked: list[tuple[str, Row[Any] | None]],
     routing: recipients.RoutingRules,
-) -> str:
-    """PostgreSQL, one statement: claim the message and, if the document is still unrouted,
-    store its expansion, its deliveries, their first history rows and outbox rows."""
-    values: dict[str, Any] = {"consumer": CONSUMER, "message_id": message_id, "at": utcnow()}
-    if document is None or document.routed_at is not None:
-        # Nothing to plan: the claim alone, as the routing transaction commits it.
-        claimed = await claim_message(session, CONSUMER, message_id)
-        if not claimed:
-            return "duplicate_message"
-        return "missing_document" if document is None else "already_routed"
-    view = _expansion(document.text, document.sender, document.date, document.packet,
-                      document.resolutions, routing)
-    rules_version = str(view.get("rules_version") or "")
-    note = f"planned by rules {rules_version} as of {view.get('as_of')}"
-    deliveries, events = plan_rows(document.id, document.urgency, view.get("recipients", []),
-                                   note)
-    messages = delivery_message_rows([d["id"] for d in deliveries])
-    values |= {"document_id": document.id, "expansion": to_json(view),
-               "rules_version": rules_version, "routed_at": utcnow()}
-    columns = [tuple(rows[0]) if rows else () for rows in (deliveries, events, messages)]
-    for (model, constants), rows, names in zip(_TABLES, (deliveries, events, messages),
-                                               columns, strict=True):
+) -> dict[str, str]:
+    """PostgreSQL, one statement: claim each message and, for each document still unrouted,
+    store its expansion, its deliveries, their first history rows and outbox rows; the
+    outcome of each message. `asked`: (message id, its document as read, or None)."""
+    at = utcnow()
+    plans: list[tuple[str, str, str, str]] = []  # message, document, expansion, rules version
+    counts: dict[str, int] = {}
+    tables: tuple[list[dict[str, Any]], ...] = ([], [], [])
+    outbox_documents: list[str] = []
+    for message_id, document in asked:
+        if document is None or document.routed_at is not None:
+            continue  # nothing to plan: the claim alone, as the routing transaction commits it
+        view = _expansion(document.text, document.sender, document.date, document.packet,
+                          document.resolutions, routing)
+        rules_version = str(view.get("rules_version") or "")
+        note = f"planned by rules {rules_version} as of {view.get('as_of')}"
+        deliveries, events = plan_rows(document.id, document.urgency,
+                                       view.get("recipients", []), note, at=at)
+        messages = delivery_message_rows([d["id"] for d in deliveries])
+        plans.append((message_id, document.id, to_json(view), rules_version))
+        counts[message_id] = len(deliveries)
+        for rows, new in zip(tables, (deliveries, events, messages), strict=True):
+            rows += new
+        outbox_documents += [document.id] * len(messages)
+    values = _plan_values(sorted(m for m, _ in asked), plans, at)
+    columns = [tuple(rows[0]) if rows else () for rows in tables]
+    for (model, constants), rows, names in zip(_TABLES, tables, columns, strict=True):
         if rows:
-            values |= unnest_params(model, names, rows, constants)
+            keys = {_DOCUMENT_KEY: outbox_documents} if model is OutboxMessage else None
+            values |= unnest_params(model, names, rows, constants, keys)
     crash_point(ROUTER_BEFORE_COMMIT)  # planned, not stored: the statement commits it all
     statement = _plan_statement(*columns)
     row = (await (await session.connection()).execute(statement, values)).one()
-    if not row.claimed:
-        return "duplicate_message"  # a copy of this message was routed meanwhile
-    if not row.routed:
-        return "already_routed"  # another message for it was routed meanwhile
-    return f"planned {len(deliveries)} deliveries"
+    return _outcomes(asked, counts, set(row.claimed), set(row.routed))
+
+
+def _plan_values(
+    message_ids: list[str], plans: list[tuple[str, str, str, str]], at: datetime.datetime
+) -> dict[str, Any]:
+    """The parameters of `_plan_statement` besides the rows: the claims (sorted, so that two
+    statements claiming some of the same ids lock them in the same order) and the plans."""
+    return {"consumer": CONSUMER, "message_ids": message_ids, "at": at,
+            "plan_messages": [p[0] for p in plans], "plan_documents": [p[1] for p in plans],
+            "expansions": [p[2] for p in plans], "rules_versions": [p[3] for p in plans]}
+
+
+def _outcomes(
+    asked: Iterable[tuple[str, Row[Any] | None]],
+    counts: dict[str, int],
+    claimed: set[str],
+    routed: set[str],
+) -> dict[str, str]:
+    """What `_claim_and_plan` did for each message, from what its statement claimed and
+    routed: the outcome each would have had alone."""
+    outcomes = {}
+    for message_id, document in asked:
+        if message_id not in claimed:
+            outcomes[message_id] = "duplicate_message"  # a copy was routed meanwhile
+        elif document is None:
+            outcomes[message_id] = "missing_document"
+        elif message_id not in counts or document.id not in routed:
+            outcomes[message_id] = "already_routed"  # maybe by another message meanwhile
+        else:
+            outcomes[message_id] = f"planned {counts[message_id]} deliveries"
+    return outcomes
 
 
 @functools.cache
@@ -360,30 +445,75 @@ def _plan_statement(
     message_columns: tuple[str, ...],
 ) -> TextClause:
     """The statement of `_claim_and_plan` for rows with these columns (built once). Each
-    part reads the one before it, so the claim comes first, and the document's update and
-    the rows go in only after a claim, and only while the document is unrouted."""
+    part reads the one before it, so the claims come first; a document is updated only
+    after its message's claim, and only while it is unrouted; and a row goes in only with
+    its document's update (deliveries name their document, history rows their delivery,
+    outbox rows carry their document in an array of their own)."""
     parts = [
         "claimed AS (INSERT INTO processed_message (consumer, message_id, at) "
-        "VALUES (:consumer, :message_id, CAST(:at AS TIMESTAMPTZ)) "
-        "ON CONFLICT DO NOTHING RETURNING 1)",
-        "routed AS (UPDATE document SET expansion = CAST(:expansion AS JSON), "
-        "rules_version = :rules_version, routed_at = :routed_at, routing_error = NULL "
-        "WHERE id = :document_id AND routed_at IS NULL AND EXISTS (SELECT 1 FROM claimed) "
-        "RETURNING 1)",
+        "SELECT :consumer, m, CAST(:at AS TIMESTAMPTZ) "
+        "FROM unnest(CAST(:message_ids AS VARCHAR[])) AS m "
+        "ON CONFLICT DO NOTHING RETURNING message_id)",
+        "planned AS (SELECT * FROM unnest(CAST(:plan_messages AS VARCHAR[]), "
+        "CAST(:plan_documents AS VARCHAR[]), CAST(:expansions AS TEXT[]), "
+        "CAST(:rules_versions AS VARCHAR[])) "
+        "AS p(message_id, document_id, expansion, rules_version))",
+        "routed AS (UPDATE document SET expansion = CAST(planned.expansion AS JSON), "
+        "rules_version = planned.rules_version, routed_at = CAST(:at AS TIMESTAMPTZ), "
+        "routing_error = NULL FROM planned WHERE document.id = planned.document_id "
+        "AND document.routed_at IS NULL "
+        "AND planned.message_id IN (SELECT message_id FROM claimed) RETURNING document.id)",
     ]
+    filters = (
+        "WHERE u.document_id IN (SELECT id FROM routed) RETURNING id",
+        "WHERE u.delivery_id IN (SELECT id FROM deliveries)",
+        f'WHERE u."{_DOCUMENT_KEY}" IN (SELECT id FROM routed)',
+    )
     parts += [
-        f"{name} AS ({unnest_insert(model, columns, constants)} "
-        "WHERE EXISTS (SELECT 1 FROM routed))"
-        for name, (model, constants), columns in zip(
+        f"{name} AS ({unnest_insert(model, columns, constants, keys)} {where})"
+        for name, (model, constants), columns, keys, where in zip(
             ("deliveries", "events", "messages"), _TABLES,
-            (delivery_columns, event_columns, message_columns), strict=True,
+            (delivery_columns, event_columns, message_columns),
+            ((), (), (_DOCUMENT_KEY,)), filters, strict=True,
         )
         if columns
     ]
     return text(
-        "WITH " + ", ".join(parts) + " SELECT (SELECT count(*) FROM claimed) AS claimed, "
-        "(SELECT count(*) FROM routed) AS routed"
+        "WITH " + ", ".join(parts) + " SELECT ARRAY(SELECT message_id FROM claimed) AS claimed, "
+        "ARRAY(SELECT id FROM routed) AS routed"
     )
+
+
+async def _settle(envelope: Envelope, document_id: str, outcome: str) -> bool:
+    """Ack a message whose outcome is committed, or dead-letter one naming no document;
+    True when acked."""
+    bound = log.bind(message_id=envelope.message_id, document_id=document_id)
+    if outcome == "missing_document":
+        bound.error("document_not_found")
+        await envelope.reject(requeue=False)
+        return False
+    await envelope.ack()
+    bound.info("document_routed", outcome=outcome)
+    return True
+
+
+def _together(batch: list[Envelope]) -> tuple[list[tuple[Envelope, str]], list[Envelope]]:
+    """The batch's messages that can be routed together (with their document ids: no
+    message id and no document twice), and the others (malformed, or repeating a message id
+    or a document: routed alone after the rest, as they would have been one by one)."""
+    together: list[tuple[Envelope, str]] = []
+    alone: list[Envelope] = []
+    messages: set[str] = set()
+    documents: set[str] = set()
+    for envelope in batch:
+        document_id = _document_id(envelope.body)
+        if document_id is None or document_id in documents or envelope.message_id in messages:
+            alone.append(envelope)
+            continue
+        together.append((envelope, document_id))
+        messages.add(envelope.message_id)
+        documents.add(document_id)
+    return together, alone
 
 
 def categories_of(reasons: list[dict[str, Any]]) -> str:
