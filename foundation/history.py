@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -112,6 +112,40 @@ def event_row(
         "prev_hash": prev_hash,
         "hash": hash_,
     }
+
+
+# Stands for each delivery's id in `first_event_rows`' one canonical content.
+_PLACE = "delivery-id-placeholder"
+
+
+def first_event_rows(
+    delivery_ids: Sequence[str],
+    kind: str,
+    value: str,
+    note: str | None = None,
+    actor: str | None = None,
+    at: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """`event_row(d, 0, None, kind, value, note, actor, at)` for each of these new
+    deliveries: the same rows, hashed from one canonical content written once with each
+    delivery's id put in its place (writing it per row showed in the router's profile, which
+    hashes a first row for every delivery it plans). Ids that JSON would not write as they
+    are, or a placeholder found elsewhere in the content, take `event_row` itself."""
+    if not delivery_ids:
+        return []
+    at, value = at or utcnow(), str(value)
+    body = canonical(_content(_PLACE, kind, value, note, actor, at))
+    head, _, tail = body.partition(_PLACE)
+    joined = "".join(delivery_ids)  # letters, digits and dashes: JSON writes them as they are
+    if body.count(_PLACE) != 1 or not joined.replace("-", "").isalnum() or not joined.isascii():
+        return [event_row(d, 0, None, kind, value, note, actor, at) for d in delivery_ids]
+    start = f"1\n{GENESIS}\n{head}"  # digest's position, previous hash and content
+    return [
+        {"delivery_id": delivery_id, "kind": kind, "value": value, "note": note,
+         "actor": actor, "at": at, "seq": 1, "prev_hash": GENESIS,
+         "hash": hashlib.sha256(f"{start}{delivery_id}{tail}".encode()).hexdigest()}
+        for delivery_id in delivery_ids
+    ]
 
 
 def append_event(

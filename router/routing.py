@@ -39,7 +39,7 @@ from foundation.database import (
     unnest_params,
 )
 from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
-from foundation.history import event_row
+from foundation.history import first_event_rows
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
 from foundation.models.clock import utcnow
 from foundation.outbox import add_delivery_messages, delivery_message_rows
@@ -295,13 +295,13 @@ def plan_rows(
     audit = get_audit_settings()
     due = audit.policy.receipt_deadline(planned, urgency, audit.calendar)
     escalate = audit.policy.escalation_deadline(due, audit.calendar)
-    deliveries, events = [], []
-    for delivery_id, recipient in zip(uuid4_strings(len(recipients)), recipients, strict=True):
-        event = event_row(delivery_id, 0, None, "state", DeliveryState.PENDING, note, actor,
-                          at=planned)
+    events = first_event_rows(uuid4_strings(len(recipients)), "state", DeliveryState.PENDING,
+                              note, actor, planned)
+    deliveries = []
+    for event, recipient in zip(events, recipients, strict=True):
         reasons = recipient.get("reasons", [])
         deliveries.append({
-            "id": delivery_id, "document_id": document_id, "agency_id": recipient["id"],
+            "id": event["delivery_id"], "document_id": document_id, "agency_id": recipient["id"],
             "agency_name": recipient.get("name") or recipient["id"],
             "state": DeliveryState.PENDING, "receipt": None, "channel": None, "failure": None,
             "reasons": reasons, "categories": categories_of(reasons),
@@ -309,7 +309,6 @@ def plan_rows(
             "backfill_of": backfill_of, "event_count": event["seq"], "last_hash": event["hash"],
             "created_at": planned, "updated_at": planned,
         })
-        events.append(event)
     return deliveries, events
 
 
@@ -352,19 +351,70 @@ def _expansion(
     return view
 
 
-# The tables a batch of plans writes, and the columns whose value is the same in all of its
-# rows (`plan_rows` at one moment, `delivery_message_rows`): one parameter each rather than
-# an array, which asyncpg would encode element by element.
+# The tables a batch of plans writes from arrays, and the columns whose value is the same in
+# all of its rows (`plan_rows` at one moment, `delivery_message_rows`): one parameter each
+# rather than an array, which asyncpg would encode element by element. The history rows are
+# not sent: the statement writes them from the deliveries (`_plan_statement`).
 _TABLES: tuple[tuple[type[SQLModel], frozenset[str]], ...] = (
     (Delivery, frozenset({
         "state", "receipt", "channel", "failure", "confirmed_at", "backfill_of", "event_count",
         "created_at", "updated_at",
     })),
-    (DeliveryEvent, frozenset({"kind", "value", "actor", "seq", "at"})),
     (OutboxMessage, frozenset({"queue"})),
 )
 # The outbox rows' extra array: the document whose plan each row belongs to.
 _DOCUMENT_KEY = "document"
+# The columns of a plan's first history rows that are the same in all of them; the others
+# are the delivery's id and last hash, the note of its document's plan, the plan's moment.
+_EVENT_CONSTANTS = ("kind", "value", "actor", "seq", "prev_hash")
+
+
+class _Plans:
+    """The plans of a batch, as `_plan_statement`'s parameters."""
+
+    def __init__(self, at: datetime.datetime) -> None:
+        self.at = at
+        self.documents: dict[str, list[str]] = {  # one entry per plan
+            "plan_messages": [], "plan_documents": [], "expansions": [], "rules_versions": [],
+            "notes": []}
+        self.deliveries: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.message_documents: list[str] = []
+        self.event: dict[str, Any] | None = None  # a first history row, for its constants
+        self.counts: dict[str, int] = {}  # deliveries planned, by message id
+
+    def add(self, message_id: str, document: Row[Any], routing: recipients.RoutingRules) -> None:
+        """Expand the document and plan its deliveries."""
+        view = _expansion(document.text, document.sender, document.date, document.packet,
+                          document.resolutions, routing)
+        rules_version = str(view.get("rules_version") or "")
+        note = f"planned by rules {rules_version} as of {view.get('as_of')}"
+        deliveries, events = plan_rows(document.id, document.urgency,
+                                       view.get("recipients", []), note, at=self.at)
+        messages = delivery_message_rows([d["id"] for d in deliveries])
+        for values, value in zip(self.documents.values(), (
+                message_id, document.id, to_json(view), rules_version, note), strict=True):
+            values.append(value)
+        self.deliveries += deliveries
+        self.messages += messages
+        self.message_documents += [document.id] * len(messages)
+        self.event = self.event or (events[0] if events else None)
+        self.counts[message_id] = len(deliveries)
+
+    def params(self, message_ids: list[str]) -> tuple[TextClause, dict[str, Any]]:
+        """The statement and its parameters, claiming these message ids (sorted, so that
+        two statements claiming some of the same ids lock them in the same order)."""
+        values: dict[str, Any] = {"consumer": CONSUMER, "message_ids": sorted(message_ids),
+                                  "at": self.at, **self.documents}
+        if self.event is not None:
+            values |= {f"event_{name}": self.event[name] for name in _EVENT_CONSTANTS}
+        tables = (self.deliveries, self.messages)
+        columns = [tuple(rows[0]) if rows else () for rows in tables]
+        for (model, constants), rows, names in zip(_TABLES, tables, columns, strict=True):
+            if rows:
+                keys = {_DOCUMENT_KEY: self.message_documents} if model is OutboxMessage else None
+                values |= unnest_params(model, names, rows, constants, keys)
+        return _plan_statement(*columns), values
 
 
 async def _claim_and_plan(
@@ -375,46 +425,16 @@ async def _claim_and_plan(
     """PostgreSQL, one statement: claim each message and, for each document still unrouted,
     store its expansion, its deliveries, their first history rows and outbox rows; the
     outcome of each message. `asked`: (message id, its document as read, or None)."""
-    at = utcnow()
-    plans: list[tuple[str, str, str, str]] = []  # message, document, expansion, rules version
-    counts: dict[str, int] = {}
-    tables: tuple[list[dict[str, Any]], ...] = ([], [], [])
-    outbox_documents: list[str] = []
+    plans = _Plans(utcnow())
     for message_id, document in asked:
-        if document is None or document.routed_at is not None:
-            continue  # nothing to plan: the claim alone, as the routing transaction commits it
-        view = _expansion(document.text, document.sender, document.date, document.packet,
-                          document.resolutions, routing)
-        rules_version = str(view.get("rules_version") or "")
-        note = f"planned by rules {rules_version} as of {view.get('as_of')}"
-        deliveries, events = plan_rows(document.id, document.urgency,
-                                       view.get("recipients", []), note, at=at)
-        messages = delivery_message_rows([d["id"] for d in deliveries])
-        plans.append((message_id, document.id, to_json(view), rules_version))
-        counts[message_id] = len(deliveries)
-        for rows, new in zip(tables, (deliveries, events, messages), strict=True):
-            rows += new
-        outbox_documents += [document.id] * len(messages)
-    values = _plan_values(sorted(m for m, _ in asked), plans, at)
-    columns = [tuple(rows[0]) if rows else () for rows in tables]
-    for (model, constants), rows, names in zip(_TABLES, tables, columns, strict=True):
-        if rows:
-            keys = {_DOCUMENT_KEY: outbox_documents} if model is OutboxMessage else None
-            values |= unnest_params(model, names, rows, constants, keys)
+        # Nothing to plan for a missing or routed document: the claim alone, as the routing
+        # transaction commits it.
+        if document is not None and document.routed_at is None:
+            plans.add(message_id, document, routing)
+    statement, values = plans.params([m for m, _ in asked])
     crash_point(ROUTER_BEFORE_COMMIT)  # planned, not stored: the statement commits it all
-    statement = _plan_statement(*columns)
     row = (await (await session.connection()).execute(statement, values)).one()
-    return _outcomes(asked, counts, set(row.claimed), set(row.routed))
-
-
-def _plan_values(
-    message_ids: list[str], plans: list[tuple[str, str, str, str]], at: datetime.datetime
-) -> dict[str, Any]:
-    """The parameters of `_plan_statement` besides the rows: the claims (sorted, so that two
-    statements claiming some of the same ids lock them in the same order) and the plans."""
-    return {"consumer": CONSUMER, "message_ids": message_ids, "at": at,
-            "plan_messages": [p[0] for p in plans], "plan_documents": [p[1] for p in plans],
-            "expansions": [p[2] for p in plans], "rules_versions": [p[3] for p in plans]}
+    return _outcomes(asked, plans.counts, set(row.claimed), set(row.routed))
 
 
 def _outcomes(
@@ -440,15 +460,14 @@ def _outcomes(
 
 @functools.cache
 def _plan_statement(
-    delivery_columns: tuple[str, ...],
-    event_columns: tuple[str, ...],
-    message_columns: tuple[str, ...],
+    delivery_columns: tuple[str, ...], message_columns: tuple[str, ...]
 ) -> TextClause:
     """The statement of `_claim_and_plan` for rows with these columns (built once). Each
     part reads the one before it, so the claims come first; a document is updated only
     after its message's claim, and only while it is unrouted; and a row goes in only with
-    its document's update (deliveries name their document, history rows their delivery,
-    outbox rows carry their document in an array of their own)."""
+    its document's update (deliveries name their document, outbox rows carry theirs in an
+    array of their own). Each delivery's first history row is written from the delivery
+    as stored (its id and its last hash: the row's hash, `plan_rows`) and its plan's note."""
     parts = [
         "claimed AS (INSERT INTO processed_message (consumer, message_id, at) "
         "SELECT :consumer, m, CAST(:at AS TIMESTAMPTZ) "
@@ -456,28 +475,31 @@ def _plan_statement(
         "ON CONFLICT DO NOTHING RETURNING message_id)",
         "planned AS (SELECT * FROM unnest(CAST(:plan_messages AS VARCHAR[]), "
         "CAST(:plan_documents AS VARCHAR[]), CAST(:expansions AS TEXT[]), "
-        "CAST(:rules_versions AS VARCHAR[])) "
-        "AS p(message_id, document_id, expansion, rules_version))",
+        "CAST(:rules_versions AS VARCHAR[]), CAST(:notes AS TEXT[])) "
+        "AS p(message_id, document_id, expansion, rules_version, note))",
         "routed AS (UPDATE document SET expansion = CAST(planned.expansion AS JSON), "
         "rules_version = planned.rules_version, routed_at = CAST(:at AS TIMESTAMPTZ), "
         "routing_error = NULL FROM planned WHERE document.id = planned.document_id "
         "AND document.routed_at IS NULL "
         "AND planned.message_id IN (SELECT message_id FROM claimed) RETURNING document.id)",
     ]
-    filters = (
-        "WHERE u.document_id IN (SELECT id FROM routed) RETURNING id",
-        "WHERE u.delivery_id IN (SELECT id FROM deliveries)",
-        f'WHERE u."{_DOCUMENT_KEY}" IN (SELECT id FROM routed)',
-    )
-    parts += [
-        f"{name} AS ({unnest_insert(model, columns, constants, keys)} {where})"
-        for name, (model, constants), columns, keys, where in zip(
-            ("deliveries", "events", "messages"), _TABLES,
-            (delivery_columns, event_columns, message_columns),
-            ((), (), (_DOCUMENT_KEY,)), filters, strict=True,
-        )
-        if columns
-    ]
+    if delivery_columns:
+        parts += [
+            f"deliveries AS ({unnest_insert(Delivery, delivery_columns, _TABLES[0][1])} "
+            "WHERE u.document_id IN (SELECT id FROM routed) "
+            "RETURNING id, document_id, last_hash)",
+            "events AS (INSERT INTO delivery_event "
+            "(delivery_id, kind, value, note, actor, at, seq, prev_hash, hash) "
+            "SELECT deliveries.id, CAST(:event_kind AS VARCHAR), "
+            "CAST(:event_value AS VARCHAR), planned.note, CAST(:event_actor AS VARCHAR), "
+            "CAST(:at AS TIMESTAMPTZ), CAST(:event_seq AS INTEGER), "
+            "CAST(:event_prev_hash AS VARCHAR), deliveries.last_hash "
+            "FROM deliveries JOIN planned ON planned.document_id = deliveries.document_id)",
+        ]
+    if message_columns:
+        insert = unnest_insert(OutboxMessage, message_columns, _TABLES[1][1], (_DOCUMENT_KEY,))
+        parts.append(f'messages AS ({insert} WHERE u."{_DOCUMENT_KEY}" IN '
+                     "(SELECT id FROM routed))")
     return text(
         "WITH " + ", ".join(parts) + " SELECT ARRAY(SELECT message_id FROM claimed) AS claimed, "
         "ARRAY(SELECT id FROM routed) AS routed"

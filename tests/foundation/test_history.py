@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import uuid
 from typing import Any
 
 import httpx
 from sqlmodel import col, select
 
 from docroute.service import Service
-from foundation.history import GENESIS, canonical, digest, event_content
-from foundation.models import Delivery, DeliveryEvent, Role
+from foundation.history import (
+    GENESIS,
+    canonical,
+    digest,
+    event_content,
+    event_row,
+    first_event_rows,
+)
+from foundation.models import Delivery, DeliveryEvent, DeliveryState, Role
 
 
 async def test_history_rows_form_a_hash_chain_anchored_on_the_delivery(
@@ -69,3 +78,21 @@ def test_the_canonical_form_is_the_standard_encoders_for_every_character() -> No
         assert canonical({**content, **odd}) == _standard({**content, **odd})
     assert digest(3, content, GENESIS) == hashlib.sha256(
         f"3\n{GENESIS}\n{_standard(content)}".encode()).hexdigest()
+
+
+def test_first_event_rows_are_the_rows_event_row_writes() -> None:
+    """One canonical content for all the rows, each delivery's id put in its place: the same
+    rows, hashes included, as `event_row` writes one by one, whatever the note, the actor and
+    the ids (plain or not, the placeholder itself among them)."""
+    at = dt.datetime(2026, 3, 10, 8, 30, 1, 123456, tzinfo=dt.UTC)
+    plain = [str(uuid.uuid4()) for _ in range(20)]
+    notes: list[str | None] = [
+        None, "planned by rules r1 as of 2026-03-10", 'quotes " and \\ and\nnew line',
+        "Sở Nội vụ tỉnh Khánh Hòa", "delivery-id-placeholder",
+    ]
+    for ids in (plain, ["x", "delivery-id-placeholder", "é", 'a"b', ""], []):
+        for note in notes:
+            for actor in (None, "router", "delivery-id-placeholder"):
+                made = first_event_rows(ids, "state", DeliveryState.PENDING, note, actor, at)
+                assert made == [event_row(d, 0, None, "state", DeliveryState.PENDING, note,
+                                          actor, at) for d in ids]

@@ -158,7 +158,9 @@ async def test_concurrent_copies_plan_once(pg_sessions: SessionFactory) -> None:
 
 def test_the_columns_sent_once_per_batch_have_one_value_in_all_its_rows() -> None:
     """`_claim_and_plan` sends these columns as one parameter for a batch of plans made at
-    one moment: the rows of all its documents (other urgencies, other notes) must agree."""
+    one moment: the rows of all its documents (other urgencies, other notes) must agree. It
+    sends no history rows: it writes each from its delivery and its plan's note, which must
+    be what `plan_rows` made."""
     found = [{"id": f"agency-{n}", "name": f"Agency {n}",
               "reasons": [{"category": f"c{n % 3}"}]} for n in range(5)]
     at = utcnow()
@@ -169,9 +171,14 @@ def test_the_columns_sent_once_per_batch_have_one_value_in_all_its_rows() -> Non
         messages = delivery_message_rows([d["id"] for d in deliveries] * 30)
         for rows, new in zip(tables, (deliveries, events, messages), strict=True):
             rows += new
-    for (_, constants), rows in zip(routing._TABLES, tables, strict=True):
+        for delivery, event in zip(deliveries, events, strict=True):
+            assert (event["delivery_id"], event["hash"], event["note"], event["at"]) == (
+                delivery["id"], delivery["last_hash"], f"note {n}", at)
+    deliveries, events, messages = tables
+    constants = [*routing._TABLES, (DeliveryEvent, frozenset(routing._EVENT_CONSTANTS))]
+    for (_, names), rows in zip(constants, (deliveries, messages, events), strict=True):
         assert len(rows) > 3
-        for name in constants:
+        for name in names:
             assert len({repr(row[name]) for row in rows}) == 1, name
 
 
