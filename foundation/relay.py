@@ -1,13 +1,28 @@
-"""The outbox relay: publishes pending outbox rows, and marks them sent only on confirm."""
+"""The outbox relay: publishes pending outbox rows, and marks them sent only on confirm.
+
+On SQLite a pass is one transaction: the pending rows, their publishes, the UPDATE that marks
+the confirmed ones sent. On PostgreSQL, where several relays run, a pass is two statements
+that each commit on its own: one claims a batch of pending rows that no other relay has
+claimed (`outbox.claimed_until`, CLAIM_SECONDS ahead; SKIP LOCKED while claiming), the other,
+after the publishes, marks the confirmed rows sent and gives the others back at once. Two
+round trips where the transaction took five (a poll, BEGIN, SELECT ... FOR UPDATE, UPDATE,
+COMMIT); a claim that finds nothing is the poll. A crash after the claim leaves the rows
+pending and claimed: another relay (or this one restarted) publishes them again once the
+claim has run out; a crash after a publish and before the mark publishes that row again
+(consumers skip a message id they have handled): never a loss.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import update
+from sqlalchemy import Integer, Table, any_, bindparam, or_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 
 from foundation.broker import Broker, PublishError
@@ -21,6 +36,11 @@ from foundation.models import OutboxMessage
 from foundation.models.clock import utcnow
 
 log = structlog.get_logger(__name__)
+
+# How long a relay's claim on the rows it publishes lasts (PostgreSQL). Far longer than a pass
+# takes (its publishes time out after the broker's publish timeout, 10 s and 1 by default):
+# only a relay that died mid-pass leaves rows claimed, and they wait this long.
+CLAIM_SECONDS = 60.0
 
 
 class Relay:
@@ -41,9 +61,9 @@ class Relay:
         self.idle_seconds = idle_seconds
         self.skip_locked = skip_locked
         self._wake = asyncio.Event()
-        # Polls look for a pending row outside a transaction first (PostgreSQL only: on
-        # SQLite any session's BEGIN takes the write lock).
-        self._look = postgres_single_statements(sessions)
+        # PostgreSQL: a pass is two statements that commit on their own (the module's doc);
+        # None on SQLite, where a pass keeps its transaction.
+        self._single = postgres_single_statements(sessions)
 
     def nudge(self) -> None:
         """Something was just committed to the outbox: look now rather than at the next poll."""
@@ -52,13 +72,12 @@ class Relay:
     async def run(self) -> None:
         """Publish forever; sleep only while the outbox is drained or the broker refuses."""
         outage_wait = 0.0
-        nudged = True
         while True:
             # Cleared before the pass looks: a nudge from here on (a row committed after
             # the pass's SELECT) wakes the wait below at once, so none is missed.
             self._wake.clear()
             try:
-                again = await self._pass(look_first=not nudged)
+                again = await self._pass()
                 outage_wait = 0.0
             except asyncio.CancelledError:
                 raise
@@ -74,7 +93,8 @@ class Relay:
                                 retry_in_seconds=outage_wait)
                     await asyncio.sleep(outage_wait)
                     continue
-            nudged = again or await self._woken()
+            if not again:
+                await self._woken()
 
     async def _woken(self) -> bool:
         """Wait for a nudge (True) or for the next poll (False)."""
@@ -90,26 +110,18 @@ class Relay:
         """Publish one batch of pending rows concurrently; return how many were confirmed."""
         return (await self._publish_batch())[0]
 
-    async def _pass(self, *, look_first: bool) -> bool:
+    async def _pass(self) -> bool:
         """One batch; True when another pass is due at once (a full batch: rows may be left;
         some rows confirmed and some not: retry those now, as a pass that published does).
-
-        A poll that no nudge asked for first looks for a pending row with one statement
-        outside a transaction, on PostgreSQL (one round trip; the batch's transaction takes
-        three to find nothing): most polls find none. Rows that turn up are then taken in
-        the transaction, locked, as always."""
-        if look_first and self._look is not None and not await self._any_pending(self._look):
-            return False
+        On PostgreSQL a poll that finds nothing is one statement (the claim), on SQLite one
+        transaction."""
         confirmed, taken = await self._publish_batch()
         return taken == self.batch or 0 < confirmed < taken
 
-    async def _any_pending(self, look: SessionFactory) -> bool:
-        async with look() as session:
-            query = select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None)).limit(1)
-            return (await session.exec(query)).first() is not None
-
     async def _publish_batch(self) -> tuple[int, int]:
         """(rows confirmed, rows taken) of one batch of pending rows, published concurrently."""
+        if self._single is not None:
+            return await self._publish_claimed(self._single)
         async with transaction(self.sessions) as session:
             query = (
                 select(OutboxMessage)
@@ -124,7 +136,8 @@ class Relay:
             if not rows:
                 return 0, 0
             # A window of confirms in flight: publish-and-wait one by one is ten times slower.
-            results = await asyncio.gather(*(self._publish(row) for row in rows))
+            results = await asyncio.gather(*(
+                self._publish(row.queue, row.message_id, row.payload) for row in rows))
             confirmed = [row.id for row, ok in zip(rows, results, strict=True) if ok]
             if confirmed:
                 await session.exec(
@@ -134,11 +147,55 @@ class Relay:
                 )
         return len(confirmed), len(rows)
 
-    async def _publish(self, row: OutboxMessage) -> bool:
-        body = orjson.dumps(row.payload)
+    async def _publish_claimed(self, single: SessionFactory) -> tuple[int, int]:
+        """PostgreSQL: claim a batch, publish it, mark the confirmed rows sent and release
+        the others (the module's doc); (rows confirmed, rows claimed)."""
+        now = utcnow()
+        async with single() as session:
+            connection = await session.connection()
+            claim = {"now": now, "until": now + dt.timedelta(seconds=CLAIM_SECONDS),
+                     "batch": self.batch}
+            rows = sorted((await connection.execute(_CLAIM, claim)).all(), key=lambda r: r.id)
+            if not rows:
+                return 0, 0
+            results = await asyncio.gather(*(
+                self._publish(row.queue, row.message_id, row.payload) for row in rows))
+            confirmed = [row.id for row, ok in zip(rows, results, strict=True) if ok]
+            refused = [row.id for row, ok in zip(rows, results, strict=True) if not ok]
+            if confirmed:
+                await connection.execute(_MARK_SENT, {"ids": confirmed, "now": utcnow()})
+            if refused:  # for the next pass, at once, rather than after the claim runs out
+                await connection.execute(_RELEASE, {"ids": refused})
+        return len(confirmed), len(rows)
+
+    async def _publish(self, queue: str, message_id: str, payload: Any) -> bool:
+        body = orjson.dumps(payload)
         try:
-            await self.broker.publish(row.queue, row.message_id, body)
+            await self.broker.publish(queue, message_id, body)
         except PublishError as error:
-            log.warning("publish_unconfirmed", message_id=row.message_id, error=str(error))
+            log.warning("publish_unconfirmed", message_id=message_id, error=str(error))
             return False
         return True
+
+
+def _claim_statements() -> tuple[Any, Any, Any]:
+    # Built once, with parameters (the pass's statements were rebuilt and compiled each time).
+    table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    pending = (
+        select(table.c.id)
+        .where(table.c.sent_at.is_(None),
+               or_(table.c.claimed_until.is_(None), table.c.claimed_until < bindparam("now")))
+        .order_by(table.c.id)
+        .limit(bindparam("batch", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    claim = (update(table).where(table.c.id.in_(pending.scalar_subquery()))
+             .values(claimed_until=bindparam("until"))
+             .returning(table.c.id, table.c.queue, table.c.message_id, table.c.payload))
+    ids = any_(bindparam("ids", type_=ARRAY(Integer)))
+    mark_sent = update(table).where(table.c.id == ids).values(sent_at=bindparam("now"))
+    release = update(table).where(table.c.id == ids).values(claimed_until=None)
+    return claim, mark_sent, release
+
+
+_CLAIM, _MARK_SENT, _RELEASE = _claim_statements()

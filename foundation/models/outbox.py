@@ -24,6 +24,11 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), index=True)
     )
+    # PostgreSQL: a relay publishing the row claims it until then (foundation/relay.py); a
+    # relay that crashed mid-pass leaves it to the others once this has passed.
+    claimed_until: datetime.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
 
 
 class ProcessedMessage(SQLModel, table=True):

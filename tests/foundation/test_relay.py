@@ -8,6 +8,8 @@ import contextlib
 from collections import Counter
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from foundation.broker import DOCUMENTS, BatchHandler, PublishError
@@ -179,3 +181,60 @@ async def test_a_poll_finds_rows_nobody_nudged_about(stack: Settings) -> None:
         await _stop(task)
         await engine.dispose()
     assert broker.published == Counter(ids)
+
+
+async def test_rows_of_a_relay_that_died_mid_pass_go_out_once_its_claim_runs_out(
+    real: Settings, monkeypatch: Any
+) -> None:
+    """PostgreSQL: a relay claims its batch with a statement that commits on its own. When it
+    dies while publishing, the rows stay pending and claimed: another relay leaves them alone
+    while the claim lasts, then publishes each of them (a republish, never a loss), and marks
+    them sent."""
+    monkeypatch.setattr("foundation.relay.CLAIM_SECONDS", 0.5)
+    engine, ids = await _outbox(real, 3)
+    sessions = session_factory(engine)
+    held = HeldBroker()
+    dying = Relay(sessions, held, batch=100, idle_seconds=60, skip_locked=True)
+    task = asyncio.create_task(dying.run())
+    await held.holding.wait()  # the batch is claimed and being published
+    await _stop(task)  # dies before any confirm
+    survivor = Relay(sessions, broker := RecordingBroker(), batch=100, idle_seconds=60,
+                     skip_locked=True)
+    assert await survivor.publish_pending() == 0  # still claimed by the dead relay
+    await asyncio.sleep(0.6)
+    assert await survivor.publish_pending() == 3
+    assert await survivor.publish_pending() == 0
+    assert broker.published == Counter(ids) and held.published == Counter()
+    async with sessions() as session:
+        sent = (await session.exec(select(OutboxMessage.message_id).where(
+            col(OutboxMessage.sent_at).is_not(None)))).all()
+    assert sorted(sent) == sorted(ids)
+    await engine.dispose()
+
+
+async def test_a_pass_is_two_statements_on_postgres(real: Settings, monkeypatch: Any) -> None:
+    """PostgreSQL: a pass that publishes is one claim and one mark, each committing on its
+    own (no transaction: no BEGIN, no COMMIT); a pass that finds nothing is the claim alone."""
+    engine, ids = await _outbox(real, 4)
+    statements: list[str] = []
+    begins: list[object] = []
+    start = asyncpg.transaction.Transaction.start
+
+    async def counted_start(self: Any) -> None:
+        begins.append(self)
+        await start(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    relay = Relay(session_factory(engine), broker := RecordingBroker(), batch=100,
+                  idle_seconds=60, skip_locked=True)
+    assert await relay.publish_pending() == 4
+    assert statements == ["UPDATE", "UPDATE"]
+    assert await relay.publish_pending() == 0
+    assert statements == ["UPDATE", "UPDATE", "UPDATE"] and begins == []
+    assert broker.published == Counter(ids)
+    await engine.dispose()
