@@ -18,7 +18,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,10 +84,14 @@ class DeliveryWorker:
     def __init__(
         self, sessions: SessionFactory, channels: Mapping[str, Channel],
         retry_schedule: Sequence[float] = (), hold_seconds: float | None = None,
-        fault_limit: int = 5,
+        fault_limit: int = 5, senders: int = 16,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
+        # Sends in flight per channel kind and batch: at least the channels' own limit
+        # (`webhook_concurrency`), which `hold_seconds` assumes, so that fewer never make a
+        # batch slower than that bound.
+        self.senders = max(senders, 1)
         # Unexpected errors of a delivery's channel before it fails with the last one (the
         # broker's delivery limit: the router's routing failures are counted the same way).
         self.fault_limit = fault_limit
@@ -148,11 +152,12 @@ class DeliveryWorker:
         return jobs
 
     async def _send_all(self, jobs: list[_Job]) -> None:
-        """Send the jobs concurrently. Once `hold_seconds` have passed, the sends still
-        running are cut off, each with a transient failure (it waits for a later round like
-        any transient fault): one timer for the batch rather than one per send, which was
-        a visible share of a worker's CPU."""
-        sends = [asyncio.ensure_future(self._send(job)) for job in jobs]
+        """Send the jobs concurrently: per channel kind, up to `senders` tasks each take the
+        next job until none is left (a task per job, and its wait, were a visible share of a
+        worker's CPU). Once `hold_seconds` have passed, the sends still running, and those
+        not started, are cut off, each with a transient failure (it waits for a later round
+        like any transient fault): one timer for the batch rather than one per send."""
+        sends = [asyncio.ensure_future(self._send_each(lane)) for lane in self._lanes(jobs)]
         if self.hold_seconds is None or not sends:
             await asyncio.gather(*sends)
             return
@@ -162,12 +167,32 @@ class DeliveryWorker:
             for send in sends:  # the worker is stopping: no send outlives the batch
                 send.cancel()
             raise
+        if not late:
+            return
         for send in late:
             send.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-        for job, send in zip(jobs, sends, strict=True):
-            if send in late and send.cancelled():
+        for job in jobs:
+            if job.outcome is None and not job.fault:
                 job.outcome = _as_resend(self._cut_off(job), self._resend_reason(job.delivery))
+
+    def _lanes(self, jobs: list[_Job]) -> list[Iterator[_Job]]:
+        """The jobs as lanes to send along: per channel kind, as many lanes (up to
+        `senders`) as jobs, all taking from one iterator, so that each kind has as many
+        sends in flight as before (its channel limits them), without a task per job."""
+        kinds: dict[str, list[_Job]] = {}
+        for job in jobs:
+            kinds.setdefault(job.kind, []).append(job)
+        lanes: list[Iterator[_Job]] = []
+        for group in kinds.values():
+            shared = iter(group)
+            lanes += [shared] * min(len(group), self.senders)
+        return lanes
+
+    async def _send_each(self, lane: Iterator[_Job]) -> None:
+        """Send the lane's jobs one after another (the other lanes share the iterator)."""
+        for job in lane:
+            await self._send(job)
 
     async def _send(self, job: _Job) -> None:
         channel = self.channels.get(job.kind)
@@ -225,10 +250,10 @@ class DeliveryWorker:
         final = [j for j in decided if j not in later]
         for job in final:
             _close_rounds(job)
-        events = {j.delivery.id: _event(j) for j in final}
+        now = utcnow()  # one moment for the batch's rows, not a clock read per delivery
+        events = {j.delivery.id: _event(j, now) for j in final}
         settlements = [_settlement(j, events[j.delivery.id]) for j in final]
         handled = [m.envelope.message_id for m in messages if any(j.outcome for j in m.jobs)]
-        now = utcnow()
         if not later and all(s.state == DeliveryState.DELIVERED for s in settlements):
             async with self.sessions() as session:
                 if on_postgres(session):  # nothing else to write: one statement does it all
@@ -326,14 +351,14 @@ def _as_resend(outcome: Outcome, reason: str | None) -> Outcome:
     return Outcome(outcome.delivered, note, outcome.retry)
 
 
-def _event(job: _Job) -> dict[str, Any]:
-    """The history row that records the job's final outcome, chained to the delivery as
-    read."""
+def _event(job: _Job, at: dt.datetime) -> dict[str, Any]:
+    """The history row that records the job's final outcome at `at`, chained to the delivery
+    as read."""
     assert job.outcome is not None
     state = DeliveryState.DELIVERED if job.outcome.delivered else DeliveryState.FAILED
     delivery = job.delivery
     return event_row(delivery.id, delivery.event_count, delivery.last_hash, "state", state,
-                     note=job.outcome.note, actor=f"{CONSUMER}:{job.kind}")
+                     note=job.outcome.note, actor=f"{CONSUMER}:{job.kind}", at=at)
 
 
 def _close_rounds(job: _Job) -> None:

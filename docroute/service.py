@@ -165,7 +165,8 @@ class Service:
             worker = DeliveryWorker(self.sessions, self.channels,
                                     self.settings.retry_schedule_seconds,
                                     hold_seconds=self.settings.worst_case_hold_seconds(),
-                                    fault_limit=self.settings.delivery_limit)
+                                    fault_limit=self.settings.delivery_limit,
+                                    senders=self.settings.webhook_concurrency)
             await self.broker.consume(
                 DELIVERIES, worker.handle, prefetch=self.settings.delivery_prefetch,
                 batch_size=self.settings.delivery_batch, healthy=self.database_reachable,

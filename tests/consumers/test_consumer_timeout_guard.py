@@ -230,3 +230,75 @@ async def test_a_stopping_worker_leaves_no_send_running(sessions: SessionFactory
     await asyncio.sleep(0)
     assert channel.cancelled == [slow.id]
     assert envelope.answer is None
+
+
+async def test_a_send_not_started_by_the_bound_is_cut_off_as_well(
+    sessions: SessionFactory,
+) -> None:
+    """With one send at a time, a delivery still waiting its turn when the bound passes is
+    cut off like the one running: both wait for a later round, naming the bound."""
+    document = await add_document(sessions)
+    slow = await add_delivery(sessions, document, AGENCY, state=DeliveryState.PENDING)
+    quick = await add_delivery(sessions, document, "kh.quick", state=DeliveryState.PENDING)
+    channel = _Quick({AGENCY})
+    worker = DeliveryWorker(sessions, {"inbox": channel}, (60.0,), hold_seconds=0.2, senders=1)
+    envelope = _Envelope(json.dumps({"delivery_ids": [slow.id, quick.id]}).encode())
+    await worker.handle([envelope])
+    async with sessions() as session:
+        rows = {d.id: d for d in (await session.exec(select(Delivery))).all()}
+        notes = {e.delivery_id: e.note for e in (await session.exec(
+            select(DeliveryEvent).where(col(DeliveryEvent.kind) == "retry"))).all()}
+    assert envelope.answer == "ack"
+    assert channel.cancelled == [slow.id]
+    for delivery in (slow, quick):
+        assert (rows[delivery.id].state, rows[delivery.id].attempt_rounds) == (
+            DeliveryState.PENDING, 1)
+        assert "did not finish within the worker's 0.2 s bound" in (notes[delivery.id] or "")
+
+
+class _Counting:
+    """A channel that takes a moment per send and counts the sends in flight."""
+
+    def __init__(self, together: dict[str, int]) -> None:
+        self.in_flight = 0
+        self.most = 0
+        self.sent: list[str] = []
+        self.together = together  # shared between channels: "now" and "most" in flight
+
+    async def send(self, delivery: Delivery, document: Document, target: str | None) -> Outcome:
+        del document, target
+        self.in_flight += 1
+        self.together["now"] += 1
+        self.most = max(self.most, self.in_flight)
+        self.together["most"] = max(self.together["most"], self.together["now"])
+        await asyncio.sleep(0.01)
+        self.in_flight -= 1
+        self.together["now"] -= 1
+        self.sent.append(delivery.id)
+        return Outcome(True, "ok")
+
+
+async def test_sends_in_flight_per_channel_kind_are_at_most_the_workers_senders(
+    sessions: SessionFactory,
+) -> None:
+    """A batch sends `senders` at a time per channel kind, each kind on its own: the inbox
+    kind's slow sends do not hold back the webhook kind's, and every delivery is sent once."""
+    document = await add_document(sessions)
+    agencies = [f"kh.agency-{n}" for n in range(10)]
+    deliveries = [await add_delivery(sessions, document, a, state=DeliveryState.PENDING)
+                  for a in agencies]
+    async with transaction(sessions) as session:
+        for agency in agencies[5:]:
+            await set_channel(session, agency, ChannelKind.WEBHOOK, "https://agency.example/h")
+    together = {"now": 0, "most": 0}
+    inbox, webhook = _Counting(together), _Counting(together)
+    worker = DeliveryWorker(sessions, {"inbox": inbox, "webhook": webhook}, (60.0,),
+                            hold_seconds=60.0, senders=2)
+    envelope = _Envelope(json.dumps({"delivery_ids": [d.id for d in deliveries]}).encode())
+    await worker.handle([envelope])
+    async with sessions() as session:
+        states = {d.state for d in (await session.exec(select(Delivery))).all()}
+    assert envelope.answer == "ack"
+    assert states == {DeliveryState.DELIVERED}
+    assert sorted(inbox.sent + webhook.sent) == sorted(d.id for d in deliveries)
+    assert (inbox.most, webhook.most, together["most"]) == (2, 2, 4)
