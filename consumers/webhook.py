@@ -26,6 +26,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.channel import Addressee, Outcome, Target, document_part, payload_around
+from consumers.deadline import Deadline
 from foundation.addresses import internal, is_ip_literal, refusal
 from foundation.channels import AGENCY_ANSWER
 from foundation.models import Document
@@ -124,6 +125,7 @@ class WebhookChannel:
         # server that trickles its answer would otherwise hold the worker (and its message)
         # for as long as it likes.
         self.deadline = 2 * timeout
+        self._deadline = Deadline(self.deadline)  # one timer for all the attempts in flight
         self.concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
         self._slots: asyncio.Semaphore | None = None
@@ -246,8 +248,9 @@ class WebhookChannel:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
         # The deadline counts from a free slot, so waiting for one does not use up an attempt.
-        async with self._slots, asyncio.timeout(self.deadline):
-            return await self._post(target, body, headers)
+        async with self._slots:
+            with self._deadline.attempt():
+                return await self._post(target, body, headers)
 
     async def _post(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         # Redirects are not followed: a signed POST must not wander to another host.
