@@ -310,11 +310,65 @@ def unnest_params(
     return params
 
 
+def json_rows_insert(
+    model: type[SQLModel],
+    columns: Sequence[str],
+    constants: Collection[str] = (),
+    keys: Sequence[str] = (),
+) -> str:
+    """PostgreSQL: the SQL of an INSERT of rows sent as one JSON array of objects
+    (`json_rows_params`), to be part of a larger statement as `unnest_insert`'s is. One text
+    parameter written by one orjson call: array parameters cost asyncpg a type check and an
+    encoding per element, about a tenth of the router's CPU (bench/pipeline.py). Columns in
+    `constants` have one value for all rows: one parameter each. `keys` name further text
+    fields of each row, not inserted: a WHERE the caller appends reads them as `u."<key>"`."""
+    table = cast(Any, model).__table__
+    fields, picks = [], []
+    for name in columns:
+        column_type = table.c[name].type
+        is_json = isinstance(column_type, JSON)
+        sql_type = "JSON" if is_json else column_type.compile(dialect=_POSTGRES)
+        if name in constants:
+            value = f"CAST(:{_unnest_name(table.name, name)} AS {'TEXT' if is_json else sql_type})"
+            picks.append(f"CAST({value} AS JSON)" if is_json else value)
+        else:
+            fields.append(f'"{name}" {sql_type}')
+            picks.append(f'u."{name}"')
+    fields += [f'"{key}" TEXT' for key in keys]
+    names = ", ".join(f'"{name}"' for name in columns)
+    return (f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picks)} '
+            f"FROM json_to_recordset(CAST(CAST(:{_rows_name(table.name)} AS TEXT) "
+            f'AS JSON)) AS u({", ".join(fields)})')
+
+
+def json_rows_params(
+    model: type[SQLModel],
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    constants: Collection[str] = (),
+) -> dict[str, Any]:
+    """The parameters of `json_rows_insert(model, columns, constants, keys)` for these rows
+    (each column in `constants` must have the same value in every row; each row holds its
+    `keys` too; a row's fields that the statement does not name are ignored). Times go as
+    ISO 8601 with their offset, JSON columns as the JSON they hold."""
+    table = cast(Any, model).__table__
+    params: dict[str, Any] = {_rows_name(table.name): to_json(rows)}
+    for name, is_json in zip(columns, _json_columns(model, tuple(columns)), strict=True):
+        if name in constants:
+            value = rows[0][name]
+            params[_unnest_name(table.name, name)] = to_json(value) if is_json else value
+    return params
+
+
 @functools.cache
 def _json_columns(model: type[SQLModel], columns: tuple[str, ...]) -> tuple[bool, ...]:
     """Which of these columns are JSON (asked once per model and columns)."""
     table = cast(Any, model).__table__
     return tuple(isinstance(table.c[name].type, JSON) for name in columns)
+
+
+def _rows_name(table: str) -> str:
+    return f"{table}__json_rows"
 
 
 def _unnest_name(table: str, column: str) -> str:

@@ -32,11 +32,11 @@ from foundation.broker import Envelope, Probe
 from foundation.database import (
     SessionFactory,
     insert_rows,
+    json_rows_insert,
+    json_rows_params,
     postgres_single_statements,
     to_json,
     transaction,
-    unnest_insert,
-    unnest_params,
 )
 from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
 from foundation.history import first_event_rows
@@ -351,10 +351,10 @@ def _expansion(
     return view
 
 
-# The tables a batch of plans writes from arrays, and the columns whose value is the same in
-# all of its rows (`plan_rows` at one moment, `delivery_message_rows`): one parameter each
-# rather than an array, which asyncpg would encode element by element. The history rows are
-# not sent: the statement writes them from the deliveries (`_plan_statement`).
+# The tables a batch of plans writes from rows sent as JSON (`json_rows_insert`), and the
+# columns whose value is the same in all of its rows (`plan_rows` at one moment,
+# `delivery_message_rows`): one parameter each. The history rows are not sent: the statement
+# writes them from the deliveries (`_plan_statement`).
 _TABLES: tuple[tuple[type[SQLModel], frozenset[str]], ...] = (
     (Delivery, frozenset({
         "state", "receipt", "channel", "failure", "confirmed_at", "backfill_of", "event_count",
@@ -362,7 +362,7 @@ _TABLES: tuple[tuple[type[SQLModel], frozenset[str]], ...] = (
     })),
     (OutboxMessage, frozenset({"queue"})),
 )
-# The outbox rows' extra array: the document whose plan each row belongs to.
+# The outbox rows' extra field: the document whose plan each row belongs to.
 _DOCUMENT_KEY = "document"
 # The columns of a plan's first history rows that are the same in all of them; the others
 # are the delivery's id and last hash, the note of its document's plan, the plan's moment.
@@ -379,7 +379,6 @@ class _Plans:
             "notes": []}
         self.deliveries: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
-        self.message_documents: list[str] = []
         self.event: dict[str, Any] | None = None  # a first history row, for its constants
         self.counts: dict[str, int] = {}  # deliveries planned, by message id
 
@@ -391,13 +390,13 @@ class _Plans:
         note = f"planned by rules {rules_version} as of {view.get('as_of')}"
         deliveries, events = plan_rows(document.id, document.urgency,
                                        view.get("recipients", []), note, at=self.at)
-        messages = delivery_message_rows([d["id"] for d in deliveries])
+        messages = [{**m, _DOCUMENT_KEY: document.id}
+                    for m in delivery_message_rows([d["id"] for d in deliveries])]
         for values, value in zip(self.documents.values(), (
                 message_id, document.id, to_json(view), rules_version, note), strict=True):
             values.append(value)
         self.deliveries += deliveries
         self.messages += messages
-        self.message_documents += [document.id] * len(messages)
         self.event = self.event or (events[0] if events else None)
         self.counts[message_id] = len(deliveries)
 
@@ -409,11 +408,11 @@ class _Plans:
         if self.event is not None:
             values |= {f"event_{name}": self.event[name] for name in _EVENT_CONSTANTS}
         tables = (self.deliveries, self.messages)
-        columns = [tuple(rows[0]) if rows else () for rows in tables]
+        columns = [tuple(k for k in rows[0] if k != _DOCUMENT_KEY) if rows else ()
+                   for rows in tables]
         for (model, constants), rows, names in zip(_TABLES, tables, columns, strict=True):
             if rows:
-                keys = {_DOCUMENT_KEY: self.message_documents} if model is OutboxMessage else None
-                values |= unnest_params(model, names, rows, constants, keys)
+                values |= json_rows_params(model, names, rows, constants)
         return _plan_statement(*columns), values
 
 
@@ -465,8 +464,8 @@ def _plan_statement(
     """The statement of `_claim_and_plan` for rows with these columns (built once). Each
     part reads the one before it, so the claims come first; a document is updated only
     after its message's claim, and only while it is unrouted; and a row goes in only with
-    its document's update (deliveries name their document, outbox rows carry theirs in an
-    array of their own). Each delivery's first history row is written from the delivery
+    its document's update (deliveries name their document, outbox rows carry theirs in a
+    field of their own). Each delivery's first history row is written from the delivery
     as stored (its id and its last hash: the row's hash, `plan_rows`) and its plan's note."""
     parts = [
         "claimed AS (INSERT INTO processed_message (consumer, message_id, at) "
@@ -485,7 +484,7 @@ def _plan_statement(
     ]
     if delivery_columns:
         parts += [
-            f"deliveries AS ({unnest_insert(Delivery, delivery_columns, _TABLES[0][1])} "
+            f"deliveries AS ({json_rows_insert(Delivery, delivery_columns, _TABLES[0][1])} "
             "WHERE u.document_id IN (SELECT id FROM routed) "
             "RETURNING id, document_id, last_hash)",
             "events AS (INSERT INTO delivery_event "
@@ -497,7 +496,8 @@ def _plan_statement(
             "FROM deliveries JOIN planned ON planned.document_id = deliveries.document_id)",
         ]
     if message_columns:
-        insert = unnest_insert(OutboxMessage, message_columns, _TABLES[1][1], (_DOCUMENT_KEY,))
+        insert = json_rows_insert(OutboxMessage, message_columns, _TABLES[1][1],
+                                  (_DOCUMENT_KEY,))
         parts.append(f'messages AS ({insert} WHERE u."{_DOCUMENT_KEY}" IN '
                      "(SELECT id FROM routed))")
     return text(

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from audit.verify import verify_histories
 from docroute.snapshot_store import activate, store
+from foundation.audit_settings import get_audit_settings
 from foundation.broker import Envelope
 from foundation.database import SessionFactory, transaction
 from foundation.migrate import migrated_sessions
@@ -255,6 +256,11 @@ async def test_a_batch_in_two_statements_does_what_one_by_one_does(
         deliveries = (await session.exec(select(Delivery))).all()
         claims = (await session.exec(select(ProcessedMessage))).all()
     assert len(deliveries) == 10 * len(mine["deliveries"])  # each document planned once
+    audit = get_audit_settings()
+    for delivery in deliveries:  # times sent as JSON keep their instant (and microseconds)
+        due = audit.policy.receipt_deadline(delivery.created_at, "khan", audit.calendar)
+        assert (delivery.due_at, delivery.escalate_at) == (
+            due, audit.policy.escalation_deadline(due, audit.calendar))
     assert len(claims) == 2 * 8  # every message but the malformed one and the copies
     checked, breaks = await verify_histories(pg_sessions)
     assert checked == len(deliveries) and breaks == []
