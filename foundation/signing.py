@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import time
 from collections.abc import Sequence
@@ -14,9 +15,39 @@ import orjson
 
 def sign(secret: str, data: bytes) -> str:
     """The hex HMAC-SHA256 of the data under the secret."""
-    # hmac.digest: OpenSSL's one-shot HMAC, a third cheaper than an hmac.new object on a
-    # webhook body (each POST is signed twice: a visible share of a delivery worker's CPU).
-    return hmac.digest(secret.encode(), data, "sha256").hex()
+    return hmac_sha256(secret.encode(), data).hex()
+
+
+def hmac_sha256(key: bytes, *parts: bytes) -> bytes:
+    """The HMAC-SHA256 (RFC 2104) of the parts one after another, under `key`.
+
+    From the key's two padded hash states, computed once per key (`_pads`): each POST is
+    signed twice, and OpenSSL's one-shot `hmac.digest` set the key up every time, about half
+    again the cost of hashing a webhook body (a visible share of a delivery worker's CPU).
+    The parts are hashed where they lie, not first copied into one buffer.
+    """
+    inner, outer = _pads(key)
+    inner = inner.copy()
+    for part in parts:
+        inner.update(part)
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+_BLOCK = 64  # SHA-256's block size: a longer key is hashed first, a shorter one padded
+_INNER = bytes(x ^ 0x36 for x in range(256))
+_OUTER = bytes(x ^ 0x5C for x in range(256))
+
+
+@lru_cache(maxsize=256)
+def _pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """The hash states after the key's inner and outer pads (a worker signs with the same
+    few secrets all day); copied for each use, never updated in place."""
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    return hashlib.sha256(key.translate(_INNER)), hashlib.sha256(key.translate(_OUTER))
 
 
 def signed_json(
@@ -59,8 +90,8 @@ def standard_signature(secret: str, message_id: str, timestamp: str, body: bytes
     """`v1,<base64 HMAC-SHA256 of "id.timestamp.body">` (Standard Webhooks). A secret
     written `whsec_<base64>` is used as the bytes it encodes, as the specification says;
     any other secret as its UTF-8 bytes."""
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.digest(_key(secret), signed, "sha256")).decode()
+    signed = hmac_sha256(_key(secret), f"{message_id}.{timestamp}.".encode(), body)
+    return "v1," + base64.b64encode(signed).decode()
 
 
 @lru_cache(maxsize=256)
