@@ -94,7 +94,17 @@ def _check_on_checkout(engine: AsyncEngine) -> None:
 
 def to_json(value: Any) -> str:
     """The text a JSON column stores for this value (the engines' serializer)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return json_bytes(value).decode()
+
+
+def json_bytes(value: Any) -> bytes:
+    """`to_json` as UTF-8 bytes: for a statement that reads them as text with
+    `FROM_UTF8`, a large JSON text then skips being decoded here and encoded again by asyncpg."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+# SQL of the text held by a BYTEA parameter or value of UTF-8 bytes (`json_bytes`); {} is it.
+FROM_UTF8 = "convert_from({}, 'UTF8')"
 
 
 
@@ -317,10 +327,11 @@ def json_rows_insert(
     keys: Sequence[str] = (),
 ) -> str:
     """PostgreSQL: the SQL of an INSERT of rows sent as one JSON array of objects
-    (`json_rows_params`), to be part of a larger statement as `unnest_insert`'s is. One text
-    parameter written by one orjson call: array parameters cost asyncpg a type check and an
-    encoding per element, about a tenth of the router's CPU (bench/pipeline.py). Columns in
-    `constants` have one value for all rows: one parameter each. `keys` name further text
+    (`json_rows_params`), to be part of a larger statement as `unnest_insert`'s is. One
+    parameter written by one orjson call (UTF-8 bytes: `json_bytes`): array parameters cost
+    asyncpg a type check and an encoding per element, about a tenth of the router's CPU
+    (bench/pipeline.py). Columns in `constants` have one value for all rows: one parameter
+    each. `keys` name further text
     fields of each row, not inserted: a WHERE the caller appends reads them as `u."<key>"`."""
     table = cast(Any, model).__table__
     fields, picks = [], []
@@ -337,7 +348,7 @@ def json_rows_insert(
     fields += [f'"{key}" TEXT' for key in keys]
     names = ", ".join(f'"{name}"' for name in columns)
     return (f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picks)} '
-            f"FROM json_to_recordset(CAST(CAST(:{_rows_name(table.name)} AS TEXT) "
+            f"FROM json_to_recordset(CAST({_utf8(_rows_name(table.name))} "
             f'AS JSON)) AS u({", ".join(fields)})')
 
 
@@ -352,7 +363,7 @@ def json_rows_params(
     `keys` too; a row's fields that the statement does not name are ignored). Times go as
     ISO 8601 with their offset, JSON columns as the JSON they hold."""
     table = cast(Any, model).__table__
-    params: dict[str, Any] = {_rows_name(table.name): to_json(rows)}
+    params: dict[str, Any] = {_rows_name(table.name): json_bytes(rows)}
     for name, is_json in zip(columns, _json_columns(model, tuple(columns)), strict=True):
         if name in constants:
             value = rows[0][name]
@@ -369,6 +380,10 @@ def _json_columns(model: type[SQLModel], columns: tuple[str, ...]) -> tuple[bool
 
 def _rows_name(table: str) -> str:
     return f"{table}__json_rows"
+
+
+def _utf8(parameter: str) -> str:
+    return FROM_UTF8.format(f"CAST(:{parameter} AS BYTEA)")
 
 
 def _unnest_name(table: str, column: str) -> str:

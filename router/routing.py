@@ -30,12 +30,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from foundation.audit_settings import get_audit_settings
 from foundation.broker import Envelope, Probe
 from foundation.database import (
+    FROM_UTF8,
     SessionFactory,
     insert_rows,
+    json_bytes,
     json_rows_insert,
     json_rows_params,
     postgres_single_statements,
-    to_json,
     transaction,
 )
 from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
@@ -374,7 +375,7 @@ class _Plans:
 
     def __init__(self, at: datetime.datetime) -> None:
         self.at = at
-        self.documents: dict[str, list[str]] = {  # one entry per plan
+        self.documents: dict[str, list[Any]] = {  # one entry per plan
             "plan_messages": [], "plan_documents": [], "expansions": [], "rules_versions": [],
             "notes": []}
         self.deliveries: list[dict[str, Any]] = []
@@ -393,7 +394,7 @@ class _Plans:
         messages = [{**m, _DOCUMENT_KEY: document.id}
                     for m in delivery_message_rows([d["id"] for d in deliveries])]
         for values, value in zip(self.documents.values(), (
-                message_id, document.id, to_json(view), rules_version, note), strict=True):
+                message_id, document.id, json_bytes(view), rules_version, note), strict=True):
             values.append(value)
         self.deliveries += deliveries
         self.messages += messages
@@ -473,10 +474,11 @@ def _plan_statement(
         "FROM unnest(CAST(:message_ids AS VARCHAR[])) AS m "
         "ON CONFLICT DO NOTHING RETURNING message_id)",
         "planned AS (SELECT * FROM unnest(CAST(:plan_messages AS VARCHAR[]), "
-        "CAST(:plan_documents AS VARCHAR[]), CAST(:expansions AS TEXT[]), "
+        "CAST(:plan_documents AS VARCHAR[]), CAST(:expansions AS BYTEA[]), "
         "CAST(:rules_versions AS VARCHAR[]), CAST(:notes AS TEXT[])) "
         "AS p(message_id, document_id, expansion, rules_version, note))",
-        "routed AS (UPDATE document SET expansion = CAST(planned.expansion AS JSON), "
+        "routed AS (UPDATE document SET expansion = "
+        f"CAST({FROM_UTF8.format('planned.expansion')} AS JSON), "
         "rules_version = planned.rules_version, routed_at = CAST(:at AS TIMESTAMPTZ), "
         "routing_error = NULL FROM planned WHERE document.id = planned.document_id "
         "AND document.routed_at IS NULL "
