@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import Integer, Table, any_, bindparam, or_, update
+from sqlalchemy import Integer, Interval, Table, any_, bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 
@@ -150,11 +150,9 @@ class Relay:
     async def _publish_claimed(self, single: SessionFactory) -> tuple[int, int]:
         """PostgreSQL: claim a batch, publish it, mark the confirmed rows sent and release
         the others (the module's doc); (rows confirmed, rows claimed)."""
-        now = utcnow()
         async with single() as session:
             connection = await session.connection()
-            claim = {"now": now, "until": now + dt.timedelta(seconds=CLAIM_SECONDS),
-                     "batch": self.batch}
+            claim = {"claim": dt.timedelta(seconds=CLAIM_SECONDS), "batch": self.batch}
             rows = sorted((await connection.execute(_CLAIM, claim)).all(), key=lambda r: r.id)
             if not rows:
                 return 0, 0
@@ -180,17 +178,18 @@ class Relay:
 
 def _claim_statements() -> tuple[Any, Any, Any]:
     # Built once, with parameters (the pass's statements were rebuilt and compiled each time).
+    # Claims are in the database's time, which every relay shares (not each host's clock).
     table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
     pending = (
         select(table.c.id)
         .where(table.c.sent_at.is_(None),
-               or_(table.c.claimed_until.is_(None), table.c.claimed_until < bindparam("now")))
+               or_(table.c.claimed_until.is_(None), table.c.claimed_until < func.now()))
         .order_by(table.c.id)
         .limit(bindparam("batch", type_=Integer))
         .with_for_update(skip_locked=True)
     )
     claim = (update(table).where(table.c.id.in_(pending.scalar_subquery()))
-             .values(claimed_until=bindparam("until"))
+             .values(claimed_until=func.now() + bindparam("claim", type_=Interval))
              .returning(table.c.id, table.c.queue, table.c.message_id, table.c.payload))
     ids = any_(bindparam("ids", type_=ARRAY(Integer)))
     mark_sent = update(table).where(table.c.id == ids).values(sent_at=bindparam("now"))
