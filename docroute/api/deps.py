@@ -86,14 +86,16 @@ async def submitting_caller(request: Request, service: ServiceDep) -> Caller:
 SubmittingCallerDep = Annotated[Caller, Depends(submitting_caller)]
 
 
+async def token_still_valid(service: Service, caller: Caller) -> bool:
+    """Whether the caller's token is still neither revoked nor expired (one lookup)."""
+    async with service.single_statements() as session:
+        return await token_valid(session, caller.token_id)
+
+
 async def still_valid(service: Service, caller: Caller) -> None:
     """401 when an unchecked caller's token has been revoked or has expired (for what the
     route does without a write that checks it)."""
-    if caller.checked:
-        return
-    async with service.single_statements() as session:
-        valid = await token_valid(session, caller.token_id)
-    if not valid:
+    if not caller.checked and not await token_still_valid(service, caller):
         raise bad_token()
 
 

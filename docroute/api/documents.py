@@ -17,6 +17,7 @@ from docroute.api.deps import (
     callers,
     require,
     still_valid,
+    token_still_valid,
 )
 from docroute.api.schemas import DocumentView, Preview, Submitted, answers
 from docroute.checks import check_columns
@@ -29,7 +30,7 @@ from foundation.errors import ClerkError
 from foundation.models import Delivery, DeliveryState, Document, Role
 from foundation.models.clock import iso
 from foundation.receipts import ReceiptStatus
-from foundation.tokens import Caller
+from foundation.tokens import Caller, bad_token
 from router import recipients
 from router.warnings import day_from_text, document_warnings, routed_warnings, stored_warnings
 from rules.outcomes import Outcome
@@ -130,7 +131,24 @@ async def post_document(
     """Accept a document for routing; the same document twice returns the first one.
 
     The caller may come from the cache of tokens seen before (`submitting_caller`): the
-    submission's insert checks that its token is still valid, a dry run checks it first."""
+    submission's insert checks that its token is still valid, a dry run checks it first,
+    and any refusal checks it before it is given, so that a token revoked or expired since
+    is answered 401 first, as a lookup per request would answer it (and is forgotten)."""
+    try:
+        return await _post(request, caller, service, dry_run, idempotency_key)
+    except ClerkError as error:
+        if caller.checked:
+            raise
+        if error.code != "bad_token" and await token_still_valid(service, caller):
+            raise
+        callers(request).forget(caller.token_id)
+        if error.code == "bad_token":
+            raise
+        raise bad_token() from error
+
+
+async def _post(request: Request, caller: Caller, service: Service, dry_run: bool,
+                idempotency_key: str | None) -> JSONResponse:
     require(caller, Role.SENDER)
     submission = _with_sender(await _read_submission(request, service), caller)
     if dry_run:
@@ -152,15 +170,10 @@ async def post_document(
             submission.number or parsed.number, date, expansion.as_of, expansion.as_of_source
         )
         return JSONResponse(view)
-    try:
-        document, created = await submit(
-            service.sessions, submission, idempotency_key, caller.token_id, service.routing,
-            original=getattr(request.state, "original", None), check_token=not caller.checked,
-        )
-    except ClerkError as error:
-        if error.code == "bad_token":  # revoked or expired since it was cached
-            callers(request).forget(caller.token_id)
-        raise
+    document, created = await submit(
+        service.sessions, submission, idempotency_key, caller.token_id, service.routing,
+        original=getattr(request.state, "original", None), check_token=not caller.checked,
+    )
     if created:
         service.relay.nudge()
     body = {

@@ -126,7 +126,8 @@ async def test_a_cached_sender_token_revoked_or_expired_is_refused_at_once(
     """The submission route remembers who a token belongs to (no lookup per request), yet a
     token revoked or expired after its first submission is refused from the next one, and
     nothing is stored for it: a new document, a dry run and the first document sent again
-    all get 401, on both stacks; a valid token keeps submitting."""
+    all get 401 (and so does a request refused for itself, as a lookup would answer), on
+    both stacks; a valid token keeps submitting."""
     async with running(stack, relay=False, router=False, delivery=False) as service:
         token = await _issue(service, Role.SENDER, "kh.ubnd-tinh", days=1)
         other = await _issue(service, Role.SENDER, "kh.ubnd-tinh")
@@ -138,6 +139,9 @@ async def test_a_cached_sender_token_revoked_or_expired_is_refused_at_once(
 
             assert (await post(1, token)).status_code == 202  # now cached
             assert (await post(2, token)).status_code == 202  # from the cache
+            empty = {"text": " "}
+            refused = await client.post("/v1/documents", headers=_bearer(token), json=empty)
+            assert (refused.status_code, refused.json()["code"]) == (422, "empty_text")
             before = await _stored(service)
             async with transaction(service.sessions) as session:
                 if how == "revoked":
@@ -146,7 +150,10 @@ async def test_a_cached_sender_token_revoked_or_expired_is_refused_at_once(
                     await session.exec(update(ApiToken).where(col(ApiToken.expires_at)
                                                               .is_not(None))
                                        .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
-            for answer in [await post(3, token), await post(1, token),
+            # A refusal of the request itself answers 401 first, as a lookup would (then the
+            # token is forgotten: the next request is looked up).
+            bad = await client.post("/v1/documents", headers=_bearer(token), json=empty)
+            for answer in [bad, await post(3, token), await post(1, token),
                            await post(4, token, dry=True), await post(5, token)]:
                 assert answer.status_code == 401, answer.text
                 assert answer.json()["code"] == "bad_token"
