@@ -10,6 +10,9 @@ COMMIT); a claim that finds nothing is the poll. A crash after the claim leaves 
 pending and claimed: another relay (or this one restarted) publishes them again once the
 claim has run out; a crash after a publish and before the mark publishes that row again
 (consumers skip a message id they have handled): never a loss.
+
+A relay is nudged by what its own process commits; it polls for the rest, every
+`idle_seconds`, then less and less often (up to MAX_IDLE_SECONDS) while polls find nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ log = structlog.get_logger(__name__)
 # takes (its publishes time out after the broker's publish timeout, 10 s and 1 by default):
 # only a relay that died mid-pass leaves rows claimed, and they wait this long.
 CLAIM_SECONDS = 60.0
+# The longest wait between polls once they keep finding nothing. Rows this process commits
+# nudge its relay at once; polls are for rows committed elsewhere without a relay's nudge (a
+# delivery worker's dead letters, a CLI command) or left by another relay, which then wait
+# up to this long after a quiet spell. In bench/pipeline.py nearly every poll of the API's
+# relay found nothing (the router's own relay publishes the router's rows) and, at one
+# every 50 ms, they were a sizeable share of the API process's CPU.
+MAX_IDLE_SECONDS = 1.0
 
 
 class Relay:
@@ -54,11 +64,17 @@ class Relay:
         idle_seconds: float,
         *,
         skip_locked: bool,
+        max_idle_seconds: float = MAX_IDLE_SECONDS,
     ) -> None:
         self.sessions = sessions
         self.broker = broker
         self.batch = batch
         self.idle_seconds = idle_seconds
+        # Polls that find nothing, one after another, wait longer each time, up to this
+        # (never less than idle_seconds); a nudge, or a pass that finds rows, starts again
+        # from idle_seconds.
+        self.max_idle_seconds = max(max_idle_seconds, idle_seconds)
+        self._poll_wait = idle_seconds
         self.skip_locked = skip_locked
         self._wake = asyncio.Event()
         # PostgreSQL: a pass is two statements that commit on their own (the module's doc);
@@ -77,14 +93,14 @@ class Relay:
             # the pass's SELECT) wakes the wait below at once, so none is missed.
             self._wake.clear()
             try:
-                again = await self._pass()
+                again, taken = await self._pass()
                 outage_wait = 0.0
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 if not is_outage(error):
                     log.exception("relay_failed")
-                    again = False
+                    again, taken = False, 0
                 else:
                     # One line, not a traceback per pass, and a growing pause (bounded): an
                     # outage of minutes must not flood the log or spin the process.
@@ -94,14 +110,17 @@ class Relay:
                     await asyncio.sleep(outage_wait)
                     continue
             if not again:
-                await self._woken()
+                self._poll_wait = (self.idle_seconds if taken
+                                   else min(self._poll_wait * 2, self.max_idle_seconds))
+                if await self._woken(self._poll_wait):
+                    self._poll_wait = self.idle_seconds
 
-    async def _woken(self) -> bool:
-        """Wait for a nudge (True) or for the next poll (False)."""
+    async def _woken(self, seconds: float) -> bool:
+        """Wait for a nudge (True) or for the next poll, `seconds` from now (False)."""
         # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that
         # arrives as the wait ends, and the relay would never stop.
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.idle_seconds):
+            async with asyncio.timeout(seconds):
                 await self._wake.wait()
                 return True
         return False
@@ -110,13 +129,13 @@ class Relay:
         """Publish one batch of pending rows concurrently; return how many were confirmed."""
         return (await self._publish_batch())[0]
 
-    async def _pass(self) -> bool:
-        """One batch; True when another pass is due at once (a full batch: rows may be left;
-        some rows confirmed and some not: retry those now, as a pass that published does).
-        On PostgreSQL a poll that finds nothing is one statement (the claim), on SQLite one
-        transaction."""
+    async def _pass(self) -> tuple[bool, int]:
+        """One batch: (another pass due at once, rows taken). Another pass is due after a
+        full batch (rows may be left) and when some rows were confirmed and some not (retry
+        those now, as a pass that published does). On PostgreSQL a poll that finds nothing
+        is one statement (the claim), on SQLite one transaction."""
         confirmed, taken = await self._publish_batch()
-        return taken == self.batch or 0 < confirmed < taken
+        return taken == self.batch or 0 < confirmed < taken, taken
 
     async def _publish_batch(self) -> tuple[int, int]:
         """(rows confirmed, rows taken) of one batch of pending rows, published concurrently."""

@@ -238,3 +238,40 @@ async def test_a_pass_is_two_statements_on_postgres(real: Settings, monkeypatch:
     assert statements == ["UPDATE", "UPDATE", "UPDATE"] and begins == []
     assert broker.published == Counter(ids)
     await engine.dispose()
+
+
+async def test_polls_that_find_nothing_back_off_and_a_nudge_or_a_row_resets_them(
+    stack: Settings,
+) -> None:
+    """Empty polls come less and less often (up to max_idle_seconds), so an idle relay costs
+    a few statements a second, not one every idle_seconds; a row committed elsewhere (no
+    nudge) still goes out within the longest wait, and a nudge is answered at once."""
+    engine, _ = await _outbox(stack, 0)
+    sessions = session_factory(engine)
+    relay = Relay(sessions, broker := RecordingBroker(), batch=100, idle_seconds=0.01,
+                  skip_locked=stack.on_postgres, max_idle_seconds=0.2)
+    passes = 0
+    publish_batch = relay._publish_batch
+
+    async def counted() -> tuple[int, int]:
+        nonlocal passes
+        passes += 1
+        return await publish_batch()
+
+    relay._publish_batch = counted  # type: ignore[method-assign]
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)
+        assert passes <= 12  # 0.01, 0.02, 0.04, 0.08, 0.16, then 0.2 apart: not 100
+        unnudged = await _add(sessions, 2)
+        await _published(broker, unnudged, within=0.2 + 0.5)
+        await asyncio.sleep(0.5)  # backed off again
+        nudged = await _add(sessions, 1)
+        relay.nudge()
+        async with asyncio.timeout(0.15):  # well before the next poll is due
+            while broker.published[nudged[0]] == 0:
+                await asyncio.sleep(0.005)
+    finally:
+        await _stop(task)
+        await engine.dispose()
+    assert broker.published == Counter(unnudged + nudged)
