@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,7 +40,7 @@ from consumers.settlement import Settlement, settle, settle_all
 from foundation.broker import Envelope
 from foundation.database import SessionFactory, insert_rows, on_postgres, transaction
 from foundation.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
-from foundation.history import GENESIS, canonical, event_row, moment
+from foundation.history import Chain, event_rows
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
 from foundation.models.clock import utcnow
 from foundation.outbox import claim_messages, park_delivery
@@ -352,15 +351,6 @@ def _as_resend(outcome: Outcome, reason: str | None) -> Outcome:
     return Outcome(outcome.delivered, note, outcome.retry)
 
 
-def _event(job: _Job, at: dt.datetime) -> dict[str, Any]:
-    """The history row that records the job's final outcome at `at`, chained to the delivery
-    as read."""
-    state, note, actor = _outcome_fields(job)
-    delivery = job.delivery
-    return event_row(delivery.id, delivery.event_count, delivery.last_hash, "state", state,
-                     note=note, actor=actor, at=at)
-
-
 def _outcome_fields(job: _Job) -> tuple[str, str, str]:
     """The state, note and actor of the history row that records the job's final outcome."""
     assert job.outcome is not None
@@ -368,55 +358,20 @@ def _outcome_fields(job: _Job) -> tuple[str, str, str]:
     return state, job.outcome.note, f"{CONSUMER}:{job.kind}"
 
 
-# Stands for each delivery's id in the one canonical content of an outcome (`_events`).
-_PLACE = "delivery-id-placeholder"
-
-
 def _events(jobs: list[_Job], at: dt.datetime) -> dict[str, dict[str, Any]]:
-    """`_event(job, at)` for each job, by delivery id: the same rows, hashed from one
-    canonical content per distinct outcome (a batch's deliveries mostly share one: "webhook
-    answered HTTP 200") with each delivery's id put in its place, as the router hashes the
-    first rows (`history.first_event_rows`): formatting the moment and sorting the content
-    for every row were a fifth of a worker's database side. An id that JSON would not write
-    as it is, or a placeholder found elsewhere in the content, takes `_event` itself."""
-    halves: dict[tuple[str, str, str], tuple[str, str] | None] = {}
-    stamp = moment(at)
-    rows: dict[str, dict[str, Any]] = {}
+    """The history row recording each job's final outcome at `at`, chained to its delivery
+    as read, by delivery id, in the jobs' order. The rows of each distinct outcome (a batch's
+    deliveries mostly share one: "webhook answered HTTP 200") are written together by
+    `history.event_rows`, which formats and sorts their content once (per row, that was a
+    fifth of a worker's database side)."""
+    alike: dict[tuple[str, str, str], list[Chain]] = {}
     for job in jobs:
-        fields = _outcome_fields(job)
-        if fields not in halves:
-            halves[fields] = _content_halves(*fields, stamp)
-        parts, delivery = halves[fields], job.delivery
-        if parts is None or not _written_as_is(delivery.id):
-            rows[delivery.id] = _event(job, at)
-            continue
-        seq, previous = delivery.event_count + 1, delivery.last_hash or GENESIS
-        head, tail = parts
-        body = f"{seq}\n{previous}\n{head}{delivery.id}{tail}"  # as history.digest hashes
-        state, note, actor = fields
-        rows[delivery.id] = {
-            "delivery_id": delivery.id, "kind": "state", "value": str(state), "note": note,
-            "actor": actor, "at": at, "seq": seq, "prev_hash": previous,
-            "hash": hashlib.sha256(body.encode()).hexdigest(),
-        }
-    return rows
-
-
-def _content_halves(state: str, note: str, actor: str, stamp: str) -> tuple[str, str] | None:
-    """The canonical content (`history.canonical`) of a "state" row with these fields, before
-    and after the delivery's id; None if the placeholder shows elsewhere in it."""
-    content = {"delivery_id": _PLACE, "kind": "state", "value": str(state), "note": note,
-               "actor": actor, "at": stamp}
-    body = canonical(content)
-    if body.count(_PLACE) != 1:
-        return None
-    head, _, tail = body.partition(_PLACE)
-    return head, tail
-
-
-def _written_as_is(delivery_id: str) -> bool:
-    """True when JSON writes the id as it is (letters, digits and dashes)."""
-    return delivery_id.isascii() and delivery_id.replace("-", "").isalnum()
+        delivery = job.delivery
+        alike.setdefault(_outcome_fields(job), []).append(
+            (delivery.id, delivery.event_count, delivery.last_hash))
+    rows = {row["delivery_id"]: row for (state, note, actor), chains in alike.items()
+            for row in event_rows(chains, "state", state, note, actor, at)}
+    return {job.delivery.id: rows[job.delivery.id] for job in jobs}
 
 
 def _close_rounds(job: _Job) -> None:

@@ -114,8 +114,46 @@ def event_row(
     }
 
 
-# Stands for each delivery's id in `first_event_rows`' one canonical content.
+# Stands for each delivery's id in `event_rows`' one canonical content.
 _PLACE = "delivery-id-placeholder"
+
+# A delivery whose history the next row extends: its id, how many rows it has, the last one's
+# hash (None for none).
+Chain = tuple[str, int, str | None]
+
+
+def event_rows(
+    chains: Sequence[Chain],
+    kind: str,
+    value: str,
+    note: str | None = None,
+    actor: str | None = None,
+    at: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """`event_row(id, count, last_hash, kind, value, note, actor, at)` for each chain: the
+    same rows, hashed from one canonical content written once with each delivery's id put in
+    its place (writing it per row showed in the router's profile, which hashes a first row
+    for every delivery it plans, and in the delivery workers', which hash one per outcome).
+    Ids that JSON would not write as they are, or a placeholder found elsewhere in the
+    content, take `event_row` itself."""
+    if not chains:
+        return []
+    at, value = at or utcnow(), str(value)
+    body = canonical(_content(_PLACE, kind, value, note, actor, at))
+    head, _, tail = body.partition(_PLACE)
+    joined = "".join(chain[0] for chain in chains)  # JSON writes letters, digits, dashes as is
+    if body.count(_PLACE) != 1 or not joined.replace("-", "").isalnum() or not joined.isascii():
+        return [event_row(*chain, kind, value, note, actor, at) for chain in chains]
+    rows = []
+    for delivery_id, count, last_hash in chains:
+        seq, prev_hash = count + 1, last_hash or GENESIS
+        hashed = f"{seq}\n{prev_hash}\n{head}{delivery_id}{tail}"  # as `digest` hashes
+        rows.append({
+            "delivery_id": delivery_id, "kind": kind, "value": value, "note": note,
+            "actor": actor, "at": at, "seq": seq, "prev_hash": prev_hash,
+            "hash": hashlib.sha256(hashed.encode()).hexdigest(),
+        })
+    return rows
 
 
 def first_event_rows(
@@ -126,26 +164,8 @@ def first_event_rows(
     actor: str | None = None,
     at: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """`event_row(d, 0, None, kind, value, note, actor, at)` for each of these new
-    deliveries: the same rows, hashed from one canonical content written once with each
-    delivery's id put in its place (writing it per row showed in the router's profile, which
-    hashes a first row for every delivery it plans). Ids that JSON would not write as they
-    are, or a placeholder found elsewhere in the content, take `event_row` itself."""
-    if not delivery_ids:
-        return []
-    at, value = at or utcnow(), str(value)
-    body = canonical(_content(_PLACE, kind, value, note, actor, at))
-    head, _, tail = body.partition(_PLACE)
-    joined = "".join(delivery_ids)  # letters, digits and dashes: JSON writes them as they are
-    if body.count(_PLACE) != 1 or not joined.replace("-", "").isalnum() or not joined.isascii():
-        return [event_row(d, 0, None, kind, value, note, actor, at) for d in delivery_ids]
-    start = f"1\n{GENESIS}\n{head}"  # digest's position, previous hash and content
-    return [
-        {"delivery_id": delivery_id, "kind": kind, "value": value, "note": note,
-         "actor": actor, "at": at, "seq": 1, "prev_hash": GENESIS,
-         "hash": hashlib.sha256(f"{start}{delivery_id}{tail}".encode()).hexdigest()}
-        for delivery_id in delivery_ids
-    ]
+    """`event_rows` of new deliveries: each row the first of its history."""
+    return event_rows([(d, 0, None) for d in delivery_ids], kind, value, note, actor, at)
 
 
 def append_event(

@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 
 from consumers.channel import Outcome
-from consumers.delivery import _PLACE, _event, _events, _Job
+from consumers.delivery import _events, _Job
 from consumers.delivery_rows import ChannelRow, DeliveryRow
 from foundation.history import digest, event_content, event_row
 from foundation.models import DeliveryEvent, Document
@@ -34,12 +34,11 @@ def test_a_batchs_rows_are_event_rows_for_every_outcome_id_and_note() -> None:
         _job(str(uuid.uuid4()), Outcome(False, "timed out\n\tagain \\ \u2028"), kind="email"),
         _job(str(uuid.uuid4()), ok, kind="inbox"),
         _job("id with \"quotes\" and Đ", ok),  # JSON escapes it: hashed row by row
-        _job(str(uuid.uuid4()), Outcome(False, f"names {_PLACE} in its note")),
+        _job(str(uuid.uuid4()), Outcome(False, "names delivery-id-placeholder in its note")),
     ]
     rows = _events(jobs, AT)
     assert list(rows) == [job.delivery.id for job in jobs]
     for job in jobs:
-        assert rows[job.delivery.id] == _event(job, AT)
         d = job.delivery
         expected = event_row(d.id, d.event_count, d.last_hash, "state", rows[d.id]["value"],
                              note=job.outcome.note if job.outcome else None,

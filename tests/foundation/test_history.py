@@ -18,6 +18,7 @@ from foundation.history import (
     digest,
     event_content,
     event_row,
+    event_rows,
     first_event_rows,
 )
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Role
@@ -80,7 +81,7 @@ def test_the_canonical_form_is_the_standard_encoders_for_every_character() -> No
         f"3\n{GENESIS}\n{_standard(content)}".encode()).hexdigest()
 
 
-def test_first_event_rows_are_the_rows_event_row_writes() -> None:
+def test_event_rows_are_the_rows_event_row_writes() -> None:
     """One canonical content for all the rows, each delivery's id put in its place: the same
     rows, hashes included, as `event_row` writes one by one, whatever the note, the actor and
     the ids (plain or not, the placeholder itself among them)."""
@@ -96,3 +97,8 @@ def test_first_event_rows_are_the_rows_event_row_writes() -> None:
                 made = first_event_rows(ids, "state", DeliveryState.PENDING, note, actor, at)
                 assert made == [event_row(d, 0, None, "state", DeliveryState.PENDING, note,
                                           actor, at) for d in ids]
+                chains = [(d, n % 3, None if n % 3 == 0 else f"{n:064x}")
+                          for n, d in enumerate(ids)]
+                made = event_rows(chains, "state", DeliveryState.DELIVERED, note, actor, at)
+                assert made == [event_row(*chain, "state", DeliveryState.DELIVERED, note,
+                                          actor, at) for chain in chains]
