@@ -1,4 +1,4 @@
-"""HMAC-SHA256 from the key's padded states computed once (foundation.signing.hmac_sha256)
+"""HMAC-SHA256 from a copy of the key's HMAC set up once (foundation.signing.hmac_sha256)
 is RFC 2104's HMAC, the standard library's, for every key length and however the message
 is split; the webhook signatures built on it verify with the standard library."""
 
