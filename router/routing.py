@@ -19,6 +19,7 @@ import datetime
 import functools
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -317,12 +318,9 @@ def uuid4_strings(count: int) -> list[str]:
     """`count` random (version 4) UUIDs written as `str(uuid.uuid4())` writes them, from one
     read of the system's randomness: `uuid.uuid4()` makes a system call for each (it showed
     in the router's profile, once per delivery)."""
-    raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
-    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # the RFC 4122 variant
-    hexed = raw.hex()
-    return [f"{hexed[i:i + 8]}-{hexed[i + 8:i + 12]}-{hexed[i + 12:i + 16]}-"
-            f"{hexed[i + 16:i + 20]}-{hexed[i + 20:i + 32]}" for i in range(0, 32 * count, 32)]
+    raw = os.urandom(16 * count)
+    # version=4 sets the version and RFC 4122 variant bits, as uuid.uuid4() does.
+    return [str(uuid.UUID(bytes=raw[i:i + 16], version=4)) for i in range(0, 16 * count, 16)]
 
 
 def _expansion(
