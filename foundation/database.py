@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -259,65 +259,8 @@ async def insert_rows(
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
-# The dialect `unnest_insert` names the columns' types in (its constructor has no hints).
+# The dialect `json_rows_insert` names the columns' types in (its constructor has no hints).
 _POSTGRES: Any = cast(Any, PGDialect)()
-
-
-def unnest_insert(
-    model: type[SQLModel],
-    columns: Sequence[str],
-    constants: Collection[str] = (),
-    keys: Sequence[str] = (),
-) -> str:
-    """PostgreSQL: the SQL of an INSERT of rows given as one array parameter per column
-    (`unnest_params`), to be part of a larger statement (a CTE, say): rows that go in with
-    other writes in one statement cost one round trip in all, where COPY costs two per table.
-    Columns in `constants` have one value for all rows: one parameter, not an array of it.
-    JSON columns travel as text, as the engines' serializer writes them (`to_json`).
-    `keys` name further text arrays, one value per row, that are not inserted: a WHERE the
-    caller appends reads them as `u."<key>"` (which rows go in, say)."""
-    table = cast(Any, model).__table__
-    arrays = [f"CAST(:{_unnest_name(table.name, key)} AS TEXT[])" for key in keys]
-    varying = [f'"{key}"' for key in keys]
-    picks = []
-    for name in columns:
-        column_type = table.c[name].type
-        is_json = isinstance(column_type, JSON)
-        sql_type = "TEXT" if is_json else column_type.compile(dialect=_POSTGRES)
-        if name in constants:
-            value = f"CAST(:{_unnest_name(table.name, name)} AS {sql_type})"
-        else:
-            arrays.append(f"CAST(:{_unnest_name(table.name, name)} AS {sql_type}[])")
-            varying.append(f'"{name}"')
-            value = f'u."{name}"'
-        picks.append(f"CAST({value} AS JSON)" if is_json else value)
-    names = ", ".join(f'"{name}"' for name in columns)
-    return (f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picks)} '
-            f'FROM unnest({", ".join(arrays)}) AS u({", ".join(varying)})')
-
-
-def unnest_params(
-    model: type[SQLModel],
-    columns: Sequence[str],
-    rows: list[dict[str, Any]],
-    constants: Collection[str] = (),
-    keys: Mapping[str, list[str]] | None = None,
-) -> dict[str, Any]:
-    """The parameters of `unnest_insert(model, columns, constants, keys)` for these rows
-    (each column in `constants` must have the same value in every row; `keys` gives each key's
-    values, one per row)."""
-    table = cast(Any, model).__table__
-    params: dict[str, Any] = {_unnest_name(table.name, k): v for k, v in (keys or {}).items()}
-    for name, is_json in zip(columns, _json_columns(model, tuple(columns)), strict=True):
-        if name in constants:
-            value = rows[0][name]
-            params[_unnest_name(table.name, name)] = to_json(value) if is_json else value
-            continue
-        values = [row[name] for row in rows]
-        if is_json:
-            values = [to_json(value) for value in values]  # None: JSON null, as COPY does
-        params[_unnest_name(table.name, name)] = values
-    return params
 
 
 def json_rows_insert(
@@ -327,7 +270,9 @@ def json_rows_insert(
     keys: Sequence[str] = (),
 ) -> str:
     """PostgreSQL: the SQL of an INSERT of rows sent as one JSON array of objects
-    (`json_rows_params`), to be part of a larger statement as `unnest_insert`'s is. One
+    (`json_rows_params`), to be part of a larger statement (a CTE, say): rows that go in
+    with other writes in one statement cost one round trip in all, where COPY costs two per
+    table. One
     parameter written by one orjson call (UTF-8 bytes: `json_bytes`): array parameters cost
     asyncpg a type check and an encoding per element, about a tenth of the router's CPU
     (bench/pipeline.py). Columns in `constants` have one value for all rows: one parameter
@@ -340,7 +285,7 @@ def json_rows_insert(
         is_json = isinstance(column_type, JSON)
         sql_type = "JSON" if is_json else column_type.compile(dialect=_POSTGRES)
         if name in constants:
-            value = f"CAST(:{_unnest_name(table.name, name)} AS {'TEXT' if is_json else sql_type})"
+            value = f"CAST(:{_param_name(table.name, name)} AS {'TEXT' if is_json else sql_type})"
             picks.append(f"CAST({value} AS JSON)" if is_json else value)
         else:
             fields.append(f'"{name}" {sql_type}')
@@ -367,7 +312,7 @@ def json_rows_params(
     for name, is_json in zip(columns, _json_columns(model, tuple(columns)), strict=True):
         if name in constants:
             value = rows[0][name]
-            params[_unnest_name(table.name, name)] = to_json(value) if is_json else value
+            params[_param_name(table.name, name)] = to_json(value) if is_json else value
     return params
 
 
@@ -386,7 +331,7 @@ def _utf8(parameter: str) -> str:
     return FROM_UTF8.format(f"CAST(:{parameter} AS BYTEA)")
 
 
-def _unnest_name(table: str, column: str) -> str:
+def _param_name(table: str, column: str) -> str:
     # Two underscores: several tables' parameters share one statement.
     return f"{table}__{column}"
 
