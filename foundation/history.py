@@ -156,18 +156,6 @@ def event_rows(
     return rows
 
 
-def first_event_rows(
-    delivery_ids: Sequence[str],
-    kind: str,
-    value: str,
-    note: str | None = None,
-    actor: str | None = None,
-    at: dt.datetime | None = None,
-) -> list[dict[str, Any]]:
-    """`event_rows` of new deliveries: each row the first of its history."""
-    return event_rows([(d, 0, None) for d in delivery_ids], kind, value, note, actor, at)
-
-
 def append_event(
     session: AsyncSession,
     delivery: Delivery,

@@ -41,7 +41,7 @@ from foundation.database import (
     transaction,
 )
 from foundation.faults import ROUTER_AFTER_COMMIT, ROUTER_BEFORE_COMMIT, crash_point
-from foundation.history import first_event_rows
+from foundation.history import event_rows
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document, OutboxMessage
 from foundation.models.clock import utcnow
 from foundation.outbox import add_delivery_messages, delivery_message_rows
@@ -297,8 +297,8 @@ def plan_rows(
     audit = get_audit_settings()
     due = audit.policy.receipt_deadline(planned, urgency, audit.calendar)
     escalate = audit.policy.escalation_deadline(due, audit.calendar)
-    events = first_event_rows(uuid4_strings(len(recipients)), "state", DeliveryState.PENDING,
-                              note, actor, planned)
+    new = [(delivery_id, 0, None) for delivery_id in uuid4_strings(len(recipients))]
+    events = event_rows(new, "state", DeliveryState.PENDING, note, actor, planned)
     deliveries = []
     for event, recipient in zip(events, recipients, strict=True):
         reasons = recipient.get("reasons", [])

@@ -19,7 +19,6 @@ from foundation.history import (
     event_content,
     event_row,
     event_rows,
-    first_event_rows,
 )
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Role
 
@@ -94,7 +93,8 @@ def test_event_rows_are_the_rows_event_row_writes() -> None:
     for ids in (plain, ["x", "delivery-id-placeholder", "é", 'a"b', ""], []):
         for note in notes:
             for actor in (None, "router", "delivery-id-placeholder"):
-                made = first_event_rows(ids, "state", DeliveryState.PENDING, note, actor, at)
+                made = event_rows([(d, 0, None) for d in ids], "state", DeliveryState.PENDING,
+                                  note, actor, at)
                 assert made == [event_row(d, 0, None, "state", DeliveryState.PENDING, note,
                                           actor, at) for d in ids]
                 chains = [(d, n % 3, None if n % 3 == 0 else f"{n:064x}")
