@@ -272,12 +272,11 @@ def json_rows_insert(
     """PostgreSQL: the SQL of an INSERT of rows sent as one JSON array of objects
     (`json_rows_params`), to be part of a larger statement (a CTE, say): rows that go in
     with other writes in one statement cost one round trip in all, where COPY costs two per
-    table. One
-    parameter written by one orjson call (UTF-8 bytes: `json_bytes`): array parameters cost
-    asyncpg a type check and an encoding per element, about a tenth of the router's CPU
-    (bench/pipeline.py). Columns in `constants` have one value for all rows: one parameter
-    each. `keys` name further text
-    fields of each row, not inserted: a WHERE the caller appends reads them as `u."<key>"`."""
+    table. One parameter written by one orjson call (UTF-8 bytes: `json_bytes`): array
+    parameters cost asyncpg a type check and an encoding per element, about a tenth of the
+    router's CPU (bench/pipeline.py). Columns in `constants` have one value for all rows:
+    one parameter each. `keys` name further text fields of each row, not inserted: a WHERE
+    the caller appends reads them as `u."<key>"`."""
     table = cast(Any, model).__table__
     fields, picks = [], []
     for name in columns:
