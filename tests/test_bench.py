@@ -4,6 +4,7 @@ and the pipeline bench finishes or fails with a message: it never hangs."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from bench.pipeline import Sink, StalledError, _wait_for
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["expand", "audit", "pipeline", "replay"])
+@pytest.mark.parametrize("name", ["expand", "audit", "pipeline", "replay", "webhook_post"])
 def test_a_benchmark_imports_the_project_when_run_as_a_module(name: str) -> None:
     # `--help` parses after every import: bench.audit must not shadow the audit package.
     done = subprocess.run(
@@ -39,6 +40,19 @@ def test_the_pipeline_bench_runs_a_tiny_round_to_its_figures() -> None:
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("pipeline: CPU per delivery "), done.stdout
     assert "plain POST" in last and "ratio" in last
+
+
+def test_the_webhook_post_bench_sends_every_way_and_prints_its_line() -> None:
+    # Its sink is a child process: every POST of every way is answered (the channel's are
+    # asserted delivered inside the bench), and the last line is the one tools read.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.webhook_post", "--posts", "50", "--rounds", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=170, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"webhook_post: plain [\d.]+ us, channel [\d.]+ us \([\d.]+x plain\), "
+                        r"signing [\d.]+ us per POST \(50 posts, median of 1 rounds\)", last), last
 
 
 def test_waiting_for_deliveries_that_never_come_fails_naming_them() -> None:
