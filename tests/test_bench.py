@@ -16,7 +16,8 @@ from bench.pipeline import Sink, StalledError, _wait_for
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["expand", "audit", "pipeline", "replay", "webhook_post"])
+@pytest.mark.parametrize("name", ["expand", "audit", "pipeline", "replay", "webhook_post",
+                                  "stages"])
 def test_a_benchmark_imports_the_project_when_run_as_a_module(name: str) -> None:
     # `--help` parses after every import: bench.audit must not shadow the audit package.
     done = subprocess.run(
@@ -53,6 +54,19 @@ def test_the_webhook_post_bench_sends_every_way_and_prints_its_line() -> None:
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"webhook_post: plain [\d.]+ us, channel [\d.]+ us \([\d.]+x plain\), "
                         r"signing [\d.]+ us per POST \(50 posts, median of 1 rounds\)", last), last
+
+
+def test_the_stages_bench_routes_what_it_submitted_and_prints_its_line() -> None:
+    # PostgreSQL and RabbitMQ: it ends only once the router has routed every document the
+    # API took (it fails after a minute without progress otherwise).
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.stages", "--documents", "2", "--recipients", "8"],
+        cwd=ROOT, capture_output=True, text=True, timeout=170, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"stages: api [\d.]+ ms, router [\d.]+ ms, read [\d.]+ ms, "
+                        r"read\+expand [\d.]+ ms per document of 8 recipients", last), last
 
 
 def test_waiting_for_deliveries_that_never_come_fails_naming_them() -> None:
