@@ -1,10 +1,10 @@
-"""Benchmark: CPU per document of the API and of the router, each running alone.
+"""Benchmark: CPU of the API, the router and the delivery worker, each running alone.
 
 Usage: .venv/bin/python -m bench.stages [--documents 400] [--recipients 50]
 
 bench/pipeline.py runs every stage at once, and on a small machine they slow each other
-down; this bench runs the first two stages one after the other in this process, on
-PostgreSQL and RabbitMQ as the pipeline does, to say what each costs by itself:
+down; this bench runs the three stages one after the other in this process, on PostgreSQL
+and RabbitMQ as the pipeline does, to say what each costs by itself:
 
 1. the API and its relay: the documents of bench/pipeline.py submitted through
    `POST /v1/documents` (ASGI, 200 at a time) and published to the documents queue, with no
@@ -12,19 +12,27 @@ PostgreSQL and RabbitMQ as the pipeline does, to say what each costs by itself:
    out, as bench/pipeline.py does;
 2. the router and its relay: a router started on those queued documents, timed until every
    document is routed (its deliveries planned, their messages in the outbox and published);
-   a router that routes nothing for a minute fails the bench with a message.
+   a router that routes nothing for a minute fails the bench with a message;
+3. a delivery worker: started on those queued deliveries, timed until every one is
+   delivered to a webhook sink running in a child process (the agencies' CPU is not
+   docroute's), with the same channel settings as the pipeline's workers.
 
-The baseline of the same run is the rules engine alone on the same text: reading the
-document (`router.recipients.read`, which the API and the router each do) and expanding it,
-per document. The last line reads
-`stages: api <a> ms, router <r> ms, read <p> ms, read+expand <e> ms per document of <n> recipients`.
+The baselines of the same run: the rules engine alone on the same text, reading the document
+(`router.recipients.read`, which the API and the router each do) and expanding it, per
+document; and the plain-POST floor of bench/pipeline.py against the same sink (one aiohttp
+client process, the same body and headers), per delivery. The last line reads
+`stages: api <a> ms, router <r> ms, read <p> ms, read+expand <e> ms per document of <n>
+recipients; delivery <d> us, plain POST <f> us per delivery` (on one line).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,10 +49,14 @@ from bench.pipeline import (
     bench_document,
     client_cpu,
 )
+from bench.webhook_post import plain
+from consumers.delivery_rows import read_deliveries, read_documents
+from consumers.webhook import WebhookChannel
 from docroute.service import Service
 from docroute.service_cli import freeze_startup_objects
 from foundation.logs import configure_logging
-from foundation.models import Document
+from foundation.models import Delivery, DeliveryState, Document, OutboxMessage
+from foundation.settings import Settings
 from router import recipients
 
 CHUNK = 200  # submissions in flight at once, as bench/pipeline.py sends them
@@ -53,9 +65,35 @@ STALL_SECONDS = 60.0  # the router routing nothing for this long fails the bench
 
 
 async def _unrouted(service: Service) -> int:
+    """Documents not routed yet, and outbox rows not published yet."""
     async with service.sessions() as session:
-        query = select(func.count()).select_from(Document).where(col(Document.routed_at).is_(None))
+        documents = (await session.exec(select(func.count()).select_from(Document)
+                                        .where(col(Document.routed_at).is_(None)))).one()
+        messages = (await session.exec(select(func.count()).select_from(OutboxMessage)
+                                       .where(col(OutboxMessage.sent_at).is_(None)))).one()
+        return documents + messages
+
+
+async def _undelivered(service: Service) -> int:
+    async with service.sessions() as session:
+        query = select(func.count()).select_from(Delivery).where(
+            col(Delivery.state) != DeliveryState.DELIVERED)
         return (await session.exec(query)).one()
+
+
+async def _until_none(service: Service, left: Any, what: str) -> float:
+    """CPU seconds until `left(service)` is 0; fails after STALL_SECONDS without progress."""
+    started = time.process_time()
+    count, progress = await left(service), time.monotonic()
+    while count:
+        await asyncio.sleep(0.05)
+        now = await left(service)
+        if now < count:
+            count, progress = now, time.monotonic()
+        elif time.monotonic() - progress > STALL_SECONDS:
+            raise SystemExit(f"bench.stages: {count} {what} left, none done in "
+                             f"{STALL_SECONDS:.0f} s")
+    return time.process_time() - started
 
 
 async def _api(service: Service, headers: dict[str, str], text: str, documents: int) -> float:
@@ -74,26 +112,38 @@ async def _api(service: Service, headers: dict[str, str], text: str, documents: 
     return spent - await client_cpu(headers, text, documents, b'{"id": "stub"}')
 
 
-async def _router(settings: Any, documents: int) -> float:
+async def _router(settings: Settings) -> float:
     """CPU seconds of a router (and its relay) routing every queued document."""
     router = Service(settings)
     await router.start(relay=True, router=True, delivery=False)
     freeze_startup_objects()  # as `docroute worker router` does
     try:
-        started = time.process_time()
-        left, progress = await _unrouted(router), time.monotonic()
-        while left:
-            await asyncio.sleep(0.05)
-            now_left = await _unrouted(router)
-            if now_left < left:
-                left, progress = now_left, time.monotonic()
-            elif time.monotonic() - progress > STALL_SECONDS:
-                raise SystemExit(f"bench.stages: the router routed none of the {left} "
-                                 f"documents left in {STALL_SECONDS:.0f} s")
-        return time.process_time() - started
+        return await _until_none(router, _unrouted, "documents to route or messages to publish")
     finally:
-        await router.broker.delete_queues()  # type: ignore[attr-defined]  # RabbitBroker here
         await router.stop()
+
+
+async def _deliveries(settings: Settings, port: int) -> tuple[float, float, int]:
+    """CPU seconds of a delivery worker sending every planned delivery, CPU seconds of as
+    many plain POSTs of one of their bodies to the same sink, and how many deliveries."""
+    worker = Service(settings)
+    await worker.start(relay=False, router=False, delivery=True)
+    freeze_startup_objects()  # as `docroute worker delivery` does
+    try:
+        count = await _undelivered(worker)
+        sending = await _until_none(worker, _undelivered, "deliveries to send")
+        async with worker.sessions() as session:
+            ids = set((await session.exec(select(Delivery.id).limit(1))).all())
+            delivery, _ = (await read_deliveries(session, ids)).popitem()[1]
+            document = (await read_documents(session, {delivery.document_id}, whole=False))
+        body, headers = WebhookChannel(settings.signing_secret.get_secret_value()
+                                       if settings.signing_secret else "").request_parts(
+            delivery, document[delivery.document_id])
+        floor = await plain(f"http://127.0.0.1:{port}/agency", count, body, headers)
+        return sending, floor, count
+    finally:
+        await worker.broker.delete_queues()  # type: ignore[attr-defined]  # RabbitBroker here
+        await worker.stop()
 
 
 def rules_alone(text: str, documents: int) -> tuple[float, float]:
@@ -109,13 +159,14 @@ def rules_alone(text: str, documents: int) -> tuple[float, float]:
     return read, (time.process_time() - started) / documents
 
 
-async def run(documents: int, recipients_: int) -> dict[str, float]:
-    """Time the API, then the router, on one fresh database; return seconds per document."""
+async def run(documents: int, recipients_: int, port: int) -> dict[str, float]:
+    """Time the API, the router, then a delivery worker, on one fresh database, the webhook
+    sink listening on `port`; return seconds per document and per delivery."""
     text, agencies = bench_document(recipients_)
     settings = await _bench_settings()
     configure_logging(settings)
     sink = Sink()
-    await sink.start()
+    sink.port = port  # the child's: the channels point there
     api = Service(settings)
     await api.start(relay=True, router=False, delivery=False)
     freeze_startup_objects()
@@ -123,13 +174,16 @@ async def run(documents: int, recipients_: int) -> dict[str, float]:
         headers = await _sender_token(api, agencies, sink)
         api_cpu = await _api(api, headers, text, documents)
         await api.stop()
-        router_cpu = await _router(settings, documents + 1)  # with the warm-up's document
+        router_cpu = await _router(settings)
+        sending, floor, deliveries = await _deliveries(settings, port)
     finally:
         await _pg(f'DROP DATABASE IF EXISTS "{settings.database_url.rsplit("/", 1)[1]}" '
                   "WITH (FORCE)")
     read, expand = rules_alone(text, documents)
+    # The router routed the warm-up's document too.
     return {"api": api_cpu / documents, "router": router_cpu / (documents + 1),
-            "read": read, "expand": expand, "recipients": len(agencies)}
+            "read": read, "expand": expand, "recipients": len(agencies),
+            "delivery": sending / deliveries, "floor": floor / deliveries}
 
 
 def main() -> None:
@@ -138,14 +192,25 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=400)
     parser.add_argument("--recipients", type=int, default=50)
     options = parser.parse_args()
-    figures = asyncio.run(run(options.documents, options.recipients))
+    sink = subprocess.Popen([sys.executable, "-m", "bench.webhook_post", "--sink"],
+                            stdout=subprocess.PIPE, cwd=Path(__file__).parents[1])
+    try:
+        assert sink.stdout is not None
+        figures = asyncio.run(run(options.documents, options.recipients,
+                                  int(sink.stdout.readline())))
+    finally:
+        sink.kill()
+        sink.wait()
     count = figures["recipients"]
     for name in ("api", "router", "read", "expand"):
         ms = 1000 * figures[name]
-        print(f"{name:7s} {ms:6.3f} ms CPU per document, {1000 * ms / count:5.1f} us per delivery")
+        print(f"{name:8s} {ms:6.3f} ms CPU per document, {1000 * ms / count:5.1f} us per delivery")
+    for name in ("delivery", "floor"):
+        print(f"{name:8s} {1e6 * figures[name]:6.1f} us CPU per delivery")
     print(f"stages: api {1000 * figures['api']:.3f} ms, router {1000 * figures['router']:.3f} ms, "
           f"read {1000 * figures['read']:.3f} ms, read+expand {1000 * figures['expand']:.3f} ms "
-          f"per document of {count:.0f} recipients")
+          f"per document of {count:.0f} recipients; delivery {1e6 * figures['delivery']:.1f} us, "
+          f"plain POST {1e6 * figures['floor']:.1f} us per delivery")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def test_the_webhook_post_bench_sends_every_way_and_prints_its_line() -> None:
 
 def test_the_stages_bench_routes_what_it_submitted_and_prints_its_line() -> None:
     # PostgreSQL and RabbitMQ: it ends only once the router has routed every document the
-    # API took (it fails after a minute without progress otherwise).
+    # API took and the worker has delivered every delivery the router planned (it fails
+    # after a minute without progress otherwise).
     done = subprocess.run(
         [sys.executable, "-m", "bench.stages", "--documents", "2", "--recipients", "8"],
         cwd=ROOT, capture_output=True, text=True, timeout=170, check=False,
@@ -66,7 +67,8 @@ def test_the_stages_bench_routes_what_it_submitted_and_prints_its_line() -> None
     assert done.returncode == 0, done.stderr[-3000:]
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"stages: api [\d.]+ ms, router [\d.]+ ms, read [\d.]+ ms, "
-                        r"read\+expand [\d.]+ ms per document of 8 recipients", last), last
+                        r"read\+expand [\d.]+ ms per document of 8 recipients; "
+                        r"delivery [\d.]+ us, plain POST [\d.]+ us per delivery", last), last
 
 
 def test_waiting_for_deliveries_that_never_come_fails_naming_them() -> None:
