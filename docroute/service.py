@@ -28,6 +28,7 @@ from foundation.broker import DELIVERIES, DOCUMENTS, Broker
 from foundation.broker.factory import make_broker
 from foundation.database import (
     CONNECT_TIMEOUT,
+    FreshProbe,
     create_engine,
     reachable,
     session_factory,
@@ -63,6 +64,8 @@ class Service:
         self.data = RoutingData(self.routing)
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(engine=self.engine)
+        # Tells a busy pool from a database that does not answer (the API's 503s).
+        self.database_probe = FreshProbe(settings.database_url)
         # For lookups of one statement (an API token's caller): no transaction around them.
         self.single_statements = single_statement_sessions(self.engine)
         self.broker = broker or make_broker(settings)
@@ -200,6 +203,11 @@ class Service:
         """True when the database answers (consumers hold their batches while it does not)."""
         return await reachable(self.engine, timeout)
 
+    async def database_answers(self) -> bool:
+        """True when the database answers a connection outside the pool (all of the pool's
+        may be in use): a probe shared by callers at the same moment, and briefly kept."""
+        return await self.database_probe.answers()
+
     def _pruning(self) -> Coroutine[Any, Any, None]:
         """Sent outbox rows and processed-message ids, deleted after the retention period."""
         keep = dt.timedelta(days=self.settings.retention_days)
@@ -228,3 +236,4 @@ class Service:
                 with contextlib.suppress(Exception):
                     await channel.close()
         await self.engine.dispose()
+        await self.database_probe.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -17,13 +17,22 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
 # Seconds to open a connection, and to answer a reachability probe.
 CONNECT_TIMEOUT = 3.0
+# The PostgreSQL pool of each process: connections kept, and opened beyond them under load.
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+# Seconds a checkout waits for a connection while all are in use, then raises
+# sqlalchemy.exc.TimeoutError (the API's 503 `database_busy`). SQLAlchemy's default; read
+# when an engine is made, so a test may shorten it.
+POOL_TIMEOUT = 30.0
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -35,7 +44,7 @@ def create_engine(url: str) -> AsyncEngine:
         # A short connect timeout: during an outage a connection attempt must fail fast so
         # that /ready, the API's 503 and the consumers' wait notice it (asyncpg waits 60 s).
         engine = create_async_engine(
-            url, pool_size=10, max_overflow=10,
+            url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=POOL_TIMEOUT,
             connect_args={"timeout": CONNECT_TIMEOUT}, **json_codec
         )
         _check_on_checkout(engine)
@@ -164,6 +173,49 @@ async def reachable(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT) -> bo
     return True
 
 
+# Seconds an answer of FreshProbe is taken as still true.
+PROBE_FRESH_SECONDS = 1.0
+
+
+class FreshProbe:
+    """Whether the database answers `SELECT 1` on a connection of the probe's own.
+
+    Outside the engine's pool: a probe through it would wait in the queue of the request
+    that just failed, and call the database unreachable when only this process's
+    connections are all in use. Callers at the same moment share one probe and its answer
+    holds for PROBE_FRESH_SECONDS, so that a burst of failed requests does not open a
+    connection each, adding to the load it is asked about.
+    """
+
+    def __init__(self, url: str, timeout: float = CONNECT_TIMEOUT) -> None:
+        self._engine = create_async_engine(
+            url, poolclass=NullPool, connect_args={"timeout": timeout})
+        self._timeout = timeout
+        self._running: asyncio.Task[bool] | None = None
+        self._answer: tuple[float, bool] | None = None  # when (monotonic), and what
+
+    async def answers(self) -> bool:
+        """True when the database answered just now, or answers a fresh connection."""
+        if self._answer is not None and time.monotonic() - self._answer[0] < PROBE_FRESH_SECONDS:
+            return self._answer[1]
+        if self._running is None:
+            self._running = asyncio.create_task(self._probe())
+        # Shielded: a caller cancelled (its client gone) must not cancel the others' probe.
+        return await asyncio.shield(self._running)
+
+    async def _probe(self) -> bool:
+        try:
+            answer = await reachable(self._engine, self._timeout)
+            self._answer = (time.monotonic(), answer)
+            return answer
+        finally:
+            self._running = None
+
+    async def dispose(self) -> None:
+        """Close the probe's engine (it keeps no connection between probes)."""
+        await self._engine.dispose()
+
+
 # What a database outage raises through the ORM, or straight from asyncpg (COPY goes to the
 # driver); a connection refused or cut is an OSError or a TimeoutError underneath, and a
 # server shutting down says so (asyncpg's OperatorInterventionError: AdminShutdownError...).
@@ -171,27 +223,44 @@ _LOST: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError, OSError, TimeoutError,
 )
-DATABASE_FAULTS: tuple[type[Exception], ...] = (DBAPIError, *_LOST)
+# A pool's checkout that gave up waiting is no DBAPIError, yet the database's all the same.
+DATABASE_FAULTS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeoutError, *_LOST)
 
 
 def is_outage(error: BaseException) -> bool:
     """True when the error says the database could not be reached or went away (as opposed
     to a statement it refused)."""
-    seen: BaseException | None = error
-    for _ in range(10):  # a chain of causes is short; a cycle must not hang us
-        if seen is None:
-            break
+    for seen in _causes(error):
         if isinstance(seen, DBAPIError):
             if seen.connection_invalidated:
                 return True
             if isinstance(seen, OperationalError | InterfaceError) and not _sqlite_refusal(seen):
                 return True
-            seen = seen.orig
-            continue
-        if isinstance(seen, _LOST):
+        elif isinstance(seen, _LOST):
             return True
-        seen = seen.__cause__ or seen.__context__
     return False
+
+
+def pool_exhausted(error: BaseException) -> bool:
+    """True when a checkout waited POOL_TIMEOUT seconds with every pooled connection in use:
+    this process is busy, which says nothing of the database."""
+    return any(isinstance(seen, PoolTimeoutError) for seen in _causes(error))
+
+
+def timed_out(error: BaseException) -> bool:
+    """True when a connection or a statement ran out of time (asyncpg's connect timeout is
+    a TimeoutError): the database may be gone silent, or only slow under load; a probe tells."""
+    return any(isinstance(seen, TimeoutError) for seen in _causes(error))
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    # The error, then what it wraps: a DBAPIError's driver error, else its cause or context.
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain of causes is short; a cycle must not hang us
+        if seen is None:
+            return
+        yield seen
+        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__ or seen.__context__
 
 
 def refused_value(error: BaseException) -> bool:
