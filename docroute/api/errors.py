@@ -10,13 +10,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from foundation.database import DATABASE_FAULTS, is_outage, refused_value
+from foundation.database import (
+    DATABASE_FAULTS,
+    is_outage,
+    pool_exhausted,
+    refused_value,
+    timed_out,
+)
 from foundation.errors import ClerkError
 
 log = structlog.get_logger(__name__)
 
 
-# Seconds a client is asked to wait while the database is unreachable.
+# Seconds a client is asked to wait while the database is unreachable, or busy.
 RETRY_AFTER = 5
 
 
@@ -31,6 +37,12 @@ def _unavailable() -> JSONResponse:
     return _problem(503, "database_unavailable",
                     "The service cannot reach its database just now; nothing was changed. "
                     f"Try again in {RETRY_AFTER} seconds.")
+
+
+def _busy(why: str) -> JSONResponse:
+    return _problem(503, "database_busy",
+                    f"The service is busy: {why}. Nothing was changed; "
+                    f"try again in {RETRY_AFTER} seconds.")
 
 
 def _field_messages(error: RequestValidationError) -> list[str]:
@@ -65,8 +77,17 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("value_refused_by_database", path=request.url.path, error=repr(error)[:300])
             return _problem(422, "invalid_value", "A value in the request cannot be stored "
                             "(a NUL character, or longer than its field allows); correct it.")
+        where = {"path": request.url.path, "error": repr(error)[:300]}
+        if pool_exhausted(error):  # the pool says so itself: no probe, which would queue too
+            log.warning("database_busy", **where)
+            return _busy("all its database connections are in use")
+        # A timeout (an outage by is_outage) may be a database gone silent or one slow to
+        # connect under a burst: only a probe of its own, outside the pool, tells them apart.
+        if timed_out(error) and await service.database_answers():
+            log.warning("database_busy", **where)
+            return _busy("its database is slow to answer just now")
         if is_outage(error) or not await service.database_reachable():
-            log.warning("database_unavailable", path=request.url.path, error=repr(error)[:300])
+            log.warning("database_unavailable", **where)
             return _unavailable()
         return await unexpected(request, error)
 

@@ -44,7 +44,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "the body or upload is over a limit, which the detail names"),
         (415, "the body is not of a type the route reads"),
         (422, "the request's fields or the document's text cannot be used, with why"),
-        (503, "the database is unreachable; retry after `Retry-After` seconds"),
+        (503, "the database is unreachable (`database_unavailable`), or answers but every "
+              "connection is in use (`database_busy`); retry after `Retry-After` seconds"),
     )
 }
 
