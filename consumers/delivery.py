@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,17 +29,16 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consumers.channel import Channel, Outcome, Signed, reads_whole_document
-from consumers.delivery_rows import (
-    ChannelRow,
-    DeliveryRow,
-    autocommit,
-    read_deliveries,
-    read_documents,
-)
+from consumers.delivery_rows import ChannelRow, DeliveryRow, read_deliveries, read_documents
 from consumers.retries import schedule_round
 from consumers.settlement import Settlement, settle, settle_all
 from foundation.broker import Envelope
-from foundation.database import SessionFactory, insert_rows, on_postgres, transaction
+from foundation.database import (
+    SessionFactory,
+    insert_rows,
+    postgres_single_statements,
+    transaction,
+)
 from foundation.faults import DELIVERY_AFTER_COMMIT, DELIVERY_AFTER_SIDE_EFFECT, crash_point
 from foundation.history import Chain, event_rows
 from foundation.models import Delivery, DeliveryEvent, DeliveryState, Document
@@ -108,6 +108,14 @@ class DeliveryWorker:
         self._unrecorded: set[str] = set()
         self._signers: dict[int, tuple[Channel, Signed | None]] = {}
 
+    @functools.cached_property
+    def _single(self) -> SessionFactory | None:
+        """PostgreSQL: sessions whose statements run outside a transaction, each its own, for
+        the batch's reads and its one-statement commit (a transaction cost two more round
+        trips, and the reads need no snapshot in common: a delivery's document was there
+        before it). None on SQLite."""
+        return postgres_single_statements(self.sessions)
+
     async def handle(self, batch: list[Envelope]) -> None:
         """Send, commit, then ack (or dead-letter the unreadable) a batch of messages."""
         messages = [_Message(envelope, delivery_ids(envelope.body)) for envelope in batch]
@@ -129,8 +137,7 @@ class DeliveryWorker:
 
     async def _load(self, messages: list[_Message]) -> list[_Job]:
         wanted = {i for m in messages for i in m.ids or []}
-        async with self.sessions() as session:
-            await autocommit(session)
+        async with (self._single or self.sessions)() as session:
             deliveries = await read_deliveries(session, wanted)
             document_ids = {d.document_id for d, _ in deliveries.values()}
             whole = any(self._reads_whole(c.kind) for _, c in deliveries.values())
@@ -254,13 +261,12 @@ class DeliveryWorker:
         events = _events(final, now)
         settlements = [_settlement(j, events[j.delivery.id]) for j in final]
         handled = [m.envelope.message_id for m in messages if any(j.outcome for j in m.jobs)]
-        if not later and all(s.state == DeliveryState.DELIVERED for s in settlements):
-            async with self.sessions() as session:
-                if on_postgres(session):  # nothing else to write: one statement does it all
-                    await autocommit(session)
-                    await settle_all(session, CONSUMER, handled, settlements,
-                                     list(events.values()), now)
-                    return
+        delivered = all(s.state == DeliveryState.DELIVERED for s in settlements)
+        if self._single is not None and not later and delivered:
+            async with self._single() as session:  # nothing else to write: one statement
+                await settle_all(session, CONSUMER, handled, settlements,
+                                 list(events.values()), now)
+                return
         async with transaction(self.sessions) as session:
             await claim_messages(session, CONSUMER, handled)
             settled = await settle(session, settlements, now)

@@ -74,16 +74,6 @@ _HEADING: tuple[QueryableAttribute[Any], ...] = tuple(
 )
 
 
-async def autocommit(session: AsyncSession) -> None:
-    """Make the session's statements run outside a transaction on PostgreSQL, each its own:
-    the batch's reads need no snapshot shared between them (a delivery's document was there
-    before it), the batch's commit is one statement (`settle_all`), and a transaction cost
-    two more round trips (BEGIN, and ROLLBACK or COMMIT). On asyncpg this is the driver's
-    own setting: it sends nothing, and the pool resets it when the connection goes back."""
-    if on_postgres(session):
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def _among(column: Any, postgres: bool) -> Any:
     """`column` among the `:ids` parameter: one array on PostgreSQL (`foundation.database.
     among`), an expanding IN on SQLite."""

@@ -110,7 +110,7 @@ async def settle_all(
     """On PostgreSQL, in one statement: claim the message ids (`claim_messages`), apply the
     settlements (`settle`) and write `events` (history rows, one per settlement) of the
     deliveries that changed; return their ids. The session must be outside a transaction
-    (autocommit): the statement is then its own."""
+    (`foundation.database.single_statement_sessions`): the statement is then its own."""
     parameters = {
         "consumer": consumer, "ids": sorted(set(message_ids)), "at": at,
         "settlements": orjson.dumps(settlements).decode(), "events": orjson.dumps(events).decode(),

@@ -20,11 +20,11 @@ from sqlmodel import col, select
 
 from consumers.channel import Outcome, document_part
 from consumers.delivery import DeliveryWorker, delivery_ids
-from consumers.delivery_rows import autocommit, read_documents
+from consumers.delivery_rows import read_documents
 from consumers.inbox import InboxChannel
 from consumers.webhook import WebhookChannel
 from foundation.broker import DELIVERIES, DELIVERIES_PER_MESSAGE, dead_letter_queue
-from foundation.database import SessionFactory, transaction
+from foundation.database import SessionFactory, postgres_single_statements, transaction
 from foundation.history import digest, event_content
 from foundation.models import (
     Delivery,
@@ -308,8 +308,7 @@ async def test_documents_are_read_whole_only_for_a_channel_that_reads_them_whole
     expansion = {"lines": [{"text": "- Sở Nội vụ;"}]}
     document = await add_document(sessions, number="7/QĐ", date=dt.date(2024, 6, 3),
                                   expansion=expansion)
-    async with sessions() as session:
-        await autocommit(session)
+    async with (postgres_single_statements(sessions) or sessions)() as session:
         [light] = (await read_documents(session, {document.id}, whole=False)).values()
     async with sessions() as session:
         [whole] = (await read_documents(session, {document.id}, whole=True)).values()
@@ -323,12 +322,13 @@ async def test_documents_are_read_whole_only_for_a_channel_that_reads_them_whole
     assert channel.expansions == [expansion]
 
 
-async def test_a_autocommit_session_leaves_no_autocommit_behind(sessions: SessionFactory) -> None:
-    """The reads outside a transaction do not leak into the pool: a later transaction that
-    fails still rolls back whole."""
+async def test_single_statement_reads_leave_no_autocommit_behind(
+    sessions: SessionFactory,
+) -> None:
+    """The worker's reads outside a transaction do not leak into the pool they share: a later
+    transaction that fails still rolls back whole."""
     document = await add_document(sessions)
-    async with sessions() as session:
-        await autocommit(session)
+    async with (postgres_single_statements(sessions) or sessions)() as session:
         await read_documents(session, {document.id}, whole=False)
     with pytest.raises(RuntimeError):
         async with transaction(sessions) as session:
