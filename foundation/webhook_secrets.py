@@ -1,6 +1,7 @@
-"""Each agency's webhook secret: issued when its webhook channel is set, rotated by an admin
-with an overlap during which the old and the new secret both sign (Standard Webhooks carries
-several space-separated `v1,` signatures), so the agency switches without losing a delivery.
+"""Each agency's webhook secret: issued when its webhook channel (or its `edxml URL` channel,
+whose packets are signed as webhooks are) is set, rotated by an admin with an overlap during
+which the old and the new secret both sign (Standard Webhooks carries several space-separated
+`v1,` signatures), so the agency switches without losing a delivery.
 
 A secret is HMAC's shared key: stored as it is (the workers sign with it), held as a
 SecretStr in code, shown once to the admin and never in a listing or a log.
@@ -45,10 +46,17 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def posts_signed(row: AgencyChannel) -> bool:
+    """Whether docroute POSTs to this channel signed: a webhook, or an edXML system at a URL
+    (not the hub, which is reached by the hub adapter, not by a POST to the agency)."""
+    return row.kind == ChannelKind.WEBHOOK or (
+        row.kind == ChannelKind.EDXML and (row.target or "").startswith(("http://", "https://")))
+
+
 def issue_if_missing(row: AgencyChannel) -> str | None:
-    """Give a webhook channel its own secret if it has none; the new secret (to show once),
-    or None when it already had one (`rotate` replaces it)."""
-    if row.kind != ChannelKind.WEBHOOK or row.secret is not None:
+    """Give a channel POSTed to (`posts_signed`) its own secret if it has none; the new
+    secret (to show once), or None when it already had one (`rotate` replaces it)."""
+    if not posts_signed(row) or row.secret is not None:
         return None
     fresh = new_secret()
     row.secret = SecretStr(fresh)
@@ -58,11 +66,12 @@ def issue_if_missing(row: AgencyChannel) -> str | None:
 async def rotate(
     session: AsyncSession, agency_id: str, overlap: dt.timedelta, now: dt.datetime | None = None
 ) -> tuple[AgencyChannel, str]:
-    """A new secret for the agency's webhook; the one before signs too for `overlap`."""
+    """A new secret for the agency's webhook or edXML URL; the one before signs too for
+    `overlap`."""
     row = await session.get(AgencyChannel, agency_id)
-    if row is None or row.kind != ChannelKind.WEBHOOK:
-        raise ClerkError(409, "not_a_webhook", f"{agency_id} has no webhook channel: set one "
-                         "first (its secret is issued then).")
+    if row is None or not posts_signed(row):
+        raise ClerkError(409, "not_a_webhook", f"{agency_id} has no webhook or edXML URL "
+                         "channel: set one first (its secret is issued then).")
     fresh = new_secret()
     row.previous_secret, row.secret = row.secret, SecretStr(fresh)
     row.previous_until = (now or utcnow()) + overlap

@@ -49,4 +49,4 @@ async def test_the_cli_prints_the_secret_when_it_sets_a_webhook_and_when_it_rota
     assert code == 0, err
     assert "new webhook secret (shown once): whsec_" in out and "also signs until" in out
     code, _, err = await _docroute(embedded, "agencies", "rotate-secret", "kh.so-y-te")
-    assert code == 2 and "has no webhook channel" in err
+    assert code == 2 and "has no webhook or edXML URL channel" in err
