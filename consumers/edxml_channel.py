@@ -3,13 +3,16 @@
 The channel's target says where: `hub` puts the packet in the hub adapter's outbox (one row per
 delivery, keyed by the delivery id, so a resend after a crash is not a second packet); an
 http(s) URL receives the packet in a POST (`application/xml`, `Idempotency-Key` = delivery id,
-signed as a webhook is), as an agency's document-management system that takes edXML directly
-does.
+signed as the agency's webhooks are: with its channel's own secret, else the deployment's, and
+the previous one too while a rotation overlaps), as an agency's document-management system
+that takes edXML directly does.
 """
 
 from __future__ import annotations
 
-from consumers.channel import Addressee, Outcome
+from collections.abc import Sequence
+
+from consumers.channel import Addressee, Outcome, Target
 from consumers.edxml_outbound import packet_request
 from consumers.edxml_packets import for_delivery
 from consumers.webhook import TRANSIENT, AddressRefusedError, WebhookChannel, describe
@@ -17,6 +20,7 @@ from edxml import write_document
 from foundation.database import SessionFactory
 from foundation.hub_outbox import queue_outbound
 from foundation.models import Document
+from foundation.webhook_secrets import signing_keys
 from rules import Directory
 
 HUB = "hub"
@@ -33,7 +37,20 @@ class EdxmlChannel:
         self.system_id = system_id
 
     async def send(self, delivery: Addressee, document: Document, target: str | None) -> Outcome:
-        """Queue the packet for the hub, or POST it; transient faults of a POST are retried."""
+        """`send_signed` with the deployment's secret."""
+        return await self.send_signed(delivery, document, target, ())
+
+    async def send_to(self, delivery: Addressee, document: Document, channel: Target
+                      ) -> Outcome:
+        """`send_signed` to the channel's target with the agency's secrets (as its webhooks
+        are signed): the delivery worker calls this, the channel being `Signed`."""
+        keys = signing_keys(channel, self.poster.secret)
+        return await self.send_signed(delivery, document, channel.target, keys)
+
+    async def send_signed(self, delivery: Addressee, document: Document, target: str | None,
+                          keys: Sequence[str]) -> Outcome:
+        """Queue the packet for the hub, or POST it signed with `keys` (none: the
+        deployment's secret); transient faults of a POST are retried."""
         body = write_document(for_delivery(document, delivery, self.directory, self.system_id))
         if not target:
             return Outcome(False, "the agency's edxml channel has no target (hub or a URL)")
@@ -41,7 +58,7 @@ class EdxmlChannel:
             async with self.sessions() as session, session.begin():
                 await queue_outbound(session, delivery.id, "edoc", body, document.id)
             return Outcome(True, "edXML packet queued for the hub")
-        headers = packet_request(self.poster.secret, delivery.id, "edoc", body)
+        headers = packet_request(list(keys) or self.poster.secret, delivery.id, "edoc", body)
         try:
             status, detail = await self.poster.post_once(target, body, headers)
         except AddressRefusedError as error:

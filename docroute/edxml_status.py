@@ -202,8 +202,9 @@ async def emit_status(session: AsyncSession, document: Document, delivery: Deliv
         timestamp=utcnow(),
     )
     key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"status:{delivery.id}:{delivery.event_count}"))
+    # The URL is the sender's channel's (`sender_system`): its secrets sign the POST.
     return await queue_outbound(session, key, "status", write_status(packet), document.id,
-                                target=target)
+                                target=target, agency_id=document.sender)
 
 
 async def sender_system(session: AsyncSession, document: Document

@@ -98,7 +98,7 @@ async def _queue_recall_status(session: AsyncSession, document: Document, delive
     )
     key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recall:{delivery.id}:{delivery.event_count}"))
     await queue_outbound(session, key, "status", write_status(packet), document.id,
-                         target=target)
+                         target=target, agency_id=delivery.agency_id)
 
 
 async def recall(session: AsyncSession, document_id: str, reason: str, actor: str,
@@ -161,4 +161,4 @@ async def _queue_update_packets(session: AsyncSession, document: Document, kept:
                                  business=business)
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"update:{delivery.id}:{delivery.event_count}"))
         await queue_outbound(session, key, "edoc", write_document(packet), document.id,
-                             target=targets[delivery.agency_id])
+                             target=targets[delivery.agency_id], agency_id=delivery.agency_id)

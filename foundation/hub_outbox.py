@@ -22,14 +22,16 @@ from foundation.models.clock import utcnow
 
 async def queue_outbound(
     session: AsyncSession, key: str, kind: str, body: bytes, document_id: str | None = None,
-    target: str | None = None,
+    target: str | None = None, agency_id: str | None = None,
 ) -> bool:
-    """Queue a packet under `key` for the hub (`target` None) or for the agency system at the
-    URL `target`; False when that key was already queued."""
+    """Queue a packet under `key` for the hub (`target` None) or for the system at the URL
+    `target` of the agency `agency_id` (whose channel secrets sign the POST); False when that
+    key was already queued."""
     if await session.get(HubMessage, key) is not None:
         return False
     session.add(HubMessage(id=key, direction="out", kind=kind, body=body,
-                           document_id=document_id, target=target))
+                           document_id=document_id, target=target,
+                           agency_id=agency_id if target is not None else None))
     return True
 
 

@@ -72,6 +72,10 @@ class HubMessage(SQLModel, table=True):
     document_id: str | None = Field(default=None, max_length=36)
     # Outbound only: None for the hub, else the URL of the agency's system that takes edXML.
     target: str | None = Field(default=None, max_length=500)
+    # With a `target`: the agency whose system it is, whose channel secrets sign the POST
+    # (read at send time, so a rotation after queueing applies). None for the hub, and for
+    # rows queued before migration 0018 (signed with the deployment's secret).
+    agency_id: str | None = Field(default=None, max_length=100)
     next_attempt_at: datetime.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )

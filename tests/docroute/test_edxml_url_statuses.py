@@ -72,7 +72,10 @@ async def test_each_status_change_reaches_the_senders_system_once(
         assert len(system.attempts) == 3 and len(set(system.attempts)) == 2  # a retry, same key
         async with service.sessions() as session:
             rows = (await session.exec(select(HubMessage))).all()
-        assert [(r.target, r.state) for r in rows] == [(system.url, "done")] * 2
+        # Each row names the sender, whose channel secrets sign its POSTs (none of its own
+        # here: the deployment's, which the fake system checks).
+        assert [(r.target, r.state, r.agency_id) for r in rows] == [
+            (system.url, "done", ISSUER)] * 2
 
 
 async def test_a_refusing_system_fails_the_packet_and_a_silent_sender_gets_none(

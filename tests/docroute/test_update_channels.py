@@ -9,13 +9,15 @@ import json
 from email.message import EmailMessage
 from typing import Any
 
+from sqlmodel import col, select
+
 from audit.reminders import send_pending
 from consumers.edxml_outbound import PacketPoster
 from consumers.webhook import WebhookChannel
 from edxml import DocumentPacket, StatusPacket
 from foundation.channels import set_channel
 from foundation.database import transaction
-from foundation.models import ChannelKind, Role
+from foundation.models import ChannelKind, HubMessage, Role
 from foundation.models.clock import utcnow
 from foundation.settings import Settings
 from tests.conftest import SECRET, Sink, in_process_client, running
@@ -97,6 +99,10 @@ async def test_an_update_reaches_added_and_removed_agencies_on_their_channels(
         (asked,) = system.statuses()
         assert isinstance(asked, StatusPacket) and asked.status_code == "13"
         assert (asked.response_for.organ_id, asked.description) == ("kh.so-y-te", REASON)
+        async with service.sessions() as session:  # queued naming whose secrets sign it
+            (queued,) = (await session.exec(select(HubMessage).where(
+                col(HubMessage.target).is_not(None)))).all()
+        assert queued.agency_id == "kh.so-y-te"
         (recall_mail,) = [m for m in mails.to(_address("kh.so-tu-phap"))
                           if m["Subject"].startswith("[Thu hồi]")]
         assert isinstance(recall_mail, EmailMessage)
