@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from consumers.channel import Signed
 from consumers.edxml_channel import EdxmlChannel
 from consumers.edxml_outbound import PacketPoster
 from consumers.webhook import WebhookChannel
@@ -166,6 +167,7 @@ async def test_a_delivery_posted_to_an_edxml_system_is_signed_with_the_agencys_s
     assert channel is not None
     poster = WebhookChannel(DEPLOYMENT, allow_private=True)
     edxml = EdxmlChannel(sessions, default_directory(), poster)
+    assert isinstance(edxml, Signed)  # so the delivery worker sends with `send_to`
     document = Document(id="d-1", text="Số: 15/UBND-VP\n...", number="15/UBND-VP",
                         date=dt.date(2025, 3, 4), subject="V/v thử", doc_type="công văn",
                         sender="kh.ubnd-tinh", expansion={"lines": []})
