@@ -14,13 +14,12 @@ from typing import Any
 
 import sqlmodel
 from pydantic import SecretStr
-from sqlalchemy import String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.orm import QueryableAttribute, load_only
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from foundation.database import on_postgres
+from foundation.database import among_parameter, on_postgres
 from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 
 
@@ -74,24 +73,17 @@ _HEADING: tuple[QueryableAttribute[Any], ...] = tuple(
 )
 
 
-def _among(column: Any, postgres: bool) -> Any:
-    """`column` among the `:ids` parameter: one array on PostgreSQL (`foundation.database.
-    among`), an expanding IN on SQLite."""
-    if postgres:
-        return column == any_(bindparam("ids", type_=ARRAY(String)))
-    return column.in_(bindparam("ids", expanding=True))
-
-
 # Built once per dialect, not per batch: SQLAlchemy computes a statement's cache key by
 # walking it on every execution of a new statement object, and only once for one kept.
 _DELIVERIES = {
     postgres: select(*_DELIVERY, *_CHANNEL)
     .outerjoin(AgencyChannel, col(AgencyChannel.agency_id) == col(Delivery.agency_id))
-    .where(_among(col(Delivery.id), postgres))
+    .where(among_parameter(col(Delivery.id), postgres, "ids"))
     for postgres in (True, False)
 }
 _DOCUMENTS = {
-    (postgres, whole): sqlmodel.select(Document).where(_among(col(Document.id), postgres))
+    (postgres, whole): sqlmodel.select(Document)
+    .where(among_parameter(col(Document.id), postgres, "ids"))
     .options(*(() if whole else (load_only(*_HEADING, raiseload=True),)))
     for postgres in (True, False) for whole in (True, False)
 }

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import orjson
-from sqlalchemy import JSON, ColumnElement, String, any_, event, insert, literal, text
+from sqlalchemy import JSON, ColumnElement, String, any_, bindparam, event, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import make_url
@@ -290,9 +290,20 @@ def among(session: AsyncSession, column: Any, values: Collection[str]) -> Column
     """`column IN (values)`. On PostgreSQL, `column = ANY(:values)`: one array parameter
     instead of one per value, so the statement is compiled once however many values there
     are (rendering hundreds of parameters showed in the delivery workers' profile)."""
-    if on_postgres(session):
-        return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(String))))
-    return cast(ColumnElement[bool], column.in_(list(values)))
+    return among_parameter(column, on_postgres(session), values=list(values))
+
+
+def among_parameter(
+    column: Any, postgres: bool, name: str | None = None, values: list[str] | None = None
+) -> ColumnElement[bool]:
+    """`among`, its values a parameter: `name`, given at execution, for a statement built
+    once and kept (SQLAlchemy then computes its cache key once, not per execution); else an
+    anonymous one bound to `values`. One array on PostgreSQL, an expanding IN on SQLite."""
+    if postgres:
+        array = bindparam(name, values, type_=ARRAY(String), unique=name is None)
+        return cast(ColumnElement[bool], column == any_(array))
+    return cast(ColumnElement[bool], column.in_(bindparam(name, values, expanding=True,
+                                                          unique=name is None)))
 
 
 async def insert_rows(
