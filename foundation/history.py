@@ -101,17 +101,16 @@ def event_row(
     at, seq = at or utcnow(), count + 1
     content = _content(delivery_id, kind, str(value), note, actor, at)
     prev_hash, hash_ = link(seq, content, last_hash)
-    return {
-        "delivery_id": delivery_id,
-        "kind": kind,
-        "value": str(value),
-        "note": note,
-        "actor": actor,
-        "at": at,
-        "seq": seq,
-        "prev_hash": prev_hash,
-        "hash": hash_,
-    }
+    return _row(delivery_id, kind, str(value), note, actor, at, seq, prev_hash, hash_)
+
+
+def _row(
+    delivery_id: str, kind: str, value: str, note: str | None, actor: str | None,
+    at: dt.datetime, seq: int, prev_hash: str, hash_: str,
+) -> dict[str, Any]:
+    """A history row's columns, as `event_row` and `event_rows` give them."""
+    return {"delivery_id": delivery_id, "kind": kind, "value": value, "note": note,
+            "actor": actor, "at": at, "seq": seq, "prev_hash": prev_hash, "hash": hash_}
 
 
 # Stands for each delivery's id in `event_rows`' one canonical content.
@@ -148,11 +147,8 @@ def event_rows(
     for delivery_id, count, last_hash in chains:
         seq, prev_hash = count + 1, last_hash or GENESIS
         hashed = f"{seq}\n{prev_hash}\n{head}{delivery_id}{tail}"  # as `digest` hashes
-        rows.append({
-            "delivery_id": delivery_id, "kind": kind, "value": value, "note": note,
-            "actor": actor, "at": at, "seq": seq, "prev_hash": prev_hash,
-            "hash": hashlib.sha256(hashed.encode()).hexdigest(),
-        })
+        rows.append(_row(delivery_id, kind, value, note, actor, at, seq, prev_hash,
+                         hashlib.sha256(hashed.encode()).hexdigest()))
     return rows
 
 
