@@ -22,9 +22,7 @@ from docroute.api.schemas import (
     Comparison,
     DocumentAudit,
     Explanation,
-    MissedRow,
     Replay,
-    Score,
     Verification,
     answers,
 )
@@ -72,7 +70,7 @@ def _csv_or_json(
     return [asdict(r) for r in rows]
 
 
-@api.get("/v1/audit/missed", **answers(list[MissedRow]),
+@api.get("/v1/audit/missed", **answers(list[reports.MissedRow]),
          responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                           "description": "JSON rows, or a CSV file with format=csv"}})
 async def missed(
@@ -111,7 +109,7 @@ async def missed(
     return _csv_or_json(rows, as_csv, reports.MissedRow, "missed")
 
 
-@api.get("/v1/audit/scorecard", **answers(list[Score]),
+@api.get("/v1/audit/scorecard", **answers(list[reports.Score]),
          responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                           "description": "JSON rows, or a CSV file with format=csv"}})
 async def scorecard(

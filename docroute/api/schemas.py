@@ -420,38 +420,9 @@ class SnapshotDiff(Shape):
 # --- audit -----------------------------------------------------------------------------------
 
 
-class MissedRow(Shape):
-    """A finding of the missed report (one delivery, or a document never routed)."""
-
-    finding: str
-    delivery_id: str | None
-    document_id: str
-    document_number: str | None
-    document_date: str | None
-    sender: str | None
-    agency_id: str | None
-    agency_name: str | None
-    categories: str
-    state: str | None
-    receipt: str | None
-    due_at: str | None
-    confirmed_at: str | None
-    failure: str | None
-    attempt_rounds: int
-    next_round_at: str | None
-    rejection_reason: str | None
-
-
-class Score(Shape):
-    """One agency's scorecard."""
-
-    agency_id: str
-    agency_name: str
-    received: int
-    confirmed_on_time: int
-    confirmed_late: int
-    rejected: int
-    missing: int
+# The missed report's findings and the scorecard's rows are the audit's own records
+# (audit.reports.MissedRow and Score, dataclasses): docroute/api/audit.py answers them as they
+# are, and their schema is generated from them, not restated here.
 
 
 class DocumentAudit(Shape):
