@@ -255,7 +255,8 @@ def agencies_set_channel(
     row, secret = _run(action)
     typer.echo(f"{row.agency_id}: {row.kind} {row.target or ''}".rstrip())
     if secret is not None:
-        typer.echo(f"webhook secret (shown once; give it to the agency): {secret}")
+        # "webhook secret" or "edxml secret": an edXML URL's packets are signed as webhooks are.
+        typer.echo(f"{row.kind} secret (shown once; give it to the agency): {secret}")
 
 
 @agencies_app.command("rotate-secret")
@@ -264,15 +265,16 @@ def agencies_rotate_secret(
     overlap_hours: Annotated[float, typer.Option(
         help="How long the old secret still signs beside the new one.")] = 24.0,
 ) -> None:
-    """Give the agency's webhook a new secret (printed once); the old one also signs each
-    POST for `--overlap-hours`, so the agency can switch without losing a delivery."""
+    """Give the agency's webhook or edXML URL a new secret (printed once); the old one also
+    signs each POST for `--overlap-hours`, so the agency can switch without losing a
+    delivery."""
     from foundation.webhook_secrets import rotate
 
     async def action(session: AsyncSession) -> tuple[AgencyChannel, str]:
         return await rotate(session, agency_id, dt.timedelta(hours=overlap_hours))
 
     row, secret = _run(action)
-    typer.echo(f"{row.agency_id}: new webhook secret (shown once): {secret}")
+    typer.echo(f"{row.agency_id}: new {row.kind} secret (shown once): {secret}")
     typer.echo(f"the previous secret also signs until {row.previous_until:%Y-%m-%d %H:%M} UTC")
 
 

@@ -1,5 +1,6 @@
-"""Admin route for an agency's webhook secret: rotate it (the new secret is in the answer,
-once; the previous one keeps signing for the overlap)."""
+"""Admin route for an agency's signing secret (its webhook's, or its edXML URL's): rotate it
+(the new secret is in the answer, once; the previous one keeps signing for the overlap). The
+path keeps its first name, `webhook-secret`, for the clients already calling it."""
 
 from __future__ import annotations
 
@@ -18,14 +19,15 @@ api = APIRouter(prefix="/v1/admin/agencies", tags=["admin"])
 
 
 @api.post("/{agency_id}/webhook-secret/rotate",
-          summary="A new webhook secret for an agency, the old one overlapping (admin)",
+          summary="A new webhook or edXML URL secret for an agency, the old one overlapping "
+                  "(admin)",
           **answers(RotatedSecret))
 async def rotate_secret(
     agency_id: str, caller: CallerDep, service: ServiceDep,
     overlap_hours: Annotated[float, Query(ge=0, le=24 * 30)] = 24.0,
 ) -> dict[str, Any]:
     """The new `whsec_...` secret (shown this once) and until when the previous one also
-    signs; 409 when the agency has no webhook channel."""
+    signs; 409 when the agency has no webhook or edXML URL channel."""
     require(caller, Role.ADMIN)
     async with transaction(service.sessions) as session:
         row, secret = await rotate(session, agency_id, dt.timedelta(hours=overlap_hours))

@@ -349,7 +349,8 @@ class Tokens(Shape):
 
 
 class RotatedSecret(Shape):
-    """An agency's new webhook secret (shown this once) and until when the old one signs."""
+    """An agency's new webhook or edXML URL secret (shown this once) and until when the old
+    one signs."""
 
     agency_id: str
     secret: str

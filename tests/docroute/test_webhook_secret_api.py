@@ -1,4 +1,4 @@
-"""An admin rotates an agency's webhook secret over HTTP and from the CLI (issue 11)."""
+"""An admin rotates an agency's webhook (or edXML URL) secret over HTTP and from the CLI."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ async def test_the_cli_prints_the_secret_when_it_sets_a_webhook_and_when_it_rota
     assert "new webhook secret (shown once): whsec_" in out and "also signs until" in out
     code, _, err = await _docroute(embedded, "agencies", "rotate-secret", "kh.so-y-te")
     assert code == 2 and "has no webhook or edXML URL channel" in err
+
+
+async def test_the_cli_names_an_edxml_urls_secret_as_its_own(embedded: Any) -> None:
+    # Its packets are signed as webhooks are, with a secret of its own: the CLI says whose.
+    code, out, err = await _docroute(embedded, "agencies", "set-channel", AGENCY, "edxml",
+                                     "https://93.184.216.34/edxml")
+    assert code == 0, err
+    assert "edxml secret (shown once" in out and "whsec_" in out and "webhook" not in out
+    code, out, err = await _docroute(embedded, "agencies", "rotate-secret", AGENCY)
+    assert code == 0, err
+    assert "new edxml secret (shown once): whsec_" in out
