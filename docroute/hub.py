@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
@@ -142,10 +143,14 @@ class LgspHub:
 class HubPoller:
     """One deployment's exchange with its hub (see the module docstring)."""
 
-    def __init__(self, sessions: SessionFactory, hub: Hub, routing: recipients.RoutingRules,
+    def __init__(self, sessions: SessionFactory, hub: Hub,
+                 routing: Callable[[], Awaitable[recipients.RoutingRules]],
                  nudge: Any = None) -> None:
         self.sessions = sessions
         self.hub = hub
+        # Asked once per round that has packets to import (`Service.routing_now`): a snapshot
+        # activated between rounds matches the next round's senders and `To`, as the router
+        # routes with it; a fixed RoutingRules would keep the one of the service's start.
         self.routing = routing
         self.nudge = nudge or (lambda: None)
 
@@ -214,9 +219,12 @@ class HubPoller:
     async def _import(self) -> int:
         async with self.sessions() as session:
             rows = await pending(session, "in")
+        if not rows:
+            return 0
+        routing = await self.routing()
         imported = 0
         for row in rows:
-            error = await self._import_one(row)
+            error = await self._import_one(row, routing)
             await self._update(row.id, lambda r, e=error: mark_failed(r, e, final=True)
                                if e else mark_done(r))
             if row.hub_id:
@@ -224,25 +232,26 @@ class HubPoller:
             imported += error is None
         return imported
 
-    async def _import_one(self, row: HubMessage) -> str | None:
+    async def _import_one(self, row: HubMessage, routing: recipients.RoutingRules) -> str | None:
         """None when imported, else why not (the hub hears `fail` with it)."""
         try:
             packet = edxml.read_packet(row.body)
             async with transaction(self.sessions) as session:
                 if isinstance(packet, edxml.StatusPacket):
-                    await receive_status(session, packet, self.routing, "hub")
+                    await receive_status(session, packet, routing, "hub")
                     return None
-            await self._import_document(packet)
+            await self._import_document(packet, routing)
         except edxml.PacketError as error:
             return error.message
         except ClerkError as error:
             return error.message
         return None
 
-    async def _import_document(self, packet: edxml.DocumentPacket) -> None:
-        intake = packet_submission(packet, self.routing)
+    async def _import_document(self, packet: edxml.DocumentPacket,
+                               routing: recipients.RoutingRules) -> None:
+        intake = packet_submission(packet, routing)
         intake.fields.packet["via"] = "hub"  # statuses about it go back through the hub
-        await take_packet(self.sessions, self.routing, packet, intake, actor="hub")
+        await take_packet(self.sessions, routing, packet, intake, actor="hub")
         self.nudge()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from audit.notices import NoticeSender
 from audit.reminders import remind_forever
@@ -46,6 +48,11 @@ from router.routing import Router
 
 log = structlog.get_logger(__name__)
 
+# How long POST /v1/documents may reuse this process's last read of the activations in force
+# (`Service.routing_recent`): reading them per request, in a session of its own, cost the API
+# about 1 ms of CPU per document (bench/stages.py), half again what it spent on the rest.
+IN_FORCE_FRESH_SECONDS = 1.0
+
 
 class Service:
     """Everything one docroute process runs; `start` chooses which parts."""
@@ -59,6 +66,9 @@ class Service:
     ) -> None:
         self.settings = settings
         self.secret = settings.secret()  # refuses to start without one (SettingsError)
+        # The service's own files, loaded once: the base under any activated snapshot. A request
+        # or a poll that reads or matches agencies asks `routing_now()` instead, so that an
+        # admin's activation is seen at once (this stays the files, whatever is in force).
         self.routing = RoutingRules.load(settings.directory_path, settings.rules_path)
         # What new documents are expanded with: an admin's activated snapshots, else the files.
         self.data = RoutingData(self.routing)
@@ -92,6 +102,9 @@ class Service:
             memory_bytes=settings.upload_memory_bytes,
         ))
         self._tasks: list[asyncio.Task[None]] = []
+        # `routing_recent`'s last read (when, monotonic; what), and the read in flight.
+        self._in_force: tuple[float, RoutingRules] | None = None
+        self._reading: asyncio.Task[RoutingRules] | None = None
 
     def _hub_poller(self) -> HubPoller | None:
         """The exchange with the deployment's hub, when DOCROUTE_HUB_URL is set."""
@@ -99,7 +112,8 @@ class Service:
         if not s.hub_url:
             return None
         hub = LgspHub(s.hub_url, s.hub_system_id or "", s.hub_secret or "")
-        return HubPoller(self.sessions, hub, self.routing, self.relay.nudge)
+        # Each round matches its packets' agencies with the data in force at that round.
+        return HubPoller(self.sessions, hub, self.routing_now, self.relay.nudge)
 
     def _default_channels(self) -> dict[str, Channel]:
         s = self.settings
@@ -114,6 +128,10 @@ class Service:
         return {
             "inbox": InboxChannel(),
             "webhook": webhook,
+            # Still the files' directory (codes of sender and recipient in the packets): the
+            # channel is built once, and a delivery-only process would have to load every
+            # activated snapshot for it. Known gap: an agency a snapshot added is named by its
+            # id, not its mã định danh, until the files have it.
             "edxml": EdxmlChannel(self.sessions, self.routing.directory, webhook,
                                   s.edxml_system_id),
             "email": EmailChannel(
@@ -160,6 +178,8 @@ class Service:
                 self.settings.scorecard_fold_seconds, lambda: scorecard_days.fold(self.sessions),
                 "scorecard_fold_failed")))
         if router:
+            # The files are only the base here: the router reads the activations in force with
+            # each batch and expands with them (`data`).
             router_consumer = Router(self.sessions, self.relay.nudge, self.routing,
                                      healthy=self.database_reachable, data=self.data)
             await self.broker.consume(DOCUMENTS, router_consumer.handle,
@@ -183,10 +203,47 @@ class Service:
             database=self.engine.dialect.name,
         )
 
-    async def routing_now(self) -> RoutingRules:
-        """The directory and rule set new documents are expanded with now (a dry run's)."""
-        async with self.sessions() as session:
+    async def routing_now(self, session: AsyncSession | None = None) -> RoutingRules:
+        """The directory and rule set new documents are expanded with now: the activated
+        snapshots, else the service's files. One read of the activations in force per call
+        (a short statement, on `session` when given, else on a session of its own); a pair of
+        snapshots is loaded once and kept (`RoutingData`)."""
+        if session is not None:
             return await self.data.current(session)
+        async with self.sessions() as own:
+            return await self.data.current(own)
+
+    async def routing_recent(self) -> RoutingRules:
+        """The data in force as this process read it at most IN_FORCE_FRESH_SECONDS ago: for
+        the hot path of POST /v1/documents, where a read per request would double the API's
+        database work. Callers at the same moment share one read (`routing_now`). An
+        activation through this process's API is seen at once (`in_force_changed`); one by
+        another process (the CLI, another API process) within IN_FORCE_FRESH_SECONDS."""
+        seen = self._in_force
+        if seen is not None and time.monotonic() - seen[0] < IN_FORCE_FRESH_SECONDS:
+            return seen[1]
+        if self._reading is None:
+            self._reading = asyncio.create_task(self._read_in_force())
+        # Shielded: a caller cancelled (its client gone) must not cancel the others' read.
+        return await asyncio.shield(self._reading)
+
+    async def _read_in_force(self) -> RoutingRules:
+        me = asyncio.current_task()
+        started = time.monotonic()
+        try:
+            routing = await self.routing_now()
+            if self._reading is me:  # not overtaken by an activation meanwhile
+                self._in_force = (started, routing)
+            return routing
+        finally:
+            if self._reading is me:
+                self._reading = None
+
+    def in_force_changed(self) -> None:
+        """This process activated a snapshot: `routing_recent` reads the activations again
+        (a read in flight began before the activation, so later callers do not join it)."""
+        self._in_force = None
+        self._reading = None
 
     async def _keep_own_data(self) -> None:
         """The data files this service routes with, stored as snapshots (once per content):

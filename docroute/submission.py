@@ -50,10 +50,10 @@ class Clerk:
     resolutions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_checked(
-    submission: Submission, routing: recipients.RoutingRules | None = None
-) -> rules.Document:
-    """The parsed document, or a 422 when it has no text or no recipient block."""
+def read_checked(submission: Submission, routing: recipients.RoutingRules) -> rules.Document:
+    """The parsed document, or a 422 when it has no text or no recipient block, or names a
+    sender that `routing`'s directory lacks (the caller passes the data in force, so that a
+    sender added by an activated snapshot is accepted and one it removed is refused)."""
     if not submission.text.strip():
         raise ClerkError(422, "empty_text", "The document has no text; paste or upload it.")
     parsed = recipients.read(submission.text)
@@ -68,7 +68,7 @@ def read_checked(
             "No 'Nơi nhận:' or 'Kính gửi:' block was found, so nobody can receive this "
             "document; check that the recipient block is included.",
         )
-    if submission.sender and not (routing or recipients.shipped()).agency_known(submission.sender):
+    if submission.sender and not routing.agency_known(submission.sender):
         raise ClerkError(
             422, "unknown_sender", f"Sender {submission.sender!r} is not in the directory."
         )
@@ -192,7 +192,7 @@ async def submit(
     submission: Submission,
     key: str | None,
     caller: int | None,
-    routing: recipients.RoutingRules | None = None,
+    routing: recipients.RoutingRules,
     packet: PacketFields | None = None,
     replaces: str | None = None,
     original: Original | None = None,
@@ -204,7 +204,8 @@ async def submit(
     of the document this one replaces (BussinessDocType 3); `original`: the file submitted;
     `check_token`: the token `caller` must still be valid (neither revoked nor expired) when
     the document is stored, else a 401 and nothing stored (a caller from a cache,
-    foundation.tokens.CallerCache)."""
+    foundation.tokens.CallerCache); `routing`: the data in force, which checks the sender and
+    gives the sender's code to the document's edXML id."""
     document = new_document(
         submission, read_checked(submission, routing), key, caller, packet, clerk
     )
@@ -217,7 +218,7 @@ async def submit(
     if packet is not None and packet.urgency:
         document.urgency = packet.urgency
     if document.edxml_id is None:
-        document.edxml_id = own_edxml_id(document, routing or recipients.shipped())
+        document.edxml_id = own_edxml_id(document, routing)
     check_columns(document)
     if check_token and caller is None:
         raise ValueError("check_token needs the caller's token id")

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-import rules
 from audit import exports, reports
 from audit.comparisons import compare
 from audit.explanations import explain_stored
@@ -26,6 +26,7 @@ from docroute.api.schemas import (
     Verification,
     answers,
 )
+from docroute.service import Service
 from foundation.errors import ClerkError
 from foundation.models import Document, Role
 from foundation.models.clock import utcnow
@@ -45,7 +46,14 @@ def _findings(value: str | None) -> frozenset[reports.Finding]:
         raise ClerkError(422, "bad_state", str(error)) from None
 
 
-def _kind_ids(kind: str | None, directory: rules.Directory) -> frozenset[str] | None:
+async def _kind_ids(
+    kind: str | None, service: Service, session: AsyncSession
+) -> frozenset[str] | None:
+    """The agencies of this kind in the directory in force (an activated snapshot's, else the
+    files'): one a snapshot added is counted, one it removed is not. None: every agency."""
+    if kind is None:
+        return None  # no filter: no need to read the activations in force
+    directory = (await service.routing_now(session)).directory
     try:
         return reports.agencies_of_kind(directory, kind)
     except ValueError as error:
@@ -96,7 +104,7 @@ async def missed(
         now=utcnow(),
         findings=_findings(state),
         agency=agency,
-        agency_ids=_kind_ids(kind, service.routing.directory),
+        agency_ids=await _kind_ids(kind, service, session),
         category=category,
         sender=sender,
         since=since,
@@ -122,7 +130,7 @@ async def scorecard(
     """Per agency: received, confirmed on time, confirmed late, rejected, missing."""
     require(caller, *AUDITORS)
     as_csv = _as_csv(format)
-    rows = await reports.scorecard(session, utcnow(), _kind_ids(kind, service.routing.directory))
+    rows = await reports.scorecard(session, utcnow(), await _kind_ids(kind, service, session))
     return _csv_or_json(rows, as_csv, reports.Score, "scorecard")
 
 

@@ -151,9 +151,17 @@ async def _post(request: Request, caller: Caller, service: Service, dry_run: boo
                 idempotency_key: str | None) -> JSONResponse:
     require(caller, Role.SENDER)
     submission = _with_sender(await _read_submission(request, service), caller)
+    # The data in force (an activated snapshot, else the files): the sender is checked against
+    # it, the edXML id names the sender as it does, and a dry run expands with it as the
+    # router will. A dry run reads the activations in force; a submission, the hot path, reuses
+    # this process's read of the last second (`Service.routing_recent`), and reads them again
+    # before refusing a sender that read lacks (another process may have just activated a
+    # snapshot that adds it).
+    routing = await (service.routing_now() if dry_run else service.routing_recent())
+    if submission.sender and not dry_run and not routing.agency_known(submission.sender):
+        routing = await service.routing_now()
     if dry_run:
         await still_valid(service, caller)
-        routing = await service.routing_now()  # as the router would expand it now
         parsed = read_checked(submission, routing)
         check_columns(new_document(submission, parsed, None, None))  # as a submission would
         date = submission.date or parsed.date
@@ -171,7 +179,7 @@ async def _post(request: Request, caller: Caller, service: Service, dry_run: boo
         )
         return JSONResponse(view)
     document, created = await submit(
-        service.sessions, submission, idempotency_key, caller.token_id, service.routing,
+        service.sessions, submission, idempotency_key, caller.token_id, routing,
         original=getattr(request.state, "original", None), check_token=not caller.checked,
     )
     if created:

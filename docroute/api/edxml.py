@@ -92,18 +92,21 @@ async def post_packet(
     if not isinstance(packet, edxml.DocumentPacket):
         raise ClerkError(422, "status_packet", "This is a status packet; send it to "
                          "POST /v1/edxml/status.")
-    intake = packet_submission(packet, service.routing)
+    # The packet's sender and `To` are matched, and the document checked and expanded, with
+    # the data in force (as the router will route it), not the files the service started with.
+    routing = await service.routing_now()
+    intake = packet_submission(packet, routing)
     sender = _check_sender(caller, intake.sender.agency_id,
                            packet.sender.name or packet.sender.organ_id or "?")
     submission = intake.submission.model_copy(update={"sender": sender})
     if dry_run:
-        parsed = read_checked(submission, service.routing)
-        view = service.routing.expand(parsed, submission.sender, submission.date or parsed.date)
+        parsed = read_checked(submission, routing)
+        view = routing.expand(parsed, submission.sender, submission.date or parsed.date)
         preview = recipients.with_packet_to(recipients.preview(view), intake.fields.packet["to"])
         return JSONResponse({"packet": edxml.packet_json(packet), "text_source": intake.source,
                              "notes": list(intake.notes), **preview})
     intake = replace(intake, submission=submission)
-    taken = await take_packet(service.sessions, service.routing, packet, intake,
+    taken = await take_packet(service.sessions, routing, packet, intake,
                               key=idempotency_key, caller=caller.token_id,
                               actor=caller.agency_id or caller.role.value)
     service.relay.nudge()
@@ -131,7 +134,9 @@ async def post_status_packet(request: Request, caller: CallerDep,
                          "POST /v1/edxml.")
     as_agency = caller.agency_id if caller.role == Role.AGENCY else None
     async with service.sessions() as session, session.begin():
-        received = await receive_status(session, packet, service.routing, "packet", as_agency)
+        # The reporting agency is matched with the data in force (one it added is known).
+        received = await receive_status(session, packet, await service.routing_now(session),
+                                        "packet", as_agency)
     return {"document": received.document_id, "delivery_id": received.delivery_id,
             "status_code": packet.status_code, "duplicate": received.duplicate,
             "receipt": received.receipt, "recall": received.recall,

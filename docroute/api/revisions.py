@@ -45,8 +45,9 @@ async def recall(document_id: str, body: RecallRequest, caller: CallerDep,
     require(caller, Role.SENDER)
     async with service.sessions() as session, session.begin():
         _owns(caller, await revisions.locked_document(session, document_id))
+        # Each recall packet names the agencies as the data in force does.
         return await revisions.recall(session, document_id, body.reason, _actor(caller),
-                                      service.routing)
+                                      await service.routing_now(session))
 
 
 @api.post("/{document_id}/update", openapi_extra=_BODY_DOC,
@@ -59,8 +60,9 @@ async def update(document_id: str, request: Request, caller: CallerDep,
     submission = _with_sender(await _read_submission(request, service), caller)
     async with service.sessions() as session, session.begin():
         _owns(caller, await revisions.locked_document(session, document_id))
+        # Re-expanded with the data in force, as the router expands a new document now.
         answer = await revisions.update(session, document_id, submission, _actor(caller),
-                                        service.routing)
+                                        await service.routing_now(session))
     service.relay.nudge()
     return answer
 
@@ -80,7 +82,7 @@ async def replace(document_id: str, request: Request, caller: CallerDep,
             raise ClerkError(404, "document_not_found", f"No document has id {document_id!r}.")
         _owns(caller, old)
     document, created = await submit(service.sessions, submission, None, caller.token_id,
-                                     service.routing, replaces=document_id)
+                                     await service.routing_now(), replaces=document_id)
     service.relay.nudge()
     return JSONResponse({"id": document.id, "replaces": document_id, "duplicate": not created,
                          "url": f"/v1/documents/{document.id}"},

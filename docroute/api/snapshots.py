@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Response
 
-from docroute.api.deps import CallerDep, SessionDep, require
+from docroute.api.deps import CallerDep, ServiceDep, SessionDep, require
 from docroute.api.schemas import (
     Activated,
     ActiveSnapshots,
@@ -66,7 +66,7 @@ async def in_force(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
 
 @api.post("/v1/admin/snapshots/{snapshot_id}/activate", **answers(Activated))
 async def activate_snapshot(
-    caller: CallerDep, session: SessionDep, snapshot_id: str,
+    caller: CallerDep, session: SessionDep, service: ServiceDep, snapshot_id: str,
     note: str | None = Body(None, embed=True, max_length=500),
 ) -> dict[str, Any]:
     """Route new documents with this stored snapshot (admin; recorded with the token)."""
@@ -77,6 +77,7 @@ async def activate_snapshot(
     except NotStoredError as error:
         raise ClerkError(404, "unknown_snapshot", f"{error}.") from error
     await session.commit()
+    service.in_force_changed()  # this process's next submission sees it at once
     return {"id": snapshot_id, "kind": row.kind, "activated_by": by,
             "activated_at": row.activated_at.isoformat()}
 

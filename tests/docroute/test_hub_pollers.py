@@ -60,9 +60,9 @@ async def test_two_pollers_take_turns_and_nothing_is_done_twice(stack: Settings)
     async with serving_hub(SYSTEMS) as (url, hub), running(settings) as service:
         second_engine = create_engine(settings.database_url)
         gated = GatedHub(url)
-        first = HubPoller(service.sessions, gated, service.routing, service.relay.nudge)
+        first = HubPoller(service.sessions, gated, service.routing_now, service.relay.nudge)
         second = HubPoller(session_factory(second_engine), LgspHub(url, "SYS-B", "secret-SYS-B"),
-                           service.routing, service.relay.nudge)
+                           service.routing_now, service.relay.nudge)
         try:
             _documents_for_b(hub, range(30, 35))
             async with transaction(service.sessions) as session:

@@ -31,10 +31,13 @@ from foundation.errors import ClerkError
 from foundation.migrate import migrated_sessions
 from foundation.models import Document, Role
 from foundation.tokens import find_caller, issue_token, revoke_token
+from router.recipients import shipped
 
 TEXT = ("Số: 12/UBND-VP\nKhánh Hòa, ngày 4 tháng 3 năm 2025\nCÔNG VĂN\nVề việc thử\n\n"
         "Nội dung.\n\nNơi nhận:\n- Sở Nội vụ;\n- Sở Tư phsp;\n- Lưu: VT.\n")
 REPLACED = str(uuid.uuid4())
+# These tests are about storage, not about which data is in force: the shipped files.
+SHIPPED = shipped()
 
 
 @pytest.fixture
@@ -53,7 +56,8 @@ def _document(number: str, key: str, caller: int = 3) -> Document:
                                   "via": "hub"}, urgency="Khẩn")
     clerk = Clerk(7, [{"line": 9, "action": "not_recipient", "reason": "đã gửi",
                        "text": "- Sở Tư phsp;"}])
-    document = new_document(submission, read_checked(submission), key, caller, packet, clerk)
+    parsed = read_checked(submission, SHIPPED)
+    document = new_document(submission, parsed, key, caller, packet, clerk)
     original = Original("cong-van.pdf", "application/pdf", b"%PDF-1.4 \x00\xff")
     document.original, document.original_name = original.data, original.name
     document.original_type, document.replaces = original.content_type, REPLACED
@@ -126,9 +130,9 @@ async def test_a_document_stored_before_writes_nothing_more(
     """The same document again (same key, or same issuer, number and date) is the first one,
     with no second row and no second outbox message; other content is a 409."""
     submission = Submission(text=TEXT, sender="kh.ubnd-tinh")
-    first, created = await submit(pg_sessions, submission, "k-1", None)
-    again, again_created = await submit(pg_sessions, submission, "k-1", None)
-    by_number, by_number_created = await submit(pg_sessions, submission, None, None)
+    first, created = await submit(pg_sessions, submission, "k-1", None, SHIPPED)
+    again, again_created = await submit(pg_sessions, submission, "k-1", None, SHIPPED)
+    by_number, by_number_created = await submit(pg_sessions, submission, None, None, SHIPPED)
     assert (created, again_created, by_number_created) == (True, False, False)
     assert again.id == by_number.id == first.id
     assert len(await _raw_rows(pg_url, "outbox", "payload::jsonb->>'document_id'",
@@ -136,5 +140,5 @@ async def test_a_document_stored_before_writes_nothing_more(
     assert len(await _raw_rows(pg_url, "document", "number", "12/UBND-VP")) == 1
     changed = Submission(text=TEXT.replace("Nội dung.", "Nội dung khác."), sender="kh.ubnd-tinh")
     with pytest.raises(ClerkError, match="already sent") as refused:
-        await submit(pg_sessions, changed, None, None)
+        await submit(pg_sessions, changed, None, None, SHIPPED)
     assert (refused.value.status, refused.value.code) == (409, "changed_resubmission")
