@@ -12,9 +12,11 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import rules
 from docroute import people
 from docroute.api.deps import ServiceDep, SessionDep
 from docroute.people import SignedIn
+from docroute.service import Service
 from docroute.web.decisions import agency_label, find_agency
 from docroute.web.pages import PageRoute, render, said
 from docroute.web.signin import Me, allow, check_csrf
@@ -48,6 +50,18 @@ def _admin(me: SignedIn, csrf: str | None = None) -> None:
         check_csrf(me, csrf)
 
 
+async def _choices(service: Service, session: AsyncSession) -> list[str]:
+    """The agencies a person or token may belong to: those of the directory in force (an
+    activated snapshot's, else the files'), so one a snapshot added can be chosen."""
+    directory = (await service.routing_now(session)).directory
+    return sorted(agency_label(a) for a in directory.agencies.values())
+
+
+async def _chosen(service: Service, agency: str) -> rules.Agency | None:
+    """The agency an admin typed or picked, found in the directory in force."""
+    return find_agency((await service.routing_now()).directory, agency)
+
+
 @pages.get("/quan-tri")
 async def overview(request: Request, me: Me, session: SessionDep) -> Response:
     """What there is to administer, and the latest admin actions."""
@@ -64,7 +78,7 @@ async def people_page(request: Request, me: Me, session: SessionDep, service: Se
     """Every account, and the form to add one."""
     _admin(me)
     accounts = (await session.exec(select(Person).order_by(Person.username))).all()
-    choices = sorted(agency_label(a) for a in service.routing.directory.agencies.values())
+    choices = await _choices(service, session)
     return render(request, "admin_people.html", status, accounts=accounts, roles=list(Role),
                   choices=choices, message=message, now=utcnow())
 
@@ -78,7 +92,7 @@ async def add_person(
     """Create an account."""
     _admin(me, csrf)
     try:
-        chosen = find_agency(service.routing.directory, agency) if agency.strip() else None
+        chosen = await _chosen(service, agency) if agency.strip() else None
         if agency.strip() and chosen is None:
             raise ClerkError(422, "unknown_agency",
                              f"Không tìm thấy cơ quan '{agency}'; hãy chọn trong danh sách.")
@@ -132,7 +146,7 @@ async def tokens_page(request: Request, me: Me, session: SessionDep, service: Se
     """API tokens for machines: issue (shown once) and revoke."""
     _admin(me)
     tokens = (await session.exec(select(ApiToken).order_by(col(ApiToken.id).desc()))).all()
-    choices = sorted(agency_label(a) for a in service.routing.directory.agencies.values())
+    choices = await _choices(service, session)
     return render(request, "admin_tokens.html", tokens=tokens, roles=list(Role), issued=issued,
                   choices=choices)
 
@@ -144,7 +158,7 @@ async def issue(
 ) -> Response:
     """Issue a token and show it once."""
     _admin(me, csrf)
-    chosen = find_agency(service.routing.directory, agency) if agency.strip() else None
+    chosen = await _chosen(service, agency) if agency.strip() else None
     if agency.strip() and chosen is None:
         raise ClerkError(422, "unknown_agency", f"Không tìm thấy cơ quan '{agency}'.")
     try:
@@ -179,7 +193,7 @@ async def channels_page(request: Request, me: Me, session: SessionDep, service: 
     """How each agency receives documents (inbox unless set)."""
     _admin(me)
     rows = (await session.exec(select(AgencyChannel).order_by(AgencyChannel.agency_id))).all()
-    directory = service.routing.directory
+    directory = (await service.routing_now(session)).directory
     choices = sorted(agency_label(a) for a in directory.agencies.values())
     names = {a.id: a.name for a in directory.agencies.values()}
     return render(request, "admin_channels.html", status, rows=rows, choices=choices,
@@ -194,7 +208,7 @@ async def change_channel(
     """Set an agency's channel; a webhook or edXML URL on an internal address is refused as
     `agencies set-channel` refuses it (`check_posted_target`)."""
     _admin(me, csrf)
-    chosen = find_agency(service.routing.directory, agency)
+    chosen = await _chosen(service, agency)
     where = target.strip() or None
     try:
         if chosen is None:
@@ -219,10 +233,11 @@ async def change_channel(
 
 
 @pages.get("/quan-tri/danh-ba")
-async def directory_page(request: Request, me: Me, service: ServiceDep, q: str = "") -> Response:
+async def directory_page(request: Request, me: Me, session: SessionDep, service: ServiceDep,
+                         q: str = "") -> Response:
     """The agency directory in force, searchable, with validity dates and sources."""
     allow(me, Role.AUDITOR)
-    directory = service.routing.directory
+    directory = (await service.routing_now(session)).directory
     wanted = q.strip().lower()
     agencies = [a for a in directory.agencies.values()
                 if not wanted or wanted in a.name.lower() or wanted in a.id.lower()]
@@ -231,10 +246,11 @@ async def directory_page(request: Request, me: Me, service: ServiceDep, q: str =
 
 
 @pages.get("/quan-tri/quy-tac")
-async def ruleset_page(request: Request, me: Me, service: ServiceDep) -> Response:
+async def ruleset_page(request: Request, me: Me, session: SessionDep,
+                       service: ServiceDep) -> Response:
     """The rule set in force: version, policy flags, each rule's phrases and selection."""
     allow(me, Role.AUDITOR)
-    ruleset = service.routing.ruleset
+    ruleset = (await service.routing_now(session)).ruleset
     rules_view: list[dict[str, Any]] = [
         {"id": r.id, "category": r.category, "action": r.action, "phrases": r.phrases,
          "select": r.select, "description": r.description}

@@ -55,7 +55,9 @@ async def document_audit(
     document = await _document(session, document_id)
     audit = await reports.document_audit(session, document)
     deliveries, history = await document_deliveries(session, document.id)
-    directory = service.routing.directory
+    # Names and the why form's choices from the directory in force (an activated snapshot's,
+    # else the files'): the agencies one may ask about today, a unit a snapshot added among them.
+    directory = (await service.routing_now(session)).directory
     names = {d.agency_id: d.agency_name for d in deliveries}
     for agency_id in audit.expected:
         if agency_id not in names and (agency := directory.get(agency_id)):
@@ -82,10 +84,11 @@ async def why(
         raise ClerkError(403, "not_your_document",
                          "Văn bản này do cơ quan khác gửi; bạn không xem được.")
     snapshot = "current" if du_lieu == "hien-tai" else "routed"
-    # The agency as the directory of the answer knows it (a unit only that data had, too).
+    # The agency as the directory of the answer knows it (a unit only that data had, too),
+    # else as the directory in force does (the choices the audit page offered).
     routing, _ = await routing_for(session, service.data, document, snapshot)
     agency = find_agency(routing.directory, co_quan) or find_agency(
-        service.routing.directory, co_quan)
+        (await service.routing_now(session)).directory, co_quan)
     if agency is None:
         raise ClerkError(
             422, "unknown_agency",
