@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import time
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
@@ -36,6 +35,7 @@ from foundation.database import (
     session_factory,
     single_statement_sessions,
 )
+from foundation.kept import KeptAnswer
 from foundation.migrate import migrate
 from foundation.models.clock import utcnow
 from foundation.periodic import every
@@ -102,9 +102,8 @@ class Service:
             memory_bytes=settings.upload_memory_bytes,
         ))
         self._tasks: list[asyncio.Task[None]] = []
-        # `routing_recent`'s last read (when, monotonic; what), and the read in flight.
-        self._in_force: tuple[float, RoutingRules] | None = None
-        self._reading: asyncio.Task[RoutingRules] | None = None
+        # `routing_recent`'s read of the data in force, shared and kept for a moment.
+        self.recent_in_force = KeptAnswer(self.routing_now, IN_FORCE_FRESH_SECONDS)
 
     def _hub_poller(self) -> HubPoller | None:
         """The exchange with the deployment's hub, when DOCROUTE_HUB_URL is set."""
@@ -219,31 +218,12 @@ class Service:
         database work. Callers at the same moment share one read (`routing_now`). An
         activation through this process's API is seen at once (`in_force_changed`); one by
         another process (the CLI, another API process) within IN_FORCE_FRESH_SECONDS."""
-        seen = self._in_force
-        if seen is not None and time.monotonic() - seen[0] < IN_FORCE_FRESH_SECONDS:
-            return seen[1]
-        if self._reading is None:
-            self._reading = asyncio.create_task(self._read_in_force())
-        # Shielded: a caller cancelled (its client gone) must not cancel the others' read.
-        return await asyncio.shield(self._reading)
-
-    async def _read_in_force(self) -> RoutingRules:
-        me = asyncio.current_task()
-        started = time.monotonic()
-        try:
-            routing = await self.routing_now()
-            if self._reading is me:  # not overtaken by an activation meanwhile
-                self._in_force = (started, routing)
-            return routing
-        finally:
-            if self._reading is me:
-                self._reading = None
+        return await self.recent_in_force.get()
 
     def in_force_changed(self) -> None:
         """This process activated a snapshot: `routing_recent` reads the activations again
         (a read in flight began before the activation, so later callers do not join it)."""
-        self._in_force = None
-        self._reading = None
+        self.recent_in_force.forget()
 
     async def _keep_own_data(self) -> None:
         """The data files this service routes with, stored as snapshots (once per content):

@@ -23,6 +23,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from foundation.kept import KeptAnswer
+
 SessionFactory = async_sessionmaker[AsyncSession]
 # Seconds to open a connection, and to answer a reachability probe.
 CONNECT_TIMEOUT = 3.0
@@ -184,32 +186,21 @@ class FreshProbe:
     that just failed, and call the database unreachable when only this process's
     connections are all in use. Callers at the same moment share one probe and its answer
     holds for PROBE_FRESH_SECONDS, so that a burst of failed requests does not open a
-    connection each, adding to the load it is asked about.
+    connection each, adding to the load it is asked about (`foundation.kept`).
     """
 
     def __init__(self, url: str, timeout: float = CONNECT_TIMEOUT) -> None:
         self._engine = create_async_engine(
             url, poolclass=NullPool, connect_args={"timeout": timeout})
         self._timeout = timeout
-        self._running: asyncio.Task[bool] | None = None
-        self._answer: tuple[float, bool] | None = None  # when (monotonic), and what
+        self._kept = KeptAnswer(self._probe, PROBE_FRESH_SECONDS)
 
     async def answers(self) -> bool:
         """True when the database answered just now, or answers a fresh connection."""
-        if self._answer is not None and time.monotonic() - self._answer[0] < PROBE_FRESH_SECONDS:
-            return self._answer[1]
-        if self._running is None:
-            self._running = asyncio.create_task(self._probe())
-        # Shielded: a caller cancelled (its client gone) must not cancel the others' probe.
-        return await asyncio.shield(self._running)
+        return await self._kept.get()
 
     async def _probe(self) -> bool:
-        try:
-            answer = await reachable(self._engine, self._timeout)
-            self._answer = (time.monotonic(), answer)
-            return answer
-        finally:
-            self._running = None
+        return await reachable(self._engine, self._timeout)
 
     async def dispose(self) -> None:
         """Close the probe's engine (it keeps no connection between probes)."""

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from docroute import service as service_module
 from docroute.hub_sim import Message, System
 from docroute.service import Service
 from docroute.snapshot_store import activate, store
@@ -78,7 +77,7 @@ async def test_a_sender_refused_by_the_recent_read_is_checked_again_before_the_4
     (`routing_recent`); a snapshot activated meanwhile by another process (here: straight in
     the database, as `docroute directory activate` does) is read before a sender is refused."""
     # The recent read kept for the whole test, so that it is the one the submission reuses.
-    monkeypatch.setattr(service_module, "IN_FORCE_FRESH_SECONDS", 3600.0)
+    monkeypatch.setattr(service.recent_in_force, "seconds", 3600.0)
     unit = await tokens(service, Role.SENDER, ADDED)
     refused = await client.post("/v1/documents", json={"text": FROM_UNIT}, headers=unit)
     assert refused.status_code == 422 and "unknown_sender" in refused.text
