@@ -114,11 +114,16 @@ def parse_findings(text: str | None) -> frozenset[Finding]:
 
 def agencies_of_kind(directory: Directory, kind: str | None) -> frozenset[str] | None:
     """The ids of every agency of `kind` (None for no filter); ValueError naming the kinds."""
+    check_kind(kind)
     if kind is None:
         return None
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(sorted(KINDS))}")
     return frozenset(a.id for a in directory if a.kind == kind)
+
+
+def check_kind(kind: str | None) -> None:
+    """ValueError naming the kinds when `kind` is none of them (None: no filter, fine)."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(sorted(KINDS))}")
 
 
 def finding_condition(finding: Finding, now: dt.datetime) -> ColumnElement[bool]:

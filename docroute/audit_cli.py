@@ -6,10 +6,12 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import rules
 from audit import exports, reports
@@ -67,10 +69,12 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise _fail(f"{option} '{value}' is not a date; write YYYY-MM-DD") from None
 
 
-def _directory(path: Path | None) -> rules.Directory:
-    """The given directory, else the one the service routes with (DOCROUTE_DIRECTORY_PATH)."""
-    chosen = path or get_settings().directory_path
-    return directory_at(chosen) if chosen else rules.default_directory()
+async def _in_force(session: AsyncSession) -> RoutingRules:
+    """The directory and rule set in force: the activated snapshots, else the files the
+    service routes with (DOCROUTE_DIRECTORY_PATH, DOCROUTE_RULES_PATH)."""
+    settings = get_settings()
+    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
+    return await data.current(session)
 
 
 def _print(rows: list[Any], as_csv: bool, row_type: type[Any]) -> None:
@@ -99,14 +103,13 @@ def missed_command(
     """Missed, late and unconfirmed deliveries."""
     try:
         findings = reports.parse_findings(state)
-        ids = reports.agencies_of_kind(_directory(None), kind)
-    except (ValueError, rules.DirectoryError) as error:
+        reports.check_kind(kind)
+    except ValueError as error:
         raise _fail(f"--{error}") from None
     query = reports.MissedQuery(
         now=utcnow(),
         findings=findings,
         agency=agency,
-        agency_ids=ids,
         category=category,
         sender=sender,
         since=_date(since, "--since"),
@@ -116,7 +119,10 @@ def missed_command(
 
     async def run(sessions: SessionFactory) -> list[reports.MissedRow]:
         async with sessions() as session:
-            return await reports.missed(session, query)
+            # The kind's agencies as the data in force has them (an activated snapshot's
+            # units included), as the API's kind filter reads them.
+            ids = reports.agencies_of_kind((await _in_force(session)).directory, kind)
+            return await reports.missed(session, replace(query, agency_ids=ids))
 
     _print(_with_sessions(run), as_csv, reports.MissedRow)
 
@@ -205,12 +211,18 @@ def replay_command(
         raise _fail("give --rules NEW.yaml, or --from SNAPSHOT --to SNAPSHOT")
     try:
         ruleset = rules.load_ruleset(rules_file)
-        found = _directory(directory)
+        given = directory_at(directory) if directory else None
     except (rules.RuleSetError, rules.DirectoryError) as error:
         raise _fail("\n".join(error.problems)) from None
-    result = _with_sessions(
-        lambda sessions: replay(sessions, ruleset, found, day, backfill=backfill, actor="cli")
-    )
+
+    async def run(sessions: SessionFactory) -> Any:
+        found = given
+        if found is None:  # the directory in force, as the web's replay page takes it
+            async with sessions() as session:
+                found = (await _in_force(session)).directory
+        return await replay(sessions, ruleset, found, day, backfill=backfill, actor="cli")
+
+    result = _with_sessions(run)
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
 
 

@@ -26,16 +26,20 @@ def _run(action: Callable[[AsyncSession, Any], Awaitable[Any]]) -> Any:
     from foundation.database import transaction
     from foundation.migrate import migrated_sessions
     from foundation.settings import get_settings
+    from router.data_in_force import RoutingData
     from router.recipients import RoutingRules
 
     settings = get_settings()
-    routing = RoutingRules.load(settings.directory_path, settings.rules_path)
+    _logs_to_stderr(settings)
+    # The data in force (an admin's activated snapshots, else these files), as the API's
+    # update, recall and replace read it.
+    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
 
     async def go() -> Any:
         async with migrated_sessions(settings.database_url) as sessions, transaction(
             sessions
         ) as session:
-            return await action(session, routing)
+            return await action(session, await data.current(session))
 
     try:
         return asyncio.run(go())
@@ -53,6 +57,13 @@ def _submission(file: Path, sender: str | None) -> Any:
     except SourceError as error:
         typer.echo(f"docroute: {error}", err=True)
         raise typer.Exit(2) from None
+
+
+def _logs_to_stderr(settings: Any) -> None:
+    # What these commands print on stdout is their answer (JSON): log lines go to stderr.
+    from foundation.logs import configure_logging
+
+    configure_logging(settings, to_stderr=True)
 
 
 def _echo(answer: Any) -> None:
@@ -99,15 +110,18 @@ def replace_command(
     from foundation.migrate import migrated_sessions
     from foundation.models import Document
     from foundation.settings import get_settings
+    from router.data_in_force import RoutingData
     from router.recipients import RoutingRules
 
     settings = get_settings()
-    routing = RoutingRules.load(settings.directory_path, settings.rules_path)
+    _logs_to_stderr(settings)
+    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
 
     async def go() -> Any:
         async with migrated_sessions(settings.database_url) as sessions:
             async with sessions() as session:
                 old = await session.get(Document, document_id)
+                routing = await data.current(session)  # the data in force, as the API's
             if old is None:
                 raise ClerkError(404, "document_not_found", f"no document has id {document_id!r}")
             document, created = await submit(sessions, _submission(file, old.sender), None, None,

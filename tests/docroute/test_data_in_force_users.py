@@ -6,18 +6,21 @@ poller's import each see a unit that only the activated snapshot has."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from docroute.hub_sim import Message, System
 from docroute.service import Service
 from docroute.snapshot_store import activate, store
 from edxml import DocumentPacket, Organization, write_document
 from foundation.database import transaction
-from foundation.models import Document, Role
+from foundation.models import Delivery, Document, Role
+from foundation.models.clock import utcnow
 from foundation.settings import Settings
 from tests.conftest import in_process_client, running, token, wait_settled
 from tests.docroute.hub_fixtures import serving_hub
@@ -28,6 +31,7 @@ from tests.docroute.test_data_in_force import (
     national_with_unit,
     submit,
 )
+from tests.docroute.test_service_cli import _docroute
 
 # A letter the made-up unit sends (its own Nơi nhận names a department the files have).
 FROM_UNIT = """UBND TỈNH KHÁNH HÒA
@@ -157,3 +161,33 @@ async def test_the_hub_poller_matches_to_with_the_data_in_force_of_each_round(
                 matched = [o["agency_id"] for o in document.packet["to"]]
                 assert matched == ([None] if number == "31" else [ADDED])
             assert received == [set(), {ADDED}]
+
+
+async def test_the_clis_kind_filter_and_replace_read_the_data_in_force(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any,
+    tmp_path: Path,
+) -> None:
+    """`docroute audit missed --kind` counts a unit only the activated snapshot has, and
+    `docroute documents replace` accepts that unit as the sender of the replacing document,
+    as the API does (the CLI read the service's files before)."""
+    admin = await tokens(service, Role.ADMIN)
+    await import_and_activate(client, admin, national_with_unit("dvsn"))
+    document = await submit(service, client, tokens, 23)
+    assert ADDED in {d.agency_id for d in await settled(service, document)}
+    async with transaction(service.sessions) as session:  # its receipt overdue: a finding
+        await session.exec(update(Delivery).where(col(Delivery.agency_id) == ADDED)
+                           .values(due_at=utcnow() - dt.timedelta(days=2)))
+    code, out, err = await _docroute(service.settings, "audit", "missed", "--kind", "dvsn",
+                                     "--state", "unconfirmed")
+    assert code == 0, err
+    assert ADDED in {row["agency_id"] for row in json.loads(out)}, out
+
+    unit = await tokens(service, Role.SENDER, ADDED)
+    sent = await client.post("/v1/documents", json={"text": FROM_UNIT}, headers=unit)
+    assert sent.status_code == 202, sent.text
+    replacing = tmp_path / "replacing.txt"
+    replacing.write_text(FROM_UNIT.replace("5/TTTN-HC", "6/TTTN-HC"), encoding="utf-8")
+    code, out, err = await _docroute(service.settings, "documents", "replace",
+                                     sent.json()["id"], str(replacing))
+    assert code == 0, err
+    assert json.loads(out)["replaces"] == sent.json()["id"]
