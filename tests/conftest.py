@@ -335,20 +335,30 @@ class Sink:
         return app
 
 
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[int]:
+    """The ASGI app served by uvicorn on a free local port, in this event loop: its port."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                            lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        await until(lambda: server.started or task.done(), "the local server to start")
+        if task.done():
+            task.result()  # it failed to start: say why
+        yield int(server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest.fixture
 async def sink() -> AsyncIterator[Sink]:
     """A webhook sink served by uvicorn on a free local port, in this event loop."""
     recorder = Sink()
-    config = uvicorn.Config(recorder.app(), host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await until(lambda: server.started, "the webhook sink to start")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    recorder.url = f"http://127.0.0.1:{port}/hook"
-    yield recorder
-    server.should_exit = True
-    await task
+    async with serving(recorder.app()) as port:
+        recorder.url = f"http://127.0.0.1:{port}/hook"
+        yield recorder
 
 
 @contextlib.asynccontextmanager

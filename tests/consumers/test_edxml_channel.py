@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import select
@@ -20,6 +18,7 @@ from foundation.database import SessionFactory, transaction
 from foundation.models import Delivery, Document, HubMessage
 from foundation.signing import standard_signature
 from rules import default_directory
+from tests.conftest import serving
 
 NOI_NHAN = ["- Sở Nội vụ;", "- Sở Tài chính;", "- Lưu: VT, VP."]
 
@@ -52,15 +51,8 @@ async def packet_sink() -> AsyncIterator[tuple[str, list[tuple[str | None, bytes
         received.append((request.headers.get("idempotency-key") if signed else None, body))
         return JSONResponse({"ok": True})
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/edxml", received
-    server.should_exit = True
-    await task
+    async with serving(app) as port:
+        yield f"http://127.0.0.1:{port}/edxml", received
 
 
 async def test_a_packet_per_agency_posted_to_its_system(

@@ -5,12 +5,10 @@ while a rotation overlaps, read when sent; a row queued without its agency (befo
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -26,6 +24,7 @@ from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 from foundation.signing import sign, standard_signature
 from foundation.webhook_secrets import issue_if_missing, rotate
 from rules import default_directory
+from tests.conftest import serving
 
 DEPLOYMENT = "deployment-secret"
 AGENCY = "kh.so-y-te"
@@ -62,15 +61,8 @@ async def system() -> AsyncIterator[tuple[str, list[Taken]]]:
                            await request.body()))
         return JSONResponse({"ok": True})
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/edxml", taken
-    server.should_exit = True
-    await task
+    async with serving(app) as port:
+        yield f"http://127.0.0.1:{port}/edxml", taken
 
 
 async def _own_secret(sessions: SessionFactory, url: str) -> str:

@@ -3,18 +3,16 @@ keeps every packet POSTed to it, read back with docroute's own reader, and check
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import edxml
 from foundation.signing import standard_signature
-from tests.conftest import SECRET
+from tests.conftest import SECRET, serving
 
 
 @dataclass
@@ -76,18 +74,6 @@ class EdxmlSystem:
 async def serving_system() -> AsyncIterator[EdxmlSystem]:
     """The fake system on 127.0.0.1, in this event loop."""
     system = EdxmlSystem()
-    server = uvicorn.Server(uvicorn.Config(system.app(), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off",
-                                           access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    system.url = f"http://127.0.0.1:{port}/edxml"
-    try:
+    async with serving(system.app()) as port:
+        system.url = f"http://127.0.0.1:{port}/edxml"
         yield system
-    finally:
-        server.should_exit = True
-        await task
