@@ -12,15 +12,17 @@ and RabbitMQ as the pipeline does, to say what each costs by itself:
    out, as bench/pipeline.py does;
 2. the router and its relay: a router started on those queued documents, timed until every
    document is routed (its deliveries planned, their messages in the outbox and published);
-   a router that routes nothing for a minute fails the bench with a message;
 3. a delivery worker: started on those queued deliveries, timed until every one is
    delivered to a webhook sink running in a child process (the agencies' CPU is not
-   docroute's), with the same channel settings as the pipeline's workers.
+   docroute's), with the settings `docroute worker delivery` runs with.
+
+A stage that makes no progress for a minute fails the bench with a message: it never hangs.
 
 The baselines of the same run: the rules engine alone on the same text, reading the document
 (`router.recipients.read`, which the API and the router each do) and expanding it, per
-document; and the plain-POST floor of bench/pipeline.py against the same sink (one aiohttp
-client process, the same body and headers), per delivery. The last line reads
+document; and the plain-POST floor against the same sink, per delivery: as many plain aiohttp
+POSTs from this process of one delivery's signed body and headers (`bench.webhook_post.plain`,
+16 in flight). The last line reads
 `stages: api <a> ms, router <r> ms, read <p> ms, read+expand <e> ms per document of <n>
 recipients; delivery <d> us, plain POST <f> us per delivery` (on one line).
 """
