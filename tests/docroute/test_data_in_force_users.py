@@ -191,3 +191,22 @@ async def test_the_clis_kind_filter_and_replace_read_the_data_in_force(
                                      sent.json()["id"], str(replacing))
     assert code == 0, err
     assert json.loads(out)["replaces"] == sent.json()["id"]
+
+
+async def test_the_cli_replay_takes_the_directory_in_force_by_default(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any,
+) -> None:
+    """`docroute audit replay --rules` without `--directory` replays with the directory in
+    force: the same rules over a letter routed to a unit only the activated snapshot has
+    change nothing (with the service's files, the unit would read as removed)."""
+    admin = await tokens(service, Role.ADMIN)
+    await import_and_activate(client, admin, national_with_unit("dvsn"))
+    document = await submit(service, client, tokens, 24)
+    assert ADDED in {d.agency_id for d in await settled(service, document)}
+    rules_file = Path(__file__).resolve().parents[2] / "rules" / "data" / "default_rules.yaml"
+    code, out, err = await _docroute(service.settings, "audit", "replay", "--since",
+                                     "2026-01-01", "--rules", str(rules_file))
+    assert code == 0, err
+    replayed = json.loads(out)
+    assert replayed["documents_checked"] >= 1
+    assert replayed["documents_changed"] == 0, replayed["changes"]
