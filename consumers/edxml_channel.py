@@ -10,7 +10,7 @@ that takes edXML directly does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from consumers.channel import Addressee, Outcome, Target
 from consumers.edxml_outbound import packet_request
@@ -26,12 +26,19 @@ from rules import Directory
 HUB = "hub"
 
 
+# The directory in force when a packet is built (an admin's activated snapshot, else the
+# service's files): the service's own, briefly kept, read of it.
+DirectoryNow = Callable[[], Awaitable[Directory]]
+
+
 class EdxmlChannel:
     """Builds one packet per delivery and hands it to the hub's outbox or to a URL."""
 
-    def __init__(self, sessions: SessionFactory, directory: Directory, poster: WebhookChannel,
-                 system_id: str | None = None) -> None:
+    def __init__(self, sessions: SessionFactory, directory: DirectoryNow,
+                 poster: WebhookChannel, system_id: str | None = None) -> None:
         self.sessions = sessions
+        # Asked per packet: the sender's and the recipient's mã định danh come from it, so an
+        # agency an activated snapshot added is named by its code, not by its directory id.
         self.directory = directory
         self.poster = poster  # its HTTP session and timeouts; the body is the packet
         self.system_id = system_id
@@ -51,7 +58,8 @@ class EdxmlChannel:
                           keys: Sequence[str]) -> Outcome:
         """Queue the packet for the hub, or POST it signed with `keys` (none: the
         deployment's secret); transient faults of a POST are retried."""
-        body = write_document(for_delivery(document, delivery, self.directory, self.system_id))
+        directory = await self.directory()
+        body = write_document(for_delivery(document, delivery, directory, self.system_id))
         if not target:
             return Outcome(False, "the agency's edxml channel has no target (hub or a URL)")
         if target == HUB:

@@ -45,6 +45,7 @@ from foundation.settings import Settings
 from router.data_in_force import RoutingData, keep_base
 from router.recipients import RoutingRules, own_snapshots
 from router.routing import Router
+from rules import Directory
 
 log = structlog.get_logger(__name__)
 
@@ -127,11 +128,9 @@ class Service:
         return {
             "inbox": InboxChannel(),
             "webhook": webhook,
-            # Still the files' directory (codes of sender and recipient in the packets): the
-            # channel is built once, and a delivery-only process would have to load every
-            # activated snapshot for it. Known gap: an agency a snapshot added is named by its
-            # id, not its mã định danh, until the files have it.
-            "edxml": EdxmlChannel(self.sessions, self.routing.directory, webhook,
+            # The directory in force for the packets' codes (this process's read of the last
+            # second): an agency an activated snapshot added is named by its mã định danh.
+            "edxml": EdxmlChannel(self.sessions, self._directory_in_force, webhook,
                                   s.edxml_system_id),
             "email": EmailChannel(
                 s.smtp_host,
@@ -219,6 +218,10 @@ class Service:
         activation through this process's API is seen at once (`in_force_changed`); one by
         another process (the CLI, another API process) within IN_FORCE_FRESH_SECONDS."""
         return await self.recent_in_force.get()
+
+    async def _directory_in_force(self) -> Directory:
+        """The directory of `routing_recent`: what the edXML channel names agencies with."""
+        return (await self.routing_recent()).directory
 
     def in_force_changed(self) -> None:
         """This process activated a snapshot: `routing_recent` reads the activations again

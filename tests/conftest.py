@@ -15,7 +15,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -333,6 +333,15 @@ class Sink:
             return JSONResponse({"ok": True})
 
         return app
+
+
+def always(directory: Any) -> Callable[[], Awaitable[Any]]:
+    """A provider that always answers `directory` (what `EdxmlChannel` asks per packet)."""
+
+    async def provide() -> Any:
+        return directory
+
+    return provide
 
 
 @contextlib.asynccontextmanager

@@ -33,7 +33,7 @@ from foundation.models import ChannelKind, Delivery, DeliveryEvent, DeliveryStat
 from foundation.settings import CONSUMER_TIMEOUT_SECONDS, Settings
 from rules import default_directory
 from tests.audit.conftest import add_delivery, add_document
-from tests.conftest import SECRET, fast_settings, trickling_server
+from tests.conftest import SECRET, always, fast_settings, trickling_server
 
 AGENCY = "kh.so-noi-vu"
 KINDS = ("inbox", "webhook", "email", "edxml")
@@ -114,7 +114,7 @@ def _channels(sessions: SessionFactory, settings: Settings, smtp_port: int) -> d
     return {
         "inbox": InboxChannel(),
         "webhook": webhook,
-        "edxml": EdxmlChannel(sessions, default_directory(), webhook),
+        "edxml": EdxmlChannel(sessions, always(default_directory()), webhook),
         "email": EmailChannel("127.0.0.1", smtp_port, "docroute@localhost",
                               "http://127.0.0.1:8000", SECRET,
                               attempts=settings.webhook_attempts,

@@ -18,7 +18,7 @@ from foundation.database import SessionFactory, transaction
 from foundation.models import Delivery, Document, HubMessage
 from foundation.signing import standard_signature
 from rules import default_directory
-from tests.conftest import serving
+from tests.conftest import always, serving
 
 NOI_NHAN = ["- Sở Nội vụ;", "- Sở Tài chính;", "- Lưu: VT, VP."]
 
@@ -60,7 +60,7 @@ async def test_a_packet_per_agency_posted_to_its_system(
 ) -> None:
     url, received = packet_sink
     poster = WebhookChannel("secret", allow_private=True)
-    channel = EdxmlChannel(sessions, default_directory(), poster, system_id="000.00.99.H99")
+    channel = EdxmlChannel(sessions, always(default_directory()), poster, system_id="000.00.99.H99")
     original = b"PK\x03\x04 a docx"
     document = _document(original=original, original_name="15-UBND-VP.docx",
                          original_type="application/vnd.openxmlformats-officedocument."
@@ -86,7 +86,7 @@ async def test_a_packet_per_agency_posted_to_its_system(
 
 
 async def test_the_hub_target_queues_one_packet_per_delivery(sessions: SessionFactory) -> None:
-    channel = EdxmlChannel(sessions, default_directory(), WebhookChannel("secret"))
+    channel = EdxmlChannel(sessions, always(default_directory()), WebhookChannel("secret"))
     document = _document()
     async with transaction(sessions) as session:
         session.add(Document(**document.model_dump(exclude={"expansion"}),
@@ -105,6 +105,6 @@ async def test_the_hub_target_queues_one_packet_per_delivery(sessions: SessionFa
 
 
 async def test_no_target_is_a_failure_that_says_so(sessions: SessionFactory) -> None:
-    channel = EdxmlChannel(sessions, default_directory(), WebhookChannel("secret"))
+    channel = EdxmlChannel(sessions, always(default_directory()), WebhookChannel("secret"))
     outcome = await channel.send(_delivery(), _document(), None)
     assert not outcome.delivered and "no target" in outcome.note

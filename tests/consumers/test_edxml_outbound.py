@@ -24,7 +24,7 @@ from foundation.models import AgencyChannel, ChannelKind, Delivery, Document
 from foundation.signing import sign, standard_signature
 from foundation.webhook_secrets import issue_if_missing, rotate
 from rules import default_directory
-from tests.conftest import serving
+from tests.conftest import always, serving
 
 DEPLOYMENT = "deployment-secret"
 AGENCY = "kh.so-y-te"
@@ -158,7 +158,7 @@ async def test_a_delivery_posted_to_an_edxml_system_is_signed_with_the_agencys_s
         channel = await session.get(AgencyChannel, AGENCY)
     assert channel is not None
     poster = WebhookChannel(DEPLOYMENT, allow_private=True)
-    edxml = EdxmlChannel(sessions, default_directory(), poster)
+    edxml = EdxmlChannel(sessions, always(default_directory()), poster)
     assert isinstance(edxml, Signed)  # so the delivery worker sends with `send_to`
     document = Document(id="d-1", text="Số: 15/UBND-VP\n...", number="15/UBND-VP",
                         date=dt.date(2025, 3, 4), subject="V/v thử", doc_type="công văn",

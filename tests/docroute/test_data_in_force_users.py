@@ -18,11 +18,13 @@ from docroute.hub_sim import Message, System
 from docroute.service import Service
 from docroute.snapshot_store import activate, store
 from edxml import DocumentPacket, Organization, write_document
+from foundation.channels import set_channel
 from foundation.database import transaction
-from foundation.models import Delivery, Document, Role
+from foundation.models import ChannelKind, Delivery, Document, Role
 from foundation.models.clock import utcnow
 from foundation.settings import Settings
 from tests.conftest import in_process_client, running, token, wait_settled
+from tests.docroute.edxml_receiver import serving_system
 from tests.docroute.hub_fixtures import serving_hub
 from tests.docroute.test_api_edxml import HOME_AFFAIRS
 from tests.docroute.test_data_in_force import (
@@ -210,3 +212,23 @@ async def test_the_cli_replay_takes_the_directory_in_force_by_default(
     replayed = json.loads(out)
     assert replayed["documents_checked"] >= 1
     assert replayed["documents_changed"] == 0, replayed["changes"]
+
+
+async def test_the_edxml_channel_names_a_unit_the_activated_snapshot_added(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any,
+) -> None:
+    """The packet POSTed to the unit's own edXML system names it as the directory in force
+    has it (its name, under UBND tỉnh), not by a bare id as for an agency the service's
+    files lack."""
+    admin = await tokens(service, Role.ADMIN)
+    await import_and_activate(client, admin, national_with_unit("dvsn"))
+    async with serving_system() as system:
+        async with transaction(service.sessions) as session:
+            await set_channel(session, ADDED, ChannelKind.EDXML, system.url)
+        document = await submit(service, client, tokens, 25)
+        states = {d.agency_id: d.state for d in await settled(service, document)}
+        assert states[ADDED] == "delivered", states
+    [packet] = system.documents()
+    [unit] = [o for o in packet.to if o.organ_id == ADDED]
+    assert unit.name == "Trung tâm Thử nghiệm Định tuyến tỉnh Khánh Hòa"
+    assert unit.in_charge == "Ủy ban nhân dân tỉnh Khánh Hòa"
