@@ -23,12 +23,21 @@ def for_sender(note: str | None) -> str | None:
     return note.split(AGENCY_ANSWER, 1)[0] + REDACTED
 
 
+def posted_to(kind: str, target: str | None) -> bool:
+    """Whether docroute POSTs to this channel from inside the deployment: a webhook, or the
+    URL of an agency's edXML system (not the hub, which the hub adapter reaches). Such a
+    target is checked (`check_posted_target`) and the POSTs are signed with the agency's own
+    secret (`foundation.webhook_secrets`)."""
+    return kind == ChannelKind.WEBHOOK or (
+        kind == ChannelKind.EDXML and target not in (None, "hub"))
+
+
 def check_posted_target(kind: ChannelKind, target: str | None, *, allow_private: bool) -> None:
-    """422 unless a target docroute POSTs to from inside the deployment (a webhook, the URL
-    of an agency's edXML system) is http(s) to a public address (`foundation.addresses`).
-    Resolves the host (blocking): async callers run it in a thread. Every place that sets a
-    channel (the CLI, the admin page) calls this before `set_channel`."""
-    if kind == ChannelKind.WEBHOOK or (kind == ChannelKind.EDXML and target not in (None, "hub")):
+    """422 unless a target docroute POSTs to (`posted_to`) is http(s) to a public address
+    (`foundation.addresses`). Resolves the host (blocking): async callers run it in a
+    thread. Every place that sets a channel (the CLI, the admin page) calls this before
+    `set_channel`."""
+    if posted_to(kind, target):
         check_webhook_url(target or "", allow_private=allow_private)
 
 

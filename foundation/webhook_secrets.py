@@ -17,8 +17,9 @@ from typing import Protocol
 from pydantic import SecretStr
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from foundation.channels import posted_to
 from foundation.errors import ClerkError
-from foundation.models import AgencyChannel, ChannelKind
+from foundation.models import AgencyChannel
 from foundation.models.clock import utcnow
 
 PREFIX = "whsec_"
@@ -46,17 +47,11 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def posts_signed(row: AgencyChannel) -> bool:
-    """Whether docroute POSTs to this channel signed: a webhook, or an edXML system at a URL
-    (not the hub, which is reached by the hub adapter, not by a POST to the agency)."""
-    return row.kind == ChannelKind.WEBHOOK or (
-        row.kind == ChannelKind.EDXML and (row.target or "").startswith(("http://", "https://")))
-
-
 def issue_if_missing(row: AgencyChannel) -> str | None:
-    """Give a channel POSTed to (`posts_signed`) its own secret if it has none; the new
-    secret (to show once), or None when it already had one (`rotate` replaces it)."""
-    if not posts_signed(row) or row.secret is not None:
+    """Give a channel POSTed to (`foundation.channels.posted_to`) its own secret if it has
+    none; the new secret (to show once), or None when it already had one (`rotate` replaces
+    it)."""
+    if not posted_to(row.kind, row.target) or row.secret is not None:
         return None
     fresh = new_secret()
     row.secret = SecretStr(fresh)
@@ -69,7 +64,7 @@ async def rotate(
     """A new secret for the agency's webhook or edXML URL; the one before signs too for
     `overlap`."""
     row = await session.get(AgencyChannel, agency_id)
-    if row is None or not posts_signed(row):
+    if row is None or not posted_to(row.kind, row.target):
         raise ClerkError(409, "not_a_webhook", f"{agency_id} has no webhook or edXML URL "
                          "channel: set one first (its secret is issued then).")
     fresh = new_secret()
