@@ -29,7 +29,7 @@ from foundation.migrate import migrated_sessions
 from foundation.models import Document
 from foundation.models.clock import utcnow
 from foundation.settings import get_settings
-from router.data_in_force import RoutingData
+from router.data_in_force import RoutingData, in_force_over
 from router.recipients import RoutingRules
 from rules.national import directory_at
 
@@ -73,8 +73,7 @@ async def _in_force(session: AsyncSession) -> RoutingRules:
     """The directory and rule set in force: the activated snapshots, else the files the
     service routes with (DOCROUTE_DIRECTORY_PATH, DOCROUTE_RULES_PATH)."""
     settings = get_settings()
-    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
-    return await data.current(session)
+    return await in_force_over(session, settings.directory_path, settings.rules_path)
 
 
 def _print(rows: list[Any], as_csv: bool, row_type: type[Any]) -> None:

@@ -96,18 +96,20 @@ def write_command(
     from foundation.migrate import migrated_sessions
     from foundation.models import Document
     from foundation.settings import get_settings
+    from router.data_in_force import in_force_over
     from router.recipients import RoutingRules
 
     settings = get_settings()
-    routing = RoutingRules.load(settings.directory_path, settings.rules_path)
+
+    async def load() -> tuple[RoutingRules, Document | None]:
+        async with migrated_sessions(settings.database_url) as sessions, sessions() as session:
+            # The directory in force, as the edxml channel names agencies with it.
+            routing = await in_force_over(session, settings.directory_path, settings.rules_path)
+            return routing, await session.get(Document, document_id)
+
+    routing, document = asyncio.run(load())
     if routing.directory.get(agency) is None:
         raise _fail(f"agency {agency!r} is not in the directory")
-
-    async def load() -> Document | None:
-        async with migrated_sessions(settings.database_url) as sessions, sessions() as session:
-            return await session.get(Document, document_id)
-
-    document = asyncio.run(load())
     if document is None:
         raise _fail(f"no document has id {document_id!r}")
     packet = document_packet(document, [agency], routing.directory,

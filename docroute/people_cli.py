@@ -14,7 +14,7 @@ from docroute.service_cli import _run
 from foundation.errors import ClerkError
 from foundation.models import Person, Role
 from foundation.settings import get_settings
-from router.recipients import RoutingRules
+from router.data_in_force import in_force_over
 
 users_app = typer.Typer(help="People who sign in to the web interface.")
 
@@ -41,12 +41,8 @@ def users_add(
     ] = False,
 ) -> None:
     """Create an account (the first admin is made this way; later ones from the admin page)."""
-    settings = get_settings()
-    if agency and not RoutingRules.load(settings.directory_path, settings.rules_path).agency_known(
-        agency
-    ):
-        typer.echo(f"error: agency {agency!r} is not in the directory.", err=True)
-        raise typer.Exit(2)
+    if agency:  # before the password is asked for
+        _run(lambda session: _check_agency(session, agency))
     password = _password(password_stdin)
 
     async def add(session: AsyncSession) -> str:
@@ -54,6 +50,15 @@ def users_add(
         return f"created {person.username} ({person.role}{', ' + agency if agency else ''})"
 
     typer.echo(_run(add))
+
+
+async def _check_agency(session: AsyncSession, agency: str) -> None:
+    """422 unless the agency is in the directory in force (an activated snapshot's, else the
+    service's files), as the admin page's people form checks it."""
+    settings = get_settings()
+    routing = await in_force_over(session, settings.directory_path, settings.rules_path)
+    if not routing.agency_known(agency):
+        raise ClerkError(422, "unknown_agency", f"agency {agency!r} is not in the directory.")
 
 
 @users_app.command("list")

@@ -26,20 +26,19 @@ def _run(action: Callable[[AsyncSession, Any], Awaitable[Any]]) -> Any:
     from foundation.database import transaction
     from foundation.migrate import migrated_sessions
     from foundation.settings import get_settings
-    from router.data_in_force import RoutingData
-    from router.recipients import RoutingRules
+    from router.data_in_force import in_force_over
 
     settings = get_settings()
     _logs_to_stderr(settings)
-    # The data in force (an admin's activated snapshots, else these files), as the API's
-    # update, recall and replace read it.
-    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
 
     async def go() -> Any:
         async with migrated_sessions(settings.database_url) as sessions, transaction(
             sessions
         ) as session:
-            return await action(session, await data.current(session))
+            # The data in force (an admin's activated snapshots, else the service's files), as
+            # the API's update, recall and replace read it.
+            routing = await in_force_over(session, settings.directory_path, settings.rules_path)
+            return await action(session, routing)
 
     try:
         return asyncio.run(go())
@@ -110,18 +109,18 @@ def replace_command(
     from foundation.migrate import migrated_sessions
     from foundation.models import Document
     from foundation.settings import get_settings
-    from router.data_in_force import RoutingData
-    from router.recipients import RoutingRules
+    from router.data_in_force import in_force_over
 
     settings = get_settings()
     _logs_to_stderr(settings)
-    data = RoutingData(RoutingRules.load(settings.directory_path, settings.rules_path))
 
     async def go() -> Any:
         async with migrated_sessions(settings.database_url) as sessions:
             async with sessions() as session:
                 old = await session.get(Document, document_id)
-                routing = await data.current(session)  # the data in force, as the API's
+                # The data in force, as the API's replace reads it.
+                routing = await in_force_over(session, settings.directory_path,
+                                              settings.rules_path)
             if old is None:
                 raise ClerkError(404, "document_not_found", f"no document has id {document_id!r}")
             document, created = await submit(sessions, _submission(file, old.sender), None, None,

@@ -232,3 +232,12 @@ async def keep_base(sessions: SessionFactory, snapshots: list[Snapshot], by: str
             continue
         added += 1
     return added
+
+
+async def in_force_over(
+    session: AsyncSession, directory_path: Path | None, rules_path: Path | None
+) -> RoutingRules:
+    """The routing rules in force for a process that keeps no `RoutingData` (a CLI command):
+    the activated snapshots, else these files (the service's DOCROUTE_DIRECTORY_PATH and
+    DOCROUTE_RULES_PATH, the shipped data when None)."""
+    return await RoutingData(RoutingRules.load(directory_path, rules_path)).current(session)

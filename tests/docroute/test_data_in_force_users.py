@@ -17,7 +17,7 @@ from sqlmodel import col, select, update
 from docroute.hub_sim import Message, System
 from docroute.service import Service
 from docroute.snapshot_store import activate, store
-from edxml import DocumentPacket, Organization, write_document
+from edxml import DocumentPacket, Organization, read_packet, write_document
 from foundation.channels import set_channel
 from foundation.database import transaction
 from foundation.models import ChannelKind, Delivery, Document, Role
@@ -232,3 +232,23 @@ async def test_the_edxml_channel_names_a_unit_the_activated_snapshot_added(
     [unit] = [o for o in packet.to if o.organ_id == ADDED]
     assert unit.name == "Trung tâm Thử nghiệm Định tuyến tỉnh Khánh Hòa"
     assert unit.in_charge == "Ủy ban nhân dân tỉnh Khánh Hòa"
+
+
+async def test_the_clis_account_check_and_packet_preview_read_the_data_in_force(
+    service: Service, client: httpx.AsyncClient, tokens: Any,
+) -> None:
+    """`docroute users add --agency` accepts a unit only the activated snapshot has (as the
+    admin page's people form does), and `docroute edxml write` shows the packet the edXML
+    channel sends it, naming it as the directory in force has it."""
+    admin = await tokens(service, Role.ADMIN)
+    await import_and_activate(client, admin, national_with_unit("dvsn"))
+    code, out, err = await _docroute(service.settings, "users", "add", "thu-nghiem", "--name",
+                                     "Cán bộ thử nghiệm", "--role", "agency", "--agency", ADDED,
+                                     "--password-stdin", stdin=b"mat-khau-thu-nghiem-dai\n")
+    assert code == 0, err
+    assert ADDED in out
+    document = await submit(service, client, tokens, 26)
+    code, out, err = await _docroute(service.settings, "edxml", "write", document, ADDED)
+    assert code == 0, err
+    [unit] = [o for o in read_packet(out.encode()).to if o.organ_id == ADDED]
+    assert unit.name == "Trung tâm Thử nghiệm Định tuyến tỉnh Khánh Hòa"

@@ -16,12 +16,15 @@ from foundation.settings import Settings
 DOCROUTE = str(Path(sys.executable).with_name("docroute"))
 
 
-async def _docroute(settings: Settings, *args: str) -> tuple[int, str, str]:
+async def _docroute(
+    settings: Settings, *args: str, stdin: bytes | None = None
+) -> tuple[int, str, str]:
     env = {**os.environ, "DOCROUTE_DATABASE_URL": settings.database_url}
     process = await asyncio.create_subprocess_exec(
-        DOCROUTE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        DOCROUTE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdin=None if stdin is None else asyncio.subprocess.PIPE,
     )
-    out, err = await process.communicate()
+    out, err = await process.communicate(stdin)
     return process.returncode or 0, out.decode(), err.decode()
 
 
