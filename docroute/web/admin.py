@@ -51,9 +51,12 @@ def _admin(me: SignedIn, csrf: str | None = None) -> None:
 
 
 async def _choices(service: Service, session: AsyncSession) -> list[str]:
-    """The agencies a person or token may belong to: those of the directory in force (an
-    activated snapshot's, else the files'), so one a snapshot added can be chosen."""
-    directory = (await service.routing_now(session)).directory
+    """The agencies a person, token or channel may belong to: those of the directory in force
+    (an activated snapshot's, else the files'), so one a snapshot added can be chosen."""
+    return _labels((await service.routing_now(session)).directory)
+
+
+def _labels(directory: rules.Directory) -> list[str]:
     return sorted(agency_label(a) for a in directory.agencies.values())
 
 
@@ -194,7 +197,7 @@ async def channels_page(request: Request, me: Me, session: SessionDep, service: 
     _admin(me)
     rows = (await session.exec(select(AgencyChannel).order_by(AgencyChannel.agency_id))).all()
     directory = (await service.routing_now(session)).directory
-    choices = sorted(agency_label(a) for a in directory.agencies.values())
+    choices = _labels(directory)
     names = {a.id: a.name for a in directory.agencies.values()}
     return render(request, "admin_channels.html", status, rows=rows, choices=choices,
                   names=names, kinds=list(ChannelKind), message=message)
