@@ -83,15 +83,15 @@ async def find_caller(session: AsyncSession, token: str) -> Caller | None:
     return Caller(token_id=token_id, role=Role(role), agency_id=agency_id)
 
 
-# Built once, with parameters: every API request looks its caller up, and building and
-# keying the statement each time, then loading an ApiToken object, cost more than the
-# round trip's own work in the API's profile. Three columns are all a caller needs.
 def _unrevoked_unexpired(now: ColumnElement[dt.datetime] | dt.datetime) -> ColumnElement[bool]:
     """A token row neither revoked nor expired at `now`: the one test of a token's validity."""
     return and_(col(ApiToken.revoked_at).is_(None),
                 or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > now))
 
 
+# Built once, with parameters: every API request looks its caller up, and building and
+# keying the statement each time, then loading an ApiToken object, cost more than the
+# round trip's own work in the API's profile. Three columns are all a caller needs.
 _CALLER = select(col(ApiToken.id), col(ApiToken.role), col(ApiToken.agency_id)).where(
     col(ApiToken.token_hash) == bindparam("token_hash"), _unrevoked_unexpired(bindparam("now")),
 )
