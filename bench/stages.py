@@ -31,10 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,7 +48,7 @@ from bench.pipeline import (
     bench_document,
     client_cpu,
 )
-from bench.webhook_post import plain
+from bench.webhook_post import plain, sink_process
 from consumers.delivery_rows import read_deliveries, read_documents
 from consumers.webhook import WebhookChannel
 from docroute.service import Service
@@ -208,15 +205,8 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=400)
     parser.add_argument("--recipients", type=int, default=50)
     options = parser.parse_args()
-    sink = subprocess.Popen([sys.executable, "-m", "bench.webhook_post", "--sink"],
-                            stdout=subprocess.PIPE, cwd=Path(__file__).parents[1])
-    try:
-        assert sink.stdout is not None
-        figures = asyncio.run(run(options.documents, options.recipients,
-                                  int(sink.stdout.readline())))
-    finally:
-        sink.kill()
-        sink.wait()
+    with sink_process() as port:
+        figures = asyncio.run(run(options.documents, options.recipients, port))
     count = figures["recipients"]
     for name in ("api", "router", "read", "expand"):
         ms = 1000 * figures[name]

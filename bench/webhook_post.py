@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -121,6 +122,20 @@ async def measure(port: int, count: int, rounds: int) -> dict[str, list[float]]:
     return figures
 
 
+@contextlib.contextmanager
+def sink_process() -> Iterator[int]:
+    """A webhook sink in a child process (its CPU is the agencies', not this process's):
+    its port, while the block runs."""
+    sink = subprocess.Popen([sys.executable, "-m", "bench.webhook_post", "--sink"],
+                            stdout=subprocess.PIPE, cwd=Path(__file__).parents[1])
+    try:
+        assert sink.stdout is not None
+        yield int(sink.stdout.readline())
+    finally:
+        sink.kill()
+        sink.wait()
+
+
 async def _sink_forever() -> None:
     sink = Sink()
     await sink.start()
@@ -138,15 +153,8 @@ def main() -> None:
     if options.sink:
         asyncio.run(_sink_forever())
         return
-    sink = subprocess.Popen([sys.executable, "-m", "bench.webhook_post", "--sink"],
-                            stdout=subprocess.PIPE, cwd=Path(__file__).parents[1])
-    try:
-        assert sink.stdout is not None
-        port = int(sink.stdout.readline())
+    with sink_process() as port:
         figures = asyncio.run(measure(port, options.posts, options.rounds))
-    finally:
-        sink.kill()
-        sink.wait()
     for name, values in figures.items():
         print(f"{name:8s} {statistics.median(values):6.1f} us CPU per POST (rounds: "
               + ", ".join(f"{v:.1f}" for v in values) + ")")
