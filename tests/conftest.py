@@ -387,6 +387,15 @@ async def trickling_server(first: bytes = b"") -> AsyncIterator[int]:
         finally:
             writer.close()
 
+    async with tcp_serving(handle) as port:
+        yield port
+
+
+@contextlib.asynccontextmanager
+async def tcp_serving(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[int]:
+    """A TCP server on a free local port that gives each connection to `handle`: its port."""
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
         yield int(server.sockets[0].getsockname()[1])

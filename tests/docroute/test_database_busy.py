@@ -24,7 +24,7 @@ from structlog.testing import capture_logs
 from docroute.service import Service
 from foundation import database
 from foundation.models import Document, Role
-from tests.conftest import fast_settings, running
+from tests.conftest import fast_settings, running, tcp_serving
 from tests.docroute.test_pipeline_end_to_end import SENDER
 
 
@@ -129,11 +129,8 @@ async def silent_server() -> AsyncIterator[int]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield int(server.sockets[0].getsockname()[1])
-    finally:
-        server.close()
+    async with tcp_serving(handle) as port:
+        yield port
 
 
 async def test_a_connect_timeout_while_the_database_is_silent_is_unavailable(
