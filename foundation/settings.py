@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
 
+    # Seconds to connect, per attempt (the e-mail channel's socket reads too); each
+    # attempt, webhook or e-mail, ends at twice this whatever the server does.
     webhook_timeout: float = 10.0
     # Webhook requests in flight per delivery worker: the size of the webhook channel's
     # aiohttp connection pool; further sends wait in the connector's queue. (aiohttp rather

@@ -204,6 +204,20 @@ async def test_timeouts_exhaust_the_attempts_and_fail(
     assert len(agency.received) == 3
 
 
+async def test_an_answer_later_than_the_timeout_but_within_the_deadline_is_delivered(
+    agency: Agency, make_channel: Callable[..., WebhookChannel]
+) -> None:
+    """`timeout` bounds connecting; the answer has the attempt's whole deadline (twice the
+    timeout), with no read timeout of its own: one that comes after 0.7 s, under a 0.5 s
+    timeout, is delivered at the first attempt."""
+    agency.script = [Answer(200, delay=0.7)]
+    channel = make_channel(attempts=1, timeout=0.5)
+    assert channel.deadline == 1.0
+    outcome = await channel.send(DELIVERY, DOCUMENT, agency.url)
+    assert outcome.delivered, outcome.note
+    assert len(agency.received) == 1
+
+
 async def test_a_slow_answer_within_the_timeout_is_delivered_once(
     agency: Agency, make_channel: Callable[..., WebhookChannel]
 ) -> None:
@@ -335,8 +349,8 @@ async def test_service_stop_closes_the_webhook_session(agency: Agency, embedded:
 
 
 async def test_a_server_that_trickles_its_answer_cannot_hold_the_worker() -> None:
-    """Headers a byte at a time never trip the socket timeouts; the attempt's deadline ends
-    it, and the round is reported as worth a later round."""
+    """Headers a byte at a time never end on their own; the attempt's deadline ends it, and
+    the round is reported as worth a later round."""
     async with trickling_server(b"HTTP/1.1 200 OK\r\nX-Slow: ") as port:
         channel = WebhookChannel(SECRET, attempts=2, backoff_seconds=0.001, timeout=0.2,
                                  allow_private=True)
