@@ -97,6 +97,24 @@ async def test_an_exhausted_pool_answers_busy_stores_nothing_then_accepts(
             assert await _stored(service, body["number"]) == 1
 
 
+async def test_ready_says_busy_not_unreachable_while_the_pool_is_exhausted(
+    pg_url: str, short_pool_timeout: float, api_client: Any,
+) -> None:
+    """Every pooled connection held elsewhere: /ready answers 503 naming the database `busy`
+    (it answers a connection of the probe's own), not `unreachable`; once the connections
+    are back, 200 and `ok`."""
+    settings = fast_settings(database_url=pg_url)
+    async with running(settings, relay=False, router=False, delivery=False) as service:
+        async with api_client(service) as client:
+            async with all_connections_held(service.engine):
+                busy = await client.get("/ready")
+            ready = await client.get("/ready")
+    assert (busy.status_code, busy.json()["database"], busy.json()["broker"]) == (
+        503, "busy", "ok"), busy.text
+    assert busy.headers["retry-after"].isdigit()
+    assert (ready.status_code, ready.json()["database"]) == (200, "ok"), ready.text
+
+
 async def test_a_connect_timeout_while_the_database_answers_is_busy(
     pg_url: str, api_client: Any, tokens: Any, seed_text: Any,
 ) -> None:
