@@ -65,7 +65,8 @@ class Readiness(Shape):
     """Whether the database and the broker answer (200) or not (503)."""
 
     status: str = Field(description="`ready` or `not ready`")
-    database: str = Field(description="`ok`, `busy` (it answers, but every connection of this process is in use) or `unreachable`")
+    database: str = Field(description="`ok`, `busy` (it answers, but every connection of "
+                          "this process is in use) or `unreachable`")
     broker: str = Field(description="`ok` or `unreachable`")
 
 

@@ -104,11 +104,11 @@ async def test_ready_says_busy_not_unreachable_while_the_pool_is_exhausted(
     (it answers a connection of the probe's own), not `unreachable`; once the connections
     are back, 200 and `ok`."""
     settings = fast_settings(database_url=pg_url)
-    async with running(settings, relay=False, router=False, delivery=False) as service:
-        async with api_client(service) as client:
-            async with all_connections_held(service.engine):
-                busy = await client.get("/ready")
-            ready = await client.get("/ready")
+    async with (running(settings, relay=False, router=False, delivery=False) as service,
+                api_client(service) as client):
+        async with all_connections_held(service.engine):
+            busy = await client.get("/ready")
+        ready = await client.get("/ready")  # the connections are back
     assert (busy.status_code, busy.json()["database"], busy.json()["broker"]) == (
         503, "busy", "ok"), busy.text
     assert busy.headers["retry-after"].isdigit()
