@@ -16,7 +16,10 @@ and RabbitMQ as the pipeline does, to say what each costs by itself:
    delivered to a webhook sink running in a child process (the agencies' CPU is not
    docroute's), with the settings `docroute worker delivery` runs with.
 
-A stage that makes no progress for a minute fails the bench with a message: it never hangs.
+Beside each stage, the CPU the PostgreSQL server spent while it ran (the whole server, as
+bench/pipeline.py counts it: its start-up's queries and the bench's polls included), per
+delivery. A stage that makes no progress for a minute fails the bench with a message: it
+never hangs.
 
 The baselines of the same run: the rules engine alone on the same text, reading the document
 (`router.recipients.read`, which the API and the router each do) and expanding it, per
@@ -43,6 +46,7 @@ from bench.pipeline import (
     Sink,
     _bench_settings,
     _pg,
+    _postgres_cpu,
     _sender_token,
     _submit,
     bench_document,
@@ -184,10 +188,14 @@ async def run(documents: int, recipients_: int, port: int) -> dict[str, float]:
     freeze_startup_objects()
     try:
         headers = await _sender_token(api, agencies, sink)
+        server = [_postgres_cpu()]  # PostgreSQL's CPU so far, then after each stage
         api_cpu = await _api(api, headers, text, documents)
         await api.stop()
+        server.append(_postgres_cpu())
         router_cpu = await _router(settings)
+        server.append(_postgres_cpu())
         sending, floor, deliveries = await _deliveries(settings, port)
+        server.append(_postgres_cpu())
     finally:
         await _delete_queues(settings)
         await _pg(f'DROP DATABASE IF EXISTS "{settings.database_url.rsplit("/", 1)[1]}" '
@@ -196,7 +204,9 @@ async def run(documents: int, recipients_: int, port: int) -> dict[str, float]:
     # The router routed the warm-up's document too.
     return {"api": api_cpu / documents, "router": router_cpu / (documents + 1),
             "read": read, "expand": expand, "recipients": len(agencies),
-            "delivery": sending / deliveries, "floor": floor / deliveries}
+            "delivery": sending / deliveries, "floor": floor / deliveries,
+            **{f"postgresql {stage}": (after - before) / deliveries for stage, before, after
+               in zip(("api", "router", "delivery"), server, server[1:], strict=False)}}
 
 
 def main() -> None:
@@ -213,6 +223,9 @@ def main() -> None:
         print(f"{name:8s} {ms:6.3f} ms CPU per document, {1000 * ms / count:5.1f} us per delivery")
     for name in ("delivery", "floor"):
         print(f"{name:8s} {1e6 * figures[name]:6.1f} us CPU per delivery")
+    server = ", ".join(f"{name.split()[1]} {1e6 * value:.1f}" for name, value in figures.items()
+                       if name.startswith("postgresql "))
+    print(f"PostgreSQL server, while each stage ran: {server} us CPU per delivery")
     print(f"stages: api {1000 * figures['api']:.3f} ms, router {1000 * figures['router']:.3f} ms, "
           f"read {1000 * figures['read']:.3f} ms, read+expand {1000 * figures['expand']:.3f} ms "
           f"per document of {count:.0f} recipients; delivery {1e6 * figures['delivery']:.1f} us, "
