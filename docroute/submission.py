@@ -20,7 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import rules
 from docroute.checks import check_columns, check_document
 from foundation.broker import DOCUMENTS
-from foundation.database import SessionFactory, engine_of, transaction
+from foundation.database import (
+    SessionFactory,
+    engine_of,
+    single_statement_sessions,
+    transaction,
+)
 from foundation.errors import ClerkError
 from foundation.models import Document, OutboxMessage
 from foundation.models.clock import utcnow
@@ -276,8 +281,8 @@ async def _store_in_one_statement(
     if check_token:
         statement = _INSERT_FOR_VALID_TOKEN
         values.update(token_id=document.submitted_by, now=utcnow())
-    async with sessions() as session:
-        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    async with single_statement_sessions(engine_of(sessions))() as session:
+        connection = await session.connection()
         if (await connection.execute(statement, values)).first() is not None:
             return document, True
         await _check_submitter(session, document, check_token)
