@@ -465,7 +465,9 @@ def _plan_statement(
     after its message's claim, and only while it is unrouted; and a row goes in only with
     its document's update (deliveries name their document, outbox rows carry theirs in a
     field of their own). Each delivery's first history row is written from the delivery
-    as stored (its id and its last hash: the row's hash, `plan_rows`) and its plan's note."""
+    as stored (its id and its last hash: the row's hash, `plan_rows`) and its plan's note,
+    which the update returns: `planned`, with every expansion, is then read once, where it
+    is written, and not kept (PostgreSQL spilled it to a temporary file when two parts read it)."""
     parts = [
         "claimed AS (INSERT INTO processed_message (consumer, message_id, at) "
         "SELECT :consumer, m, CAST(:at AS TIMESTAMPTZ) "
@@ -480,7 +482,8 @@ def _plan_statement(
         "rules_version = planned.rules_version, routed_at = CAST(:at AS TIMESTAMPTZ), "
         "routing_error = NULL FROM planned WHERE document.id = planned.document_id "
         "AND document.routed_at IS NULL "
-        "AND planned.message_id IN (SELECT message_id FROM claimed) RETURNING document.id)",
+        "AND planned.message_id IN (SELECT message_id FROM claimed) "
+        "RETURNING document.id, planned.note)",
     ]
     if delivery_columns:
         parts += [
@@ -490,10 +493,10 @@ def _plan_statement(
             "events AS (INSERT INTO delivery_event "
             "(delivery_id, kind, value, note, actor, at, seq, prev_hash, hash) "
             "SELECT deliveries.id, CAST(:event_kind AS VARCHAR), "
-            "CAST(:event_value AS VARCHAR), planned.note, CAST(:event_actor AS VARCHAR), "
+            "CAST(:event_value AS VARCHAR), routed.note, CAST(:event_actor AS VARCHAR), "
             "CAST(:at AS TIMESTAMPTZ), CAST(:event_seq AS INTEGER), "
             "CAST(:event_prev_hash AS VARCHAR), deliveries.last_hash "
-            "FROM deliveries JOIN planned ON planned.document_id = deliveries.document_id)",
+            "FROM deliveries JOIN routed ON routed.id = deliveries.document_id)",
         ]
     if message_columns:
         insert = json_rows_insert(OutboxMessage, message_columns, _TABLES[1][1],
