@@ -1,10 +1,12 @@
 """Every operation of the OpenAPI schema, fuzzed by schemathesis as each role: no answer ≥ 500.
 
-The service runs for real (uvicorn on a free port, in a thread with its own event loop, with
-the in-process queue, on SQLite and then on PostgreSQL), with one token per role; schemathesis
-generates requests from `/openapi.json` (valid ones, and invalid ones that the API must refuse
-with a 4xx) and sends them over HTTP as a sender office, an agency, an auditor, an admin and an
-anonymous caller.
+The service runs for real (uvicorn on a free port, in a thread with its own event loop) on
+three stacks, one after the other: SQLite with the in-process queue, PostgreSQL with the
+in-process queue, and PostgreSQL with RabbitMQ (queues with a prefix of this run only, deleted
+afterwards; a RabbitMQ that cannot be reached fails the tests, nothing is skipped). On each,
+with one token per role, schemathesis generates requests from `/openapi.json` (valid ones, and
+invalid ones that the API must refuse with a 4xx) and sends them over HTTP as a sender office,
+an agency, an auditor, an admin and an anonymous caller.
 Bounded: `EXAMPLES` requests of each kind per operation and role, derandomized (the same
 requests on every run), no shrinking; each failure names the operation, role and request.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -33,7 +37,16 @@ from docroute.api.app import create_app
 from docroute.service import Service
 from foundation.models import Role
 from foundation.settings import Settings
-from tests.conftest import fast_settings, free_port, pg_database, running, seed, token
+from tests.conftest import (
+    AMQP_URL,
+    RUN,
+    fast_settings,
+    free_port,
+    pg_database,
+    running,
+    seed,
+    token,
+)
 
 # Requests of each kind (valid, invalid) per operation and role; a longer exploration:
 # DOCROUTE_FUZZ_EXAMPLES=50 .venv/bin/pytest tests/docroute/test_api_fuzz.py
@@ -90,26 +103,49 @@ async def _tokens(service: Service) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-             pg_template: str) -> Iterator[str]:
-    """A SQLite file, or a fresh PostgreSQL database copied from the migrated template."""
+def stack_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                   pg_template: str) -> Iterator[Settings]:
+    """Settings for a SQLite file, or a fresh PostgreSQL database copied from the migrated
+    template, with the in-process queue; or that PostgreSQL database with RabbitMQ, on queues
+    of this module's run only (`running` deletes them when the service stops)."""
     if request.param == "sqlite":
         folder: Path = tmp_path_factory.mktemp("fuzz")
-        yield f"sqlite+aiosqlite:///{folder}/docroute.sqlite3"
+        yield fast_settings(database_url=f"sqlite+aiosqlite:///{folder}/docroute.sqlite3",
+                            log_level="WARNING")
         return
     with pg_database(pg_template, "fuzz_") as url:
-        yield url
+        if request.param == "postgresql":
+            yield fast_settings(database_url=url, log_level="WARNING")
+            return
+        yield fast_settings(database_url=url, log_level="WARNING", amqp_url=AMQP_URL,
+                            queue_prefix=f"docroute-test-{RUN}-fuzz-{uuid.uuid4().hex[:6]}")
+
+
+def _routed(base_url: str, document_id: str, headers: dict[str, str], limit: float = 60) -> None:
+    """Wait until the document is routed; past the limit (a guard against a hung pipeline, not
+    a timing assertion) fail, showing its last view."""
+    deadline = time.monotonic() + limit
+    while True:
+        view = requests.get(f"{base_url}/v1/documents/{document_id}", headers=headers, timeout=60)
+        assert view.status_code == 200, view.text
+        if view.json()["routed"]:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"document {document_id} not routed: {view.text}")
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
-def served(database: str) -> Iterator[Served]:
-    """The service (its database, and the in-process queue), served over HTTP, with one
-    document sent (so some generated ids and listings meet real rows)."""
-    settings = fast_settings(database_url=database, log_level="WARNING")
+def served(stack_settings: Settings) -> Iterator[Served]:
+    """The service on the stack, served over HTTP, with one document sent and routed (so some
+    generated ids and listings meet real rows, and the stack's queue is known to carry messages
+    from the relay to the router before any fuzzing: on RabbitMQ, a broker that took the
+    publishes but never delivered them would otherwise go unseen)."""
     port = free_port()
     ready: Future[dict[str, dict[str, str]]] = Future()
     stop = threading.Event()
-    thread = threading.Thread(target=_serve, args=(settings, port, ready, stop), daemon=True)
+    thread = threading.Thread(target=_serve, args=(stack_settings, port, ready, stop),
+                              daemon=True)
     thread.start()
     try:
         base = f"http://127.0.0.1:{port}"
@@ -117,6 +153,7 @@ def served(database: str) -> Iterator[Served]:
         sent = requests.post(f"{base}/v1/documents", json={"text": seed("004")},
                              headers=headers["sender"], timeout=60)
         assert sent.status_code == 202, sent.text
+        _routed(base, sent.json()["id"], headers["sender"])
         yield Served(base, headers)
     finally:
         stop.set()
@@ -141,7 +178,8 @@ def _fuzz(operation: Any, mode: GenerationMode, base_url: str, headers: dict[str
     run()
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True, scope="module")
+@pytest.mark.parametrize("stack_settings", ["sqlite", "postgresql", "postgresql-rabbitmq"],
+                         indirect=True, scope="module")
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_operation_answers_a_server_error(served: Served, schema: Any, role: str) -> None:
     """As `role`, every operation, with valid and invalid requests: never a 5xx."""
