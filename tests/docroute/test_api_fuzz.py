@@ -6,7 +6,11 @@ in-process queue, and PostgreSQL with RabbitMQ (queues with a prefix of this run
 afterwards; a RabbitMQ that cannot be reached fails the tests, nothing is skipped). On each,
 with one token per role, schemathesis generates requests from `/openapi.json` (valid ones, and
 invalid ones that the API must refuse with a 4xx) and sends them over HTTP as a sender office,
-an agency, an auditor, an admin and an anonymous caller.
+an agency, an auditor, an admin and an anonymous caller. The valid requests include the
+schema's examples, which the test gives POST /v1/documents (a real document): the generated
+texts are all refused at `EXAMPLES`, and the example is what makes a fuzzed request store a
+document that the relay publishes to the stack's queue (on RabbitMQ, for real) and the router
+consumes; every document a fuzzed request submitted must end up routed.
 Bounded: `EXAMPLES` requests of each kind per operation and role, derandomized (the same
 requests on every run), no shrinking; each failure names the operation, role and request.
 """
@@ -162,28 +166,51 @@ def served(stack_settings: Settings) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def schema(served: Served) -> Any:
-    """The API's own OpenAPI schema, as served."""
-    return schemathesis.openapi.from_url(f"{served.base_url}/openapi.json")
+    """The API's own OpenAPI schema, as served, with one example: a real document for the
+    JSON body of POST /v1/documents. At `EXAMPLES` generated requests, no generated text is
+    taken (the first is the empty one, refused with a 422), so without it no request of the
+    fuzz would be stored and published; `_fuzz` sends it too, as each role."""
+    answer = requests.get(f"{served.base_url}/openapi.json", timeout=60)
+    assert answer.status_code == 200, answer.text
+    raw = answer.json()
+    body = raw["paths"]["/v1/documents"]["post"]["requestBody"]["content"]["application/json"]
+    body["example"] = {"text": seed("003")}  # not the fixture's 004: that would be a duplicate
+    return schemathesis.openapi.from_dict(raw)
 
 
 def _fuzz(operation: Any, mode: GenerationMode, base_url: str, headers: dict[str, str],
-          session: requests.Session) -> None:
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case: Any) -> None:
-        response = case.call(base_url=base_url, session=session, headers=headers, timeout=60)
-        case.validate_response(response, checks=[not_a_server_error])
+          session: requests.Session) -> list[str]:
+    """Send the operation's requests of one kind (valid ones: also the schema's examples, which
+    `as_strategy` never draws); the ids of the documents they submitted."""
+    submitted: list[str] = []
+    strategies = [operation.as_strategy(generation_mode=mode)]
+    if mode == GenerationMode.POSITIVE:
+        strategies += operation.get_strategies_from_examples()
+    for strategy in strategies:
 
-    run()
+        @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                  phases=[Phase.explicit, Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(case=strategy)
+        def run(case: Any) -> None:
+            response = case.call(base_url=base_url, session=session, headers=headers, timeout=60)
+            case.validate_response(response, checks=[not_a_server_error])
+            if (operation.method.upper(), operation.path) == ("POST", "/v1/documents") \
+                    and response.status_code == 202:
+                submitted.append(response.json()["id"])
+
+        run()
+    return submitted
 
 
 @pytest.mark.parametrize("stack_settings", ["sqlite", "postgresql", "postgresql-rabbitmq"],
                          indirect=True, scope="module")
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_operation_answers_a_server_error(served: Served, schema: Any, role: str) -> None:
-    """As `role`, every operation, with valid and invalid requests: never a 5xx."""
+    """As `role`, every operation, with valid and invalid requests: never a 5xx; and the
+    documents it submitted are routed (on RabbitMQ: published, consumed by the router)."""
     failures: list[str] = []
+    submitted: list[str] = []
     operations = sorted((result.ok() for result in schema.get_all_operations()),
                         key=lambda operation: operation.path.endswith("/revoke"))
     assert len(operations) >= 25  # the whole API, not an empty or partial schema
@@ -191,9 +218,14 @@ def test_no_operation_answers_a_server_error(served: Served, schema: Any, role: 
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
-                    _fuzz(operation, mode, served.base_url, served.headers[role], session)
+                    submitted += _fuzz(operation, mode, served.base_url, served.headers[role],
+                                       session)
                 except Unsatisfiable:
                     continue  # no invalid request exists for it (GET /health takes nothing)
                 except (Exception, BaseExceptionGroup) as error:  # reported together
                     failures.append(f"{operation.label} [{mode.value}] as {role}: {error}")
     assert not failures, "\n\n".join(failures)
+    if role == "sender":  # the schema's example, at least, is taken: the queue is exercised
+        assert submitted, "no fuzzed request submitted a document"
+    for document_id in submitted:
+        _routed(served.base_url, document_id, served.headers[role])
