@@ -75,9 +75,10 @@ async def _sqlite_pass(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
         finally:
             _held_here.discard(here)
         return
-    # Not a singleton object: each use opens its own descriptor, so that a second holder in
-    # this same process is refused as one in another process is (flock locks a descriptor).
-    lock = FileLock(f"{database}.{name}.lock", timeout=0, is_singleton=False, thread_local=False)
+    # A lock object of its own for each use (filelock's default), with its own descriptor, so
+    # that a second holder in this same process is refused as one in another process is
+    # (flock locks a descriptor, not a process).
+    lock = FileLock(f"{database}.{name}.lock", timeout=0, thread_local=False)
     try:
         lock.acquire()
     except Timeout:
