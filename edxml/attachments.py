@@ -44,10 +44,29 @@ def read_attachments(root: Node, limits: Limits) -> tuple[Attachment, ...]:
     ]
     encoded = root.child("AttachmentEncoded")
     files = list(encoded.children("Attachment")) if encoded else []
+    budget = _Budget(limits.unzipped_total_bytes)
     return tuple(
-        _attachment(node, _linked(node, references, position), limits, position)
+        _attachment(node, _linked(node, references, position), limits, position, budget)
         for position, node in enumerate(files, start=1)
     )
+
+
+class _Budget:
+    """What the packet's zipped attachments may still unzip to, all together."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+
+    def take(self, name: str, size: int) -> None:
+        self.used += size
+        if self.used > self.total:
+            raise too_large(f"What the packet's zipped attachments unzip to (up to {name!r})",
+                            self.used, self.total, "unzipped_total_bytes")
+
+    @property
+    def left(self) -> int:
+        return self.total - self.used
 
 
 def _all(root: Node, *names: str) -> list[Node]:
@@ -67,7 +86,7 @@ def _linked(node: Node, references: list[_Reference], position: int) -> _Referen
 
 
 def _attachment(
-    node: Node, reference: _Reference | None, limits: Limits, position: int
+    node: Node, reference: _Reference | None, limits: Limits, position: int, budget: _Budget
 ) -> Attachment:
     name = node.text("AttachmentName") or (reference.name if reference else None)
     name = name or f"attachment-{position}"
@@ -75,7 +94,8 @@ def _attachment(
     data = _decode(node.text("ContentTransferEncoded") or "", name, limits)
     unzipped = False
     if _zipped_quirk(data, declared, name):
-        data, unzipped = _single_entry(data, name, limits), True
+        data, unzipped = _single_entry(data, name, limits, budget), True
+        budget.take(name, len(data))
     content_type = _content_type(name, declared, unzipped)
     description = node.text("Description") or (reference.description if reference else None)
     content_id = _bare(node.text("ContentId")) or (reference.content_id if reference else None)
@@ -101,7 +121,7 @@ def _zipped_quirk(data: bytes, declared: str | None, name: str) -> bool:
     )
 
 
-def _single_entry(data: bytes, name: str, limits: Limits) -> bytes:
+def _single_entry(data: bytes, name: str, limits: Limits, budget: _Budget) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = [e for e in archive.infolist() if not e.is_dir()]
@@ -115,8 +135,8 @@ def _single_entry(data: bytes, name: str, limits: Limits) -> bytes:
                 raise too_large(f"Attachment {name!r} unzipped", entry.file_size,
                                 limits.unzipped_bytes, "unzipped_bytes")
             with archive.open(entry) as stream:
-                # The header's size can lie: read one byte past the limit to know.
-                content = stream.read(limits.unzipped_bytes + 1)
+                # The header's size can lie: read one byte past the limits to know.
+                content = stream.read(min(limits.unzipped_bytes, budget.left) + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as error:
         raise PacketError(f"Attachment {name!r} is a broken zip ({error})") from None
     if len(content) > limits.unzipped_bytes:

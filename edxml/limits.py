@@ -1,4 +1,4 @@
-"""Size limits on packets: the whole packet, each attachment, and what an attachment unzips to."""
+"""Size limits on packets: the whole packet, each attachment, and what attachments unzip to."""
 
 from __future__ import annotations
 
@@ -15,3 +15,6 @@ class Limits:
     packet_bytes: int = 40 * MB
     attachment_bytes: int = 25 * MB
     unzipped_bytes: int = 50 * MB
+    # All of a packet's zipped attachments together: without it a small packet of many
+    # bombs, each under `unzipped_bytes`, would still unzip to gigabytes.
+    unzipped_total_bytes: int = 100 * MB

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from edxml import Limits, PacketError, read_packet
+from tests.edxml.conftest import packet_bytes
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE edXML [
@@ -87,3 +88,31 @@ def test_a_broken_zip_is_named(sdk_shape: bytes) -> None:
     data = sdk_shape[:start] + broken + sdk_shape[sdk_shape.index(b"<", start):]
     with pytest.raises(PacketError, match=re.escape("'Phụ lục 1.xlsx' is a broken zip")):
         read_packet(data)
+
+
+def _zipped_attachments(count: int, payload: bytes) -> bytes:
+    """A packet carrying `count` SDK-style zipped attachments, each unzipping to `payload`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("3f2a.xlsx", payload)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    files = "".join(
+        f"<Attachment><ContentId>cid:{n}</ContentId><AttachmentName>Phụ lục {n}.xlsx"
+        "</AttachmentName><ContentType>application/zip</ContentType>"
+        f"<ContentTransferEncoded>{encoded}</ContentTransferEncoded></Attachment>"
+        for n in range(count)
+    )
+    return packet_bytes("unprefixed_reordered.edxml").replace(
+        b"</AttachmentEncoded>", f"{files}</AttachmentEncoded>".encode())
+
+
+def test_many_zip_bombs_stop_at_the_packets_unzipped_total() -> None:
+    """Each zipped attachment under its own limit still counts toward one total per packet,
+    so a small packet of many bombs is a 413, not gigabytes in memory."""
+    data = _zipped_attachments(8, b"\0" * (1024 * 1024))
+    assert len(data) < 40_000
+    limits = Limits(unzipped_bytes=2 * 1024 * 1024, unzipped_total_bytes=5 * 1024 * 1024)
+    with pytest.raises(PacketError) as error:
+        read_packet(data, limits)
+    assert error.value.status == 413 and "unzipped_total_bytes" in error.value.message
+    assert len(read_packet(_zipped_attachments(4, b"\0" * (1024 * 1024)), limits).attachments) == 5
