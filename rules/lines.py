@@ -283,6 +283,32 @@ def _leaders(segment: SenderSegment, text: str, ctx: LineContext) -> Part:
     )
 
 
+def _units_word_mismatch(segment: RuleSegment, text: str, ctx: LineContext) -> Part | None:
+    """`Các phòng thuộc Sở` names the units of a body of the sender's kind: a question when the
+    sender is of another kind (`Sở` from UBND tỉnh), as for leaders (`Lãnh đạo Sở`)."""
+    said = segment.text.split()
+    if "thuoc" not in said or ctx.sender is None:
+        return None
+    word = tuple(said[len(said) - said[::-1].index("thuoc") :])
+    if not word or word in _OWN_UNIT_WORDS - {("van", "phong")}:
+        return None
+    sender = ctx.sender
+    level = _LEVEL_OF_WORD.get(word[-1])
+    if level is not None and word in ((word[-1],), (*_UBND, word[-1])):
+        fits = sender.kind.startswith("ubnd") and sender.level == level
+    else:
+        fits = words(ctx.ruleset.tokens(sender.name))[: len(word)] == word
+    if fits:
+        return None
+    return Part(
+        Outcome.UNRESOLVED,
+        segment.rule.category,
+        segment.rule.id,
+        f"'{text}': the sender ({sender.name}) is not a body of that kind, so whose units "
+        "are meant is not clear",
+    )
+
+
 def _committee_of(sender: Agency, level: str | None, directory: Directory) -> Agency | None:
     """The People's Committee of the sender's territory, or the one above it at `level`."""
     current = directory.get(directory.territory(sender) or "")
@@ -311,6 +337,10 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
                     f"'{text}' {rule.description.strip()}")
     if rule.action == "as_article":
         return _as_article(segment, text, ctx)
+    if rule.select and rule.select.scope == "under_sender":
+        mismatch = _units_word_mismatch(segment, text, ctx)
+        if mismatch is not None:
+            return mismatch
     if rule.select and rule.select.scope == "children_of_next":
         anchors = _prefer_near_sender(
             [a for i in segment.anchor if (a := ctx.directory.get(i)) and a.valid_on(ctx.as_of)],

@@ -67,6 +67,36 @@ def test_own_leaders_only_when_the_word_fits_the_sender(
     assert "whose leaders" in question.reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Các phòng chuyên môn thuộc Sở",
+        "Các phòng chuyên môn thuộc UBND huyện",
+        "Các phòng, đơn vị thuộc Văn phòng",
+    ],
+)
+def test_own_units_only_when_the_word_fits_the_sender(
+    khanh_hoa: Directory, rules: RuleSet, text: str
+) -> None:
+    """'Các phòng thuộc Sở' from UBND tỉnh is a question, never every body under UBND tỉnh."""
+    question = line(text, khanh_hoa, rules, "kh.ubnd-tinh")
+    assert question.outcome == "unresolved"
+    assert question.agencies == []
+    assert "whose units" in question.reason
+
+
+def test_own_units_of_a_fitting_sender(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Các phòng chuyên môn thuộc Sở' from a Sở, and the bare words, stay the sender's units."""
+    for text, sender in [
+        ("Các phòng chuyên môn thuộc Sở", "kh.so-noi-vu"),
+        ("Các đơn vị trực thuộc", "kh.ubnd-tinh"),
+        ("Các phòng chuyên môn thuộc UBND huyện", "kh.ubnd-huyen-568"),
+    ]:
+        outcome = line(text, khanh_hoa, rules, sender)
+        assert outcome.categories == ["units_under_sender"], (text, sender)
+        assert "whose units" not in outcome.reason
+
+
 # --- Categories read narrower or wider than written -------------------------------------
 
 
