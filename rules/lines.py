@@ -160,8 +160,17 @@ def resolve_item(bare: str, notes: Notes, ctx: LineContext) -> tuple[list[Part],
     if not inner:
         return resolve_line(bare, ctx), notes
     outer_text = " ".join(bare.split()).strip(" ;,.-")
-    parents = [a for p in resolve_line(bare, ctx) for a in p.agencies]
+    outer = resolve_line(bare, ctx)
+    parents = [a for p in outer for a in p.agencies]
     parts: list[Part] = []
+    if not parents:
+        # "Phòng KGVX, Phòng TH (VP UBND tỉnh)": words before the bracket that read no body
+        # are not a parent to mention; they are put to the clerk, never dropped.
+        inner_text = "; ".join(inner)
+        for part in outer:
+            if part.outcome == Outcome.UNRESOLVED:
+                part.text = f"{part.text.rstrip('.?')} (before the bracketed '{inner_text}')"
+                parts.append(part)
     for text in inner:
         for part in resolve_line(text, ctx):
             where = f"the unit addressed in brackets after '{outer_text}'"

@@ -214,6 +214,19 @@ def test_a_unit_in_brackets_is_the_recipient(khanh_hoa: Directory, rules: RuleSe
     assert [s["id"] for s in unknown.suggestions] == ["kh.so-tu-phap"]
 
 
+def test_words_before_a_bracketed_body_are_never_dropped(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'Phòng KGVX, Phòng TH (VP UBND tỉnh)': the office receives, the unread units before the
+    bracket are put to the clerk instead of vanishing."""
+    outcome = line("Phòng KGVX, Phòng TH (VP UBND tỉnh)", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert outcome.outcome == "unresolved"
+    assert outcome.agencies == ["kh.vp-ubnd"]
+    unread = [p for p in outcome.parts if p["outcome"] == "unresolved"]
+    assert unread and all("before the bracketed" in p["reason"] for p in unread)
+    assert "Phòng KGVX" in " ".join(p["text"] for p in unread)
+
+
 def test_routing_codes_and_paper_copies_are_notes(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'(3I, 2B)' are registry routing codes, not copies; '02 bản giấy' is a copy count."""
     coded = line("Sở Nội vụ (3I, 2B)", khanh_hoa, rules, None)
