@@ -34,21 +34,32 @@ def _bare(content_id: str | None) -> str | None:
     return content_id.removeprefix("cid:").strip() or None if content_id else None
 
 
-def read_attachments(root: Node, limits: Limits) -> tuple[Attachment, ...]:
-    """Every attached file, decoded, described from its own element or else its reference."""
+def read_attachments(root: Node, limits: Limits) -> tuple[tuple[Attachment, ...], list[str]]:
+    """Every attached file, decoded, described from its own element or else its reference;
+    and a warning for each file the manifest lists that the packet does not carry."""
     references = [
         _Reference(_bare(r.text("ContentId")), r.text("AttachmentName"),
                    r.text("ContentType"), r.text("Description"))
         for manifest in _all(root, "edXMLManifest", "Manifest")
         for r in manifest.children("Reference")
     ]
-    encoded = root.child("AttachmentEncoded")
-    files = list(encoded.children("Attachment")) if encoded else []
+    # Every AttachmentEncoded block, wherever the producer put it: a file is never dropped
+    # because it sits in a second block or inside the envelope.
+    files = [node for encoded in root.find_all("AttachmentEncoded")
+             for node in encoded.children("Attachment")]
     budget = _Budget(limits.unzipped_total_bytes)
-    return tuple(
-        _attachment(node, _linked(node, references, position), limits, position, budget)
-        for position, node in enumerate(files, start=1)
-    )
+    carried: set[int] = set()
+    attachments = []
+    for position, node in enumerate(files, start=1):
+        reference = _linked(node, references, position)
+        if reference is not None:
+            carried.add(id(reference))
+        attachments.append(_attachment(node, reference, limits, position, budget))
+    warnings = [
+        f"the manifest lists {r.name or r.content_id!r}, which the packet does not carry"
+        for r in references if id(r) not in carried
+    ]
+    return tuple(attachments), warnings
 
 
 class _Budget:

@@ -70,6 +70,7 @@ def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
     warnings: list[str] = []
     if any(org.organ_id is None for org in to):
         warnings.append("a To has no OrganId; it is matched by name")
+    attachments, attachment_warnings = read_attachments(root, limits)
     return DocumentPacket(
         sender=sender,
         to=to,
@@ -101,8 +102,8 @@ def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
         to_places=_to_places(header),
         traces=_traces(root),
         business=_business(root.find("Bussiness") or root.find("Business")),
-        attachments=read_attachments(root, limits),
-        warnings=tuple(warnings),
+        attachments=attachments,
+        warnings=(*warnings, *attachment_warnings),
     )
 
 

@@ -81,11 +81,14 @@ class Node:
 
     def find(self, name: str) -> Node | None:
         """The first descendant (depth first) with this local name."""
+        return next(self.find_all(name), None)
+
+    def find_all(self, name: str) -> Iterator[Node]:
+        """Every descendant with this local name, depth first (document order)."""
         for element in self.element.iter():
             accepted = element is not self.element and self._accepts(element.tag)
             if accepted and split(element.tag)[1] == name:
-                return Node(element, self.namespaces)
-        return None
+                yield Node(element, self.namespaces)
 
     def text(self, *path: str) -> str | None:
         """The cleaned text at a path of child names; None when absent or empty."""

@@ -206,3 +206,25 @@ def test_bad_base64_names_the_attachment(sdk_shape: bytes) -> None:
     data = sdk_shape.replace(b"JVBERi0xLjQK", b"JVBERi0x*jQK")
     with pytest.raises(PacketError, match=re.escape("'15-UBND-VP.pdf' is not valid base64")):
         read_packet(data)
+
+
+def test_every_attachment_block_is_read_and_a_missing_file_is_flagged() -> None:
+    """Files in a second AttachmentEncoded block are read, not dropped, and a manifest entry
+    the packet does not carry is a warning naming it."""
+    packet = _document(packet_bytes("attachments_in_two_blocks.edxml"))
+    assert [a.name for a in packet.attachments] == [
+        "15-SNV-TCBC.pdf", "Danh sách.pdf", "Phụ lục 1.pdf"]
+    assert packet.attachments[2].data == b"%PDF-1.4\n% phu luc 1\n"
+    missing = [w for w in packet.warnings if "Phụ lục 2.xlsx" in w]
+    assert len(missing) == 1 and "does not carry" in missing[0]
+    assert not [w for w in packet.warnings if "Danh sách.pdf" in w]  # carried, though empty
+
+
+def test_attachments_elsewhere_than_under_the_root_are_read() -> None:
+    """An AttachmentEncoded block a producer put inside the envelope is read too."""
+    data = packet_bytes("attachments_in_two_blocks.edxml")
+    start = data.index(b"<AttachmentEncoded>")
+    end = data.rindex(b"</AttachmentEncoded>") + len(b"</AttachmentEncoded>")
+    moved = data[:start] + data[end:]
+    moved = moved.replace(b"</edXML:edXMLBody>", data[start:end] + b"</edXML:edXMLBody>")
+    assert len(_document(moved).attachments) == 3
