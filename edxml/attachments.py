@@ -19,6 +19,9 @@ from edxml.packet import Attachment
 from edxml.xmltree import Node
 
 ZIP_MAGIC = b"PK\x03\x04"
+# A zip holding one of these is an office document (OOXML .docx/.xlsx/.pptx, ODF .odt/.ods),
+# which is a zip itself: the file, never an SDK wrapper to undo.
+_OFFICE_MARKERS = frozenset({"[Content_Types].xml", "mimetype"})
 _ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/x-zip"}
 
 
@@ -105,8 +108,10 @@ def _attachment(
     data = _decode(node.text("ContentTransferEncoded") or "", name, limits)
     unzipped = False
     if _zipped_quirk(data, declared, name):
-        data, unzipped = _single_entry(data, name, limits, budget), True
-        budget.take(name, len(data))
+        entry = _single_entry(data, name, limits, budget)
+        if entry is not None:
+            data, unzipped = entry, True
+            budget.take(name, len(data))
     content_type = _content_type(name, declared, unzipped)
     description = node.text("Description") or (reference.description if reference else None)
     content_id = _bare(node.text("ContentId")) or (reference.content_id if reference else None)
@@ -132,10 +137,13 @@ def _zipped_quirk(data: bytes, declared: str | None, name: str) -> bool:
     )
 
 
-def _single_entry(data: bytes, name: str, limits: Limits, budget: _Budget) -> bytes:
+def _single_entry(data: bytes, name: str, limits: Limits, budget: _Budget) -> bytes | None:
+    """The one file an SDK-zipped attachment holds; None when the zip is an office document."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = [e for e in archive.infolist() if not e.is_dir()]
+            if _OFFICE_MARKERS & {e.filename for e in entries}:
+                return None
             if len(entries) != 1:
                 raise PacketError(
                     f"Attachment {name!r} is a zip of {len(entries)} files; "

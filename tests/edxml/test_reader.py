@@ -228,3 +228,13 @@ def test_attachments_elsewhere_than_under_the_root_are_read() -> None:
     moved = data[:start] + data[end:]
     moved = moved.replace(b"</edXML:edXMLBody>", data[start:end] + b"</edXML:edXMLBody>")
     assert len(_document(moved).attachments) == 3
+
+
+def test_an_office_file_is_never_unzipped_whatever_the_content_type_says() -> None:
+    """A .docx is itself a zip: declared application/zip (as the SDK's manifest declares every
+    file) it is delivered as the .docx it is, not refused as 'a zip of N files'."""
+    packet = _document(packet_bytes("docx_manifest_says_zip.edxml"))
+    (attachment,) = packet.attachments
+    assert attachment.name == "15-SNV-TCBC.docx" and not attachment.unzipped
+    assert attachment.content_type.endswith("wordprocessingml.document")
+    assert attachment.data.startswith(b"PK\x03\x04")
