@@ -21,6 +21,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,8 @@ def decode_text(data: bytes, filename: str) -> str:
 def vietnamese_share(text: str) -> tuple[float, int]:
     """The share of the words of `text` that are Vietnamese: a syllable written in Vietnamese
     letters, or an abbreviation in plain capitals (`UBND`); and how many words there were."""
-    words = [w.strip(_PUNCTUATION) for w in text[:20000].split()]
+    # NFC first: decomposed accents (NFD, from some Mac and web tools) are Vietnamese too.
+    words = [w.strip(_PUNCTUATION) for w in unicodedata.normalize("NFC", text[:20000]).split()]
     words = [w for w in words if any(ch.isalpha() for ch in w)]
     if not words:
         return 0.0, 0
@@ -113,6 +115,20 @@ def _checked(text: str, filename: str) -> str:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Inline wrappers whose runs Word shows: tracked insertions and moves (the text as it reads
+# now), hyperlinks, simple fields, content controls, smart tags, custom XML. Not w:del nor
+# w:moveFrom (deleted text, the old place of moved text), nor field codes (w:instrText).
+_INLINE = frozenset(
+    f"{_W}{tag}" for tag in ("ins", "moveTo", "hyperlink", "fldSimple", "sdt", "sdtContent",
+                             "smartTag", "customXml", "dir", "bdo")
+)
+# Block wrappers (a template's content controls, custom XML) around paragraphs and tables.
+_BLOCK = frozenset(f"{_W}{tag}" for tag in ("sdt", "sdtContent", "customXml"))
+_RUN_TEXT = {f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n",
+             f"{_W}noBreakHyphen": "-"}
+# Bullets typed with Insert > Symbol (w:sym, a Symbol or Wingdings code point).
+_SYMBOLS = {0x2D: "-", 0xB7: "•", 0xA7: "•", 0x6C: "•", 0x6E: "•", 0xFC: "•", 0xD8: "•"}
+_BULLETS = tuple("-–—+•*·")
 
 
 def _docx(data: bytes, filename: str) -> str:
@@ -122,61 +138,156 @@ def _docx(data: bytes, filename: str) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types on a broken file
         raise SourceError(f"{filename}: not a readable .docx file ({type(exc).__name__})") from exc
-    from docx.table import Table
-
-    lines: list[str] = []
     # Document order matters: the header (issuer, Số) and the Nơi nhận/signature block are
-    # tables in most templates, between paragraphs of the body.
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            lines.extend(_table_lines(block))
-        else:
-            lines.extend(_paragraph_lines(block))
-    return "\n".join(lines)
+    # tables in most templates, between paragraphs of the body. The XML is walked here, not
+    # through python-docx's `.text`, which drops the runs of tracked insertions, fields and
+    # content controls, and whole tables inside a content control.
+    listed = _list_styles(document)
+    return "\n".join(_blocks(document.element.body, listed))
 
 
-def _table_lines(table: Any) -> list[str]:
+def _list_styles(document: Any) -> frozenset[str]:
+    """The ids of the paragraph styles that carry Word list numbering (themselves or by
+    the styles they are based on)."""
+    found: set[str] = set()
+    for style in document.styles:
+        current = style
+        while current is not None:
+            ppr = getattr(current.element, "pPr", None)
+            if ppr is not None and ppr.numPr is not None:
+                found.add(style.style_id)
+                break
+            current = getattr(current, "base_style", None)
+    return frozenset(found)
+
+
+def _blocks(container: Any, listed: frozenset[str]) -> list[str]:
+    """The lines of the paragraphs and tables of a body, cell or text box, in order."""
     lines: list[str] = []
-    for row in table.rows:
-        seen: list[object] = []
-        for cell in row.cells:
-            if cell._tc in seen:  # a merged cell is listed once per grid column
-                continue
-            seen.append(cell._tc)
-            for inner in cell.iter_inner_content():
-                if hasattr(inner, "rows"):
-                    lines.extend(_table_lines(inner))
-                else:
-                    lines.extend(_paragraph_lines(inner))
+    for child in container:
+        if child.tag == f"{_W}p":
+            lines.extend(_paragraph_lines(child, listed))
+        elif child.tag == f"{_W}tbl":
+            lines.extend(_table_lines(child, listed))
+        elif child.tag in _BLOCK:
+            lines.extend(_blocks(child, listed))
     return lines
 
 
-def _paragraph_lines(paragraph: Any) -> list[str]:
+def _wrapped(parent: Any, tag: str) -> list[Any]:
+    """The `tag` children of `parent`, also those wrapped in content controls / custom XML."""
+    found: list[Any] = []
+    for child in parent:
+        if child.tag == f"{_W}{tag}":
+            found.append(child)
+        elif child.tag in _BLOCK:
+            found.extend(_wrapped(child, tag))
+    return found
+
+
+def _table_lines(table: Any, listed: frozenset[str]) -> list[str]:
+    """A table's cells: row by row, left to right; but rows joined by a cell merged down
+    (a signature beside several rows of items) are read column by column, so that the items
+    of all those rows come together and the merged cell once."""
+    bands: list[list[tuple[int, int, Any]]] = []  # (column, row, cell) of the cells that start
+    above: dict[int, Any] = {}  # grid column -> the cell starting there in the row above
+    for number, row in enumerate(_wrapped(table, "tr")):
+        column, here, joined = _grid_before(row), {}, False
+        starts: list[tuple[int, int, Any]] = []
+        for cell in _wrapped(row, "tc"):
+            props = cell.find(f"{_W}tcPr")
+            merge = props.find(f"{_W}vMerge") if props is not None else None
+            span = props.find(f"{_W}gridSpan") if props is not None else None
+            if merge is not None and merge.get(f"{_W}val") != "restart" and column in above:
+                here[column], joined = above[column], True
+            else:
+                here[column] = cell
+                starts.append((column, number, cell))
+            column += _int(span.get(f"{_W}val") if span is not None else None, 1)
+        above = here
+        if joined and bands:
+            bands[-1].extend(starts)
+        else:
+            bands.append(starts)
+    lines: list[str] = []
+    for band in bands:
+        if len({row for _, row, _ in band}) > 1:
+            band = sorted(band, key=lambda start: (start[0], start[1]))
+        for _, _, cell in band:
+            lines.extend(_blocks(cell, listed))
+    return lines
+
+
+def _grid_before(row: Any) -> int:
+    props = row.find(f"{_W}trPr")
+    before = props.find(f"{_W}gridBefore") if props is not None else None
+    return _int(before.get(f"{_W}val") if before is not None else None, 0)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _paragraph_lines(paragraph: Any, listed: frozenset[str]) -> list[str]:
     """A paragraph's text (soft breaks are new lines), a `- ` for a Word list item, and the
-    text of the text boxes anchored in it (once: not again from their VML fallback)."""
-    text = paragraph.text
-    if text.strip() and _is_list_item(paragraph):
+    text of the text boxes anchored in it (once: not again from their VML fallback, nor from
+    the paragraphs of an outer text box)."""
+    text = "".join(_inline_text(paragraph))
+    if text.strip() and not text.lstrip().startswith(_BULLETS) and _is_list_item(
+            paragraph, listed):
         text = f"- {text}"
     lines = [text]
-    for box in paragraph._p.iter(f"{_W}txbxContent"):
+    for box in paragraph.iter(f"{_W}txbxContent"):
         if any(a.tag == _MC_FALLBACK for a in box.iterancestors()):
             continue
-        for inner in box.iter(f"{_W}p"):
-            lines.append("".join(t.text or "" for t in inner.iter(f"{_W}t")))
+        if next(box.iterancestors(f"{_W}p"), None) is not paragraph:
+            continue  # a box inside a box: read with the inner box's paragraph
+        lines.extend(_blocks(box, listed))
     return lines
 
 
-def _is_list_item(paragraph: Any) -> bool:
-    ppr = paragraph._p.pPr
-    if ppr is not None and ppr.numPr is not None:
-        return True
-    style = paragraph.style
-    while style is not None:
-        spr = style.element.pPr
-        if spr is not None and spr.numPr is not None:
-            return True
-        style = style.base_style
-    return False
+def _inline_text(element: Any) -> list[str]:
+    pieces: list[str] = []
+    for child in element:
+        if child.tag == f"{_W}r":
+            pieces.extend(_run_text(child))
+        elif child.tag in _INLINE:
+            pieces.extend(_inline_text(child))
+    return pieces
+
+
+def _run_text(run: Any) -> list[str]:
+    pieces: list[str] = []
+    for child in run:
+        if child.tag == f"{_W}t":
+            pieces.append(child.text or "")
+        elif child.tag in _RUN_TEXT:
+            pieces.append(_RUN_TEXT[child.tag])
+        elif child.tag == f"{_W}sym":
+            code = _hex(child.get(f"{_W}char"))
+            pieces.append(_SYMBOLS.get(code & 0xFF, "•") if code else "")
+    return pieces
+
+
+def _hex(value: str | None) -> int:
+    try:
+        return int(value or "", 16)
+    except ValueError:
+        return 0
+
+
+def _is_list_item(paragraph: Any, listed: frozenset[str]) -> bool:
+    ppr = paragraph.find(f"{_W}pPr")
+    numbering = ppr.find(f"{_W}numPr") if ppr is not None else None
+    if numbering is not None:
+        number = numbering.find(f"{_W}numId")
+        # numId 0 takes away the numbering a style would give.
+        return number is None or number.get(f"{_W}val") != "0"
+    style = ppr.find(f"{_W}pStyle") if ppr is not None else None
+    return style is not None and style.get(f"{_W}val") in listed
 
 
 def _pdf(data: bytes, filename: str) -> str:
