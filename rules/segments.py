@@ -329,7 +329,9 @@ class Segmenter:
                 correction=found.correction,
             )
         near = self.names.suggest(span)
-        offered = self.names.of_same_kind(span, also)
+        # A body read on one side of an unsplit `và` is that side's own reading: offered
+        # whatever the kind of the other side; glued words offer only a body of their kind.
+        offered = also if why == "not_split" else self.names.of_same_kind(span, also)
         suggestions = tuple(dict.fromkeys((*offered, *near)))
         return Leftover(tokens, (start, end), suggestions, why)
 

@@ -103,6 +103,25 @@ def test_unknown_body_before_va_keeps_the_line_whole(khanh_hoa: Directory, rules
     assert [s["id"] for s in line.suggestions] == ["kh.dai-ptth"]
 
 
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("Sở Nội vụ và Trung tâm Kiểm soát bệnh tật", "kh.so-noi-vu"),
+        ("Trung tâm Kiểm soát bệnh tật và Sở Nội vụ", "kh.so-noi-vu"),
+        ("UBND phường Nha Trag và UBND xã Cam Lâm", "kh.ubnd-xa2025-22453"),
+    ],
+)
+def test_a_body_read_beside_an_unsplit_va_is_offered(
+    khanh_hoa: Directory, rules: RuleSet, text: str, offered: str
+) -> None:
+    """Whatever its kind, a body read exactly on one side of an unsplit 'và' is offered to the
+    clerk (never delivered), as Đài PT-TH is beside Báo Nhân Dân."""
+    result = run(f"Nơi nhận:\n- {text};\n", khanh_hoa, rules, "2026-03-01", "kh.ubnd-tinh")
+    line = result.lines[0]
+    assert line.outcome == "unresolved" and line.agencies == []
+    assert offered in [s["id"] for s in line.suggestions]
+
+
 def test_ambiguous_name_is_flagged(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'UBND huyện' from a provincial sender names nine districts: flagged, nobody chosen."""
     result = run("Nơi nhận:\n- UBND huyện;\n", khanh_hoa, rules, "2024-01-01", "kh.ubnd-tinh")
