@@ -2,11 +2,14 @@
 
 The text comes from the main attachment (.docx or .pdf) when there is one; `ToPlaces` is the
 Nơi nhận when the attachment has none (or there is no readable attachment), written as the
-block a clerk would print, so that the rules engine reads it like any document.
+block a clerk would print, so that the rules engine reads it like any document. A packet with
+no Nơi nhận anywhere (empty ToPlaces, as some producers write) has its `To` agencies as the
+Nơi nhận: they are the receivers it names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -32,9 +35,15 @@ class PacketText:
     main: Attachment | None = None
 
 
-def packet_text(packet: DocumentPacket) -> PacketText:
-    """The routing text of a document packet (see the module docstring)."""
+def packet_text(packet: DocumentPacket, to_names: Sequence[str] | None = None) -> PacketText:
+    """The routing text of a document packet (see the module docstring). `to_names`: how to
+    write each `To` should it stand in for the Nơi nhận (the directory's names of the
+    agencies matched; by default the packet's own OrganName, else OrganId)."""
     notes: list[str] = []
+    places = packet.to_places
+    if not places:
+        places = tuple(to_names if to_names is not None else
+                       (o.name or o.organ_id or "" for o in packet.to))
     for attachment in packet.attachments:
         if PurePath(attachment.name.lower()).suffix not in MAIN_SUFFIXES:
             continue
@@ -43,12 +52,17 @@ def packet_text(packet: DocumentPacket) -> PacketText:
         except SourceError as error:
             notes.append(f"attachment {attachment.name!r} could not be read: {error}")
             continue
-        if recipients.read(text).noi_nhan or not packet.to_places:
+        read = recipients.read(text)
+        if read.noi_nhan or not places or (read.kinh_gui and not packet.to_places):
             return PacketText(text, f"attachment {attachment.name}", tuple(notes), attachment)
-        notes.append(f"attachment {attachment.name!r} has no Nơi nhận: ToPlaces used")
-        return PacketText(_with_places(text, packet), f"attachment {attachment.name} + ToPlaces",
-                          tuple(notes), attachment)
-    return PacketText(_with_places(_heading(packet), packet), "packet fields + ToPlaces",
+        source = "ToPlaces" if packet.to_places else "To"
+        notes.append(f"attachment {attachment.name!r} has no Nơi nhận: {source} used")
+        return PacketText(_with_places(text, places),
+                          f"attachment {attachment.name} + {source}", tuple(notes), attachment)
+    if not packet.to_places:
+        notes.append("the packet has no ToPlaces (Nơi nhận): its To used as the Nơi nhận")
+    source = "ToPlaces" if packet.to_places else "To"
+    return PacketText(_with_places(_heading(packet), places), f"packet fields + {source}",
                       tuple(notes))
 
 
@@ -66,9 +80,9 @@ def _heading(packet: DocumentPacket) -> str:
     return "\n".join(lines)
 
 
-def _with_places(text: str, packet: DocumentPacket) -> str:
+def _with_places(text: str, places: Sequence[str]) -> str:
     # One item per Place, each as printed; a bullet only where the clerk left none.
-    items = [p if p.lstrip().startswith(("-", "+", "–")) else f"- {p}" for p in packet.to_places]
+    items = [p if p.lstrip().startswith(("-", "+", "–")) else f"- {p}" for p in places if p]
     return f"{text}\n\nNơi nhận:\n" + "\n".join(items) + "\n"
 
 
@@ -86,6 +100,13 @@ def named_agencies(
     return sender, to
 
 
+def _to_name(to: dict[str, Any], routing: recipients.RoutingRules) -> str:
+    # The directory's own name for a matched To reads back as that agency, whatever the
+    # packet called it (or when it gave only a mã định danh).
+    agency = routing.directory.get(to["agency_id"]) if to["agency_id"] else None
+    return agency.name if agency else str(to["name"] or to["organ_id"] or "")
+
+
 @dataclass(frozen=True)
 class PacketIntake:
     """A document packet made ready for `submit`: the submission, its packet fields, the
@@ -100,8 +121,8 @@ class PacketIntake:
 
 def packet_submission(packet: DocumentPacket, routing: recipients.RoutingRules) -> PacketIntake:
     """The submission for a document packet (sender set only when the directory knows it)."""
-    text = packet_text(packet)
     sender, to = named_agencies(packet, routing)
+    text = packet_text(packet, [_to_name(o, routing) for o in to])
     stored = {
         "document_id": packet.document_id,
         "from": {"organ_id": packet.sender.organ_id, "name": packet.sender.name,

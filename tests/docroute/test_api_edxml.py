@@ -125,3 +125,23 @@ async def test_a_packet_over_the_upload_limit_is_a_413(
                         b"</edXML>")
     response = await _post(client, headers, huge)
     assert response.status_code == 413
+
+
+async def test_a_packet_without_toplaces_is_routed_to_its_to(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    """A packet with no Nơi nhận anywhere (empty ToPlaces, as I5 writes, and no readable
+    attachment) still names its receivers in To: routed to them, not refused as having none;
+    a To known only by mã định danh raises no question for the clerk."""
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    defence = Organization("000.00.00.G11", None)  # Bộ Quốc phòng, by code only
+    body = packet((FINANCE, defence), ())
+    preview = await _post(client, headers, body, "?dry_run=true")
+    assert preview.status_code == 200, preview.text
+    assert {r["id"] for r in preview.json()["recipients"]} == {"kh.so-tai-chinh",
+                                                               "tw.bo-quoc-phong"}
+    assert preview.json()["unresolved"] == []
+    response = await _post(client, headers, body)
+    assert response.status_code == 202, response.text
+    rows = await settled(service, response.json()["id"])
+    assert sorted(r.agency_id for r in rows) == ["kh.so-tai-chinh", "tw.bo-quoc-phong"]
