@@ -577,6 +577,16 @@ def _dated_out(text: str, candidates: list[Agency], ctx: LineContext, how: str) 
         if chain:
             heir = chain[-1]
             path = " → ".join(a.name for a in chain)
+            if ctx.sender is not None and heir.id == ctx.sender.id:
+                # "UBND tỉnh Ninh Thuận" on a document of the province it merged into.
+                return Part(
+                    Outcome.EXCLUDED,
+                    _KIND_CATEGORY.get(heir.kind, "named"),
+                    "named",
+                    f"'{text}' names {agency.name}, which ended on {agency.valid_to}; its "
+                    f"successor on {ctx.as_of} is {path}: the sender itself; internal, not a "
+                    f"delivery{how}",
+                )
             return Part(
                 Outcome.RECIPIENTS,
                 "named",

@@ -48,6 +48,19 @@ def test_ended_department_resolves_to_successor(khanh_hoa: Directory, rules: Rul
     assert "successor" in new.lines[0].reason
 
 
+def test_a_predecessor_of_the_sender_is_not_a_delivery_to_itself(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'UBND tỉnh Ninh Thuận' on a 2026 document of UBND tỉnh Khánh Hòa names the sender's own
+    predecessor: excluded with the succession, never a delivery to the sender."""
+    result = run("Nơi nhận:\n- UBND tỉnh Ninh Thuận;\n", khanh_hoa, rules, "2026-03-01",
+                 "kh.ubnd-tinh")
+    line = result.lines[0]
+    assert line.outcome == "excluded" and line.agencies == []
+    assert result.recipients == []
+    assert "the sender itself" in line.reason and "successor" in line.reason
+
+
 def test_policy_flag_off_leaves_dvsn_out(khanh_hoa: Directory, rules: RuleSet) -> None:
     """With dvsn_in_so_ban_nganh off, 'Các sở, ban, ngành' no longer reaches Ban QLDA."""
     strict = rules.with_policy(version="kh-2026.1", dvsn_in_so_ban_nganh=False)
