@@ -2,12 +2,14 @@
 
 Only what a receiver cannot do without is required: `From/OrganId`, at least one `To`, and for
 a status its code and `ResponseFor/DocumentId` (or its Code). Everything else may be missing or
-empty, as real producers leave it (shared/docs/edxml.md §3.2).
+empty, as real producers leave it (shared/docs/edxml.md §3.2); a descriptive number written as
+words is left out with a warning.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from edxml.attachments import read_attachments
 from edxml.errors import PacketError
@@ -80,9 +82,8 @@ def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
         date=parse_date(header.text("PromulgationInfo", "PromulgationDate"),
                         "PromulgationInfo/PromulgationDate"),
         place=header.text("PromulgationInfo", "Place"),
-        type_code=parse_int(header.text("DocumentType", "Type"), "DocumentType/Type"),
-        type_detail=parse_int(header.text("DocumentType", "TypeDetail"),
-                              "DocumentType/TypeDetail"),
+        type_code=_number(header, warnings, "DocumentType", "Type"),
+        type_detail=_number(header, warnings, "DocumentType", "TypeDetail"),
         type_name=header.text("DocumentType", "TypeName"),
         subject=header.text("Subject"),
         content=header.text("Content"),
@@ -91,12 +92,11 @@ def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
                       header.text("SignerInfo", "FullName")),
         due_date=parse_date(header.text("DueDate"), "DueDate"),
         priority=_priority(header, warnings),
-        steering_type=parse_int(header.text("SteeringType"), "SteeringType"),
+        steering_type=_number(header, warnings, "SteeringType"),
         sphere=header.text("OtherInfo", "SphereOfPromulgation"),
         typer_notation=header.text("OtherInfo", "TyperNotation"),
-        promulgation_amount=parse_int(header.text("OtherInfo", "PromulgationAmount"),
-                                      "OtherInfo/PromulgationAmount"),
-        page_amount=parse_int(header.text("OtherInfo", "PageAmount"), "OtherInfo/PageAmount"),
+        promulgation_amount=_number(header, warnings, "OtherInfo", "PromulgationAmount"),
+        page_amount=_number(header, warnings, "OtherInfo", "PageAmount"),
         appendixes=tuple(header.texts("OtherInfo", "Appendixes", "Appendix")),
         response_for=tuple(_response_for(n) for n in header.children("ResponseFor")),
         to_places=_to_places(header),
@@ -107,8 +107,33 @@ def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
     )
 
 
+def _number(header: Node, warnings: list[str], *path: str) -> int | None:
+    # A descriptive number (type, counts, steering): one written as words is left out with a
+    # warning, never a reason to refuse the packet and leave its receivers unrouted.
+    text = header.text(*path)
+    try:
+        return parse_int(text, "/".join(path))
+    except PacketError:
+        warnings.append(f"{'/'.join(path)} {text!r} is not a whole number; left out")
+        return None
+
+
+def _label(text: str) -> str:
+    # Lower case without diacritics: "Hỏa tốc", "Hoả tốc" and "HỎA TỐC" are one label.
+    bare = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return " ".join("".join(c for c in bare if not unicodedata.combining(c)).split())
+
+
+# The 2011 format wrote độ khẩn as its label (notes §7.3).
+_PRIORITY_LABELS = {"thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3,
+                    "hoa toc hen gio": 4}
+
+
 def _priority(header: Node, warnings: list[str]) -> int | None:
-    value = parse_int(header.text("OtherInfo", "Priority"), "OtherInfo/Priority")
+    text = header.text("OtherInfo", "Priority")
+    if text is not None and _label(text) in _PRIORITY_LABELS:
+        return _PRIORITY_LABELS[_label(text)]
+    value = _number(header, warnings, "OtherInfo", "Priority")
     if value is not None and value not in PRIORITIES:
         warnings.append(f"OtherInfo/Priority {value} is not a known độ khẩn (0-4); kept as is")
     return value

@@ -238,3 +238,29 @@ def test_an_office_file_is_never_unzipped_whatever_the_content_type_says() -> No
     assert attachment.name == "15-SNV-TCBC.docx" and not attachment.unzipped
     assert attachment.content_type.endswith("wordprocessingml.document")
     assert attachment.data.startswith(b"PK\x03\x04")
+
+
+@pytest.mark.parametrize(
+    ("element", "written"),
+    [("Type", "Công văn"), ("TypeDetail", "CV"), ("SteeringType", "không"),
+     ("PromulgationAmount", "02 bản"), ("PageAmount", "3 trang"), ("Priority", "gấp")],
+)
+def test_a_descriptive_number_that_is_not_a_number_is_flagged_not_fatal(
+    sdk_shape: bytes, element: str, written: str
+) -> None:
+    """An informational count or code written as words does not refuse the whole packet
+    (its receivers would go unrouted): it is left out and named in a warning."""
+    data = re.sub(f"<edXML:{element}>[^<]*<".encode(), f"<edXML:{element}>{written}<".encode(),
+                  sdk_shape, count=1)
+    packet = _document(data)
+    assert [o.organ_id for o in packet.to] == ["000.01.00.H99", "000.03.00.H99"]
+    assert any(element in w and repr(written) in w for w in packet.warnings), packet.warnings
+
+
+@pytest.mark.parametrize(("written", "value"), [("Thường", 0), ("Khẩn", 1), ("THƯỢNG KHẨN", 2),
+                                                ("Hỏa tốc", 3), ("Hoả tốc hẹn giờ", 4)])
+def test_priority_written_as_its_label_is_read(sdk_shape: bytes, written: str,
+                                               value: int) -> None:
+    """The 2011 format wrote the độ khẩn label instead of its number (notes §7.3)."""
+    data = sdk_shape.replace(b"<edXML:Priority>1<", f"<edXML:Priority>{written}<".encode())
+    assert _document(data).priority == value
