@@ -87,6 +87,12 @@ class Abbreviations:
             key = raw_tokens(short)
             if key:
                 self._table[key] = raw_tokens(long)
+        # "GD-ĐT" is written as often as "GD&ĐT": a hyphen (dropped by the tokenizer) in place
+        # of the "&" between the parts of an abbreviation reads the same.
+        for key, expanded in list(self._table.items()):
+            bare = tuple(t for t in key if t != "va")
+            if len(bare) > 1 and "va" in key[1:-1]:
+                self._table.setdefault(bare, expanded)
         self._longest = max((len(k) for k in self._table), default=0)
         self._firsts = frozenset(k[0] for k in self._table)
 

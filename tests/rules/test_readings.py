@@ -227,6 +227,23 @@ def test_words_before_a_bracketed_body_are_never_dropped(
     assert "Phòng KGVX" in " ".join(p["text"] for p in unread)
 
 
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        ("Sở GD-ĐT", "kh.so-gddt"),
+        ("Sở NN-PTNT", "kh.so-nnptnt"),
+        ("Sở TT-TT", "kh.so-tttt"),
+        ("Sở VH-TT", "kh.so-vhtt"),
+        ("Sở KH-ĐT", "kh.so-khdt"),
+    ],
+)
+def test_a_hyphen_for_the_ampersand_of_an_abbreviation(
+    khanh_hoa: Directory, rules: RuleSet, text: str, agency: str
+) -> None:
+    """'Sở GD-ĐT' is written as often as 'Sở GD&ĐT': the same abbreviation, read alike."""
+    assert line(text, khanh_hoa, rules, "kh.ubnd-tinh").agencies == [agency]
+
+
 def test_routing_codes_and_paper_copies_are_notes(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'(3I, 2B)' are registry routing codes, not copies; '02 bản giấy' is a copy count."""
     coded = line("Sở Nội vụ (3I, 2B)", khanh_hoa, rules, None)
