@@ -81,6 +81,10 @@ class Rule:
     when_empty: str | None = None
     whole_line: bool = False
     description: str = ""
+    # The description and `when_empty` in Vietnamese, for the pages people read (the
+    # reasons themselves stay in English: the API, the CLI and the stored data keep them).
+    description_vi: str = ""
+    when_empty_vi: str | None = None
     # For a `union` rule ("sở, ban, ngành, đoàn thể"): the rules whose selections it joins.
     parts: tuple[str, ...] = ()
 
@@ -294,6 +298,8 @@ def _rule(
         when_empty=raw.get("when_empty"),
         whole_line=bool(raw.get("whole_line", False)),
         description=str(raw.get("description", "")),
+        description_vi=str(raw.get("description_vi", "")),
+        when_empty_vi=raw.get("when_empty_vi"),
         parts=tuple(str(r) for r in raw.get("rules") or ()),
     )
 
