@@ -168,6 +168,10 @@ class RoutingData:
         routing, _ = await self.of(session, await in_force(session))
         return routing
 
+    def rulesets(self) -> list[rules.RuleSet]:
+        """The base's rule set and those of the pairs loaded so far (no database read)."""
+        return [self.base.ruleset, *(routing.ruleset for routing in self._loaded.values())]
+
     def ready(self, ids: Mapping[str, str]) -> RoutingRules | None:
         """The routing rules of these snapshot ids when nothing needs loading (the base's data,
         or a pair loaded already), else None: the caller loads them with `of`."""

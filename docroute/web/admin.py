@@ -256,7 +256,7 @@ async def ruleset_page(request: Request, me: Me, session: SessionDep,
     ruleset = (await service.routing_now(session)).ruleset
     rules_view: list[dict[str, Any]] = [
         {"id": r.id, "category": r.category, "action": r.action, "phrases": r.phrases,
-         "select": r.select, "description": r.description}
+         "select": r.select, "description": r.description_vi or r.description}
         for r in ruleset.rules
     ]
     return render(request, "admin_rules.html", ruleset=ruleset, rules=rules_view)

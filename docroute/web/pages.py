@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -13,8 +14,12 @@ from zoneinfo import ZoneInfo
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from docroute.web.wording import Wording
 from foundation.errors import ClerkError
+from rules import default_ruleset
 from rules.outcomes import UNREAD, Outcome
 
 HERE = Path(__file__).parent
@@ -157,6 +162,26 @@ def vn_date(value: dt.date | str | None) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+@pass_context
+def in_vietnamese(context: Context, text: str | None) -> str:
+    """A reason of the engine's, in Vietnamese (`Wording`; the page's rule sets)."""
+    wording = context.get("wording")
+    return (wording if isinstance(wording, Wording) else _default_wording()).say(text)
+
+
+@functools.cache
+def _default_wording() -> Wording:
+    return Wording([default_ruleset()])
+
+
+def _wording(request: Request) -> Wording:
+    """The wording with the rule sets this process knows: the files' and those loaded since
+    (a rule set activated later may describe its rules in Vietnamese too)."""
+    service = getattr(request.app.state, "service", None)
+    return Wording(service.data.rulesets()) if service is not None else _default_wording()
+
+
+templates.env.filters["tieng_viet"] = in_vietnamese
 templates.env.filters["vn_time"] = vn_time
 templates.env.filters["vn_date"] = vn_date
 templates.env.globals.update(
@@ -174,6 +199,7 @@ def render(
 ) -> Response:
     """The template with the signed-in person (if any) in its context."""
     context.setdefault("me", getattr(request.state, "me", None))
+    context.setdefault("wording", _wording(request))
     context.setdefault("query", lambda **changes: _query(request, changes))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 

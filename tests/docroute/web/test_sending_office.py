@@ -1,6 +1,6 @@
 """The sending office in a real browser: sign in, paste a document, see every line with its
 outcome (unresolved first), resolve lines in place, send, and find the clerk's decisions on
-the document's page."""
+the document's page, every reason said in Vietnamese."""
 
 from __future__ import annotations
 
@@ -43,6 +43,11 @@ def test_sender_previews_resolves_in_place_and_sends(pages: Pages, web: WebServe
     outcomes = [row.get_attribute("class") for row in rows]
     assert outcomes[:2] == ["unresolved", "unresolved"], outcomes
     assert "Trung tâm Thử nghiệm Không Tồn tại" in rows[0].text + rows[1].text
+    # Each reason is said in Vietnamese (the API and the CLI keep the engine's English).
+    assert ("không có cơ quan nào tên 'Trung tâm Thử nghiệm Không Tồn tại' trong danh bạ"
+            in rows[0].text + rows[1].text)
+    assert "đọc theo quy tắc 'so_ban_nganh'" in rows[2].text + rows[3].text
+    assert "no agency named" not in pages.text() and "read by rule" not in pages.text()
     assert len(rows) == 4  # every line of Nơi nhận is listed
     pages.screenshot("sending-office-preview")
 
@@ -64,8 +69,10 @@ def test_sender_previews_resolves_in_place_and_sends(pages: Pages, web: WebServe
     pages.click("#send-submit")
     pages.wait_for("#deliveries")  # shown once the router has planned the deliveries
     text = pages.text()
-    assert "resolved by Trần Thị Văn Thư" in text
-    assert "marked not a recipient by Trần Thị Văn Thư: Hội không thuộc danh bạ" in text
+    assert ("Trần Thị Văn Thư đã xác định: '- Trung tâm Thử nghiệm Không Tồn tại;' "
+            "là Sở Y tế tỉnh Khánh Hòa") in text
+    assert ("Trần Thị Văn Thư đánh dấu không phải nơi nhận: "
+            "Hội không thuộc danh bạ; gửi bản giấy riêng") in text
     assert "Sở Y tế tỉnh Khánh Hòa" in text
 
 
