@@ -53,8 +53,9 @@ def read_attachments(root: Node, limits: Limits) -> tuple[tuple[Attachment, ...]
     budget = _Budget(limits.unzipped_total_bytes)
     carried: set[int] = set()
     attachments = []
+    index = _Index(references)
     for position, node in enumerate(files, start=1):
-        reference = _linked(node, references, position)
+        reference = _linked(node, index, position)
         if reference is not None:
             carried.add(id(reference))
         attachments.append(_attachment(node, reference, limits, position, budget))
@@ -87,15 +88,28 @@ def _all(root: Node, *names: str) -> list[Node]:
     return [found for name in names if (found := root.find(name)) is not None]
 
 
-def _linked(node: Node, references: list[_Reference], position: int) -> _Reference | None:
+class _Index:
+    """The manifest's references by ContentId (without `cid:`) and by name, first one wins."""
+
+    def __init__(self, references: list[_Reference]) -> None:
+        self.references = references
+        self.by_id: dict[str, _Reference] = {}
+        self.by_name: dict[str, _Reference] = {}
+        for reference in references:
+            if reference.content_id:
+                self.by_id.setdefault(reference.content_id, reference)
+            if reference.name:
+                self.by_name.setdefault(reference.name, reference)
+
+
+def _linked(node: Node, index: _Index, position: int) -> _Reference | None:
     # By ContentId without `cid:`, else by name, else by position (I4 writes the bare id).
     content_id, name = _bare(node.text("ContentId")), node.text("AttachmentName")
-    for reference in references:
-        if content_id and reference.content_id == content_id:
-            return reference
-    for reference in references:
-        if name and reference.name == name:
-            return reference
+    if content_id and content_id in index.by_id:
+        return index.by_id[content_id]
+    if name and name in index.by_name:
+        return index.by_name[name]
+    references = index.references
     return references[position - 1] if position <= len(references) else None
 
 
