@@ -17,7 +17,6 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from foundation.errors import ClerkError
 
@@ -44,13 +43,13 @@ def read_upload(data: bytes, filename: str, limits: UploadLimits) -> tuple[str, 
     """In a worker: ("ok", text, 0, "") or ("error", code, status, message)."""
     from pypdf.errors import LimitReachedError
 
-    from rules.sources import SourceError, text_from_bytes
+    from rules.sources import SourceError, file_kind, text_from_bytes
 
-    suffix = PurePath(filename).suffix.lower()
     try:
-        if suffix == ".docx":
+        kind = file_kind(data, filename)  # by content: a zip named .doc is checked as a zip
+        if kind == "docx":
             _check_zip(data, filename, limits)
-        elif suffix == ".pdf":
+        elif kind == "pdf":
             _check_pages(data, filename, limits)
         return "ok", text_from_bytes(data, filename), 0, ""
     except _RefusedError as refused:
@@ -118,7 +117,13 @@ class Extractor:
 
     async def text(self, data: bytes, filename: str) -> str:
         """The upload's text, or a ClerkError naming the limit it went over."""
-        if PurePath(filename).suffix.lower() not in (".docx", ".pdf"):
+        from rules.sources import SourceError, file_kind
+
+        try:
+            kind = file_kind(data, filename)  # by content: a PDF named .txt goes to the pool
+        except SourceError as error:
+            raise ClerkError(422, "unreadable_file", str(error)) from error
+        if kind == "txt":
             from docroute.intake import decode_text  # plain text: linear, read here
 
             return decode_text(data, filename)

@@ -46,19 +46,58 @@ class SourceError(ValueError):
 
 
 def text_from_bytes(data: bytes, filename: str) -> str:
-    """The text of a document file's bytes, chosen by the file name's suffix."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".docx":
+    """The text of a document file's bytes, read as what they are (see `file_kind`)."""
+    kind = file_kind(data, filename)
+    if kind == "docx":
         return _checked(_docx(data, filename), filename)
-    if suffix == ".pdf":
+    if kind == "pdf":
         return _checked(_pdf(data, filename), filename)
-    if suffix == ".doc":
+    if kind == "doc":
         return _checked(_doc(data, filename), filename)
-    if suffix not in ("", ".txt", ".text"):
+    text = decode_text(data, filename)
+    if not text.strip():
+        raise _empty(data, filename)
+    return text
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, and Office's encrypted files
+_BY_SUFFIX = {".docx": "docx", ".pdf": "pdf", ".doc": "doc"}
+
+
+def file_kind(data: bytes, filename: str) -> str:
+    """"docx", "pdf", "doc" or "txt": what the bytes are (a PDF renamed .docx, a .docx
+    renamed .doc are common), else what the name says. A file that is empty, locked with a
+    password, RTF or OpenDocument, or of a type not read, is a SourceError saying so."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (*SUFFIXES, "", ".text"):
         raise SourceError(
             f"{filename}: unsupported file type '{suffix}'; send .txt, .docx, .pdf or .doc"
         )
-    return decode_text(data, filename)
+    head = data[:1024]
+    if not data.strip(b" \t\r\n\x00"):
+        raise _empty(data, filename)
+    if head.lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        if b"opendocument" in head[:200]:
+            raise SourceError(f"{filename}: the file is an OpenDocument (.odt) file; open it "
+                              "in LibreOffice or Word, save it as .docx and send that")
+        return "docx"
+    if head.startswith(_OLE):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise SourceError(f"{filename}: the file is password-protected; open it, remove "
+                              "the password (File > Info > Protect Document), save it as "
+                              ".docx and send that")
+        return "doc"
+    if head.lstrip().startswith(b"{\\rtf"):
+        raise SourceError(f"{filename}: the file is an RTF file, not a Word document; open "
+                          "it in Word or LibreOffice, save it as .docx and send that")
+    return _BY_SUFFIX.get(suffix, "txt")
+
+
+def _empty(data: bytes, filename: str) -> SourceError:
+    return SourceError(f"{filename}: the file is empty ({len(data)} bytes, no text): it was "
+                       "not saved or not copied whole; send the document again")
 
 
 def text_from_file(path: str | Path) -> str:
@@ -136,14 +175,21 @@ def _docx(data: bytes, filename: str) -> str:
 
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # the upload pool names its memory limit
     except Exception as exc:  # python-docx raises several unrelated types on a broken file
-        raise SourceError(f"{filename}: not a readable .docx file ({type(exc).__name__})") from exc
+        raise SourceError(f"{filename}: not a readable .docx file ({type(exc).__name__}): it is "
+                          "damaged or incomplete; open it in Word, save it again and send "
+                          "that") from exc
     # Document order matters: the header (issuer, Số) and the Nơi nhận/signature block are
     # tables in most templates, between paragraphs of the body. The XML is walked here, not
     # through python-docx's `.text`, which drops the runs of tracked insertions, fields and
     # content controls, and whole tables inside a content control.
     listed = _list_styles(document)
-    return "\n".join(_blocks(document.element.body, listed))
+    text = "\n".join(_blocks(document.element.body, listed))
+    if not text.strip():
+        raise _empty(data, filename)
+    return text
 
 
 def _list_styles(document: Any) -> frozenset[str]:
@@ -292,16 +338,19 @@ def _is_list_item(paragraph: Any, listed: frozenset[str]) -> bool:
 
 def _pdf(data: bytes, filename: str) -> str:
     from pdfminer.high_level import extract_text
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psparser import PSException
 
     try:
         text = extract_text(io.BytesIO(data))
         stamped = _widget_text(data)
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, OSError) as exc:
-        raise SourceError(f"{filename}: not a readable .pdf file ({type(exc).__name__})") from exc
+    except MemoryError:
+        raise  # the upload pool names its memory limit
     except Exception as exc:  # pdfminer raises its own types from deep inside on broken files
-        raise SourceError(f"{filename}: not a readable .pdf file ({type(exc).__name__})") from exc
+        if type(exc).__name__ in ("PDFPasswordIncorrect", "PDFEncryptionError"):
+            raise SourceError(f"{filename}: the file is password-protected; open it, print "
+                              "or export it to a PDF without a password and send that") from exc
+        raise SourceError(f"{filename}: not a readable .pdf file ({type(exc).__name__}): it is "
+                          "damaged or incomplete; send the file again, or export it again "
+                          "as PDF") from exc
     # E-signing software stamps the number and date in a signature widget, outside the page's
     # text: put them first, where the header is read.
     text = f"{stamped}\n{text}" if stamped.strip() else text
@@ -359,6 +408,7 @@ def _doc(data: bytes, filename: str) -> str:
             capture_output=True,
             timeout=60,
             check=False,
+            preexec_fn=_cpu_limit,  # outlives a killed upload worker otherwise
         )
     except subprocess.TimeoutExpired as exc:
         raise SourceError(f"{filename}: the .doc file took too long to read") from exc
@@ -369,8 +419,16 @@ def _doc(data: bytes, filename: str) -> str:
             "save it as .docx and send that"
         )
     text = done.stdout.decode("utf-8", "replace")
+    if not text.strip():
+        raise _empty(data, filename)
     # antiword draws tables as |cell|cell|: cells become columns split by a tab.
     return "\n".join(_untable(line) for line in text.split("\n"))
+
+
+def _cpu_limit() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
 
 
 def _untable(line: str) -> str:
