@@ -143,10 +143,16 @@ def _decode(text: str, name: str, limits: Limits) -> bytes:
         raise PacketError(f"Attachment {name!r} is not valid base64 ({error})") from None
 
 
+def _media_type(declared: str | None) -> str:
+    # `Application/ZIP; charset=binary` is application/zip (RFC 2045: case-insensitive,
+    # parameters after ';').
+    return (declared or "").split(";", 1)[0].strip().lower()
+
+
 def _zipped_quirk(data: bytes, declared: str | None, name: str) -> bool:
     return (
         data.startswith(ZIP_MAGIC)
-        and (declared or "").lower() in _ZIP_TYPES
+        and _media_type(declared) in _ZIP_TYPES
         and not name.lower().endswith(".zip")
     )
 
@@ -180,6 +186,6 @@ def _single_entry(data: bytes, name: str, limits: Limits, budget: _Budget) -> by
 
 def _content_type(name: str, declared: str | None, unzipped: bool) -> str:
     guessed, _ = mimetypes.guess_type(name)
-    if unzipped or not declared or (declared.lower() in _ZIP_TYPES and guessed):
+    if unzipped or not declared or (_media_type(declared) in _ZIP_TYPES and guessed):
         return guessed or "application/octet-stream"
     return declared

@@ -279,3 +279,17 @@ def test_a_lower_case_organ_id_is_read_in_upper_case(sdk_shape: bytes) -> None:
                                                      b"000.00.00.h99</edXML:OrganId>")
     read = read_packet(status)
     assert isinstance(read, StatusPacket) and read.response_for.organ_id == "000.00.00.H99"
+
+
+@pytest.mark.parametrize("declared", ["application/zip; charset=binary", "Application/ZIP",
+                                      ' application/x-zip-compressed; name="Phụ lục 1.zip"'])
+def test_a_zip_content_type_with_parameters_or_capitals_is_still_a_zip(
+    sdk_shape: bytes, declared: str
+) -> None:
+    """Content types are case-insensitive and may carry parameters (RFC 2045): the SDK's
+    zipped attachment declared so is unzipped all the same, and typed by its name."""
+    data = sdk_shape.replace(b"<ContentType>application/zip</ContentType>",
+                             f"<ContentType>{declared}</ContentType>".encode())
+    sheet = _document(data).attachments[1]
+    assert sheet.unzipped and sheet.data == b"bang tong hop (du lieu thu)\n" * 20
+    assert sheet.content_type.endswith("spreadsheetml.sheet")
