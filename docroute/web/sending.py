@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from docroute.api.deps import ServiceDep
-from docroute.intake import extract_text
+from docroute.intake import check_suffix
 from docroute.people import SignedIn
 from docroute.submission import Clerk, Original, Submission, read_checked, submit
 from docroute.web.decisions import Decisions, agency_label, line_key, read_decisions, valid_on
@@ -46,8 +46,10 @@ async def _posted(
     upload = form.get("file")
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if isinstance(upload, UploadFile) and upload.filename:
+        check_suffix(upload.filename)
         data = await upload.read()
-        text = extract_text(upload.filename, data)
+        # In the bounded pool, as the API reads uploads: a zip bomb is a 413, not a frozen page.
+        text = await service.extractor.text(data, upload.filename)
         fields["file_id"] = str(uuid.uuid4())
         fields["file_name"] = upload.filename
         async with transaction(service.sessions) as session:
