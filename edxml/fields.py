@@ -38,14 +38,20 @@ UNDEFINED_CODES = ("07", "08", "09", "10", "11", "12", "14")
 _ORGAN_ID = re.compile(r"[0-9A-Za-z.\-_]{1,35}")
 
 
-def organization(node: Node | None, where: str) -> Organization:
-    """An organization block; `OrganId` is checked when present."""
+def organization(node: Node | None, where: str,
+                 warnings: list[str] | None = None) -> Organization:
+    """An organization block; `OrganId` is checked when present: a malformed one is refused,
+    or, given `warnings`, kept as written (matched by name, else flagged) with a warning."""
     if node is None:
         return Organization()
     organ_id = _organ_id(node.text("OrganId"))
     if organ_id is not None and not _ORGAN_ID.fullmatch(organ_id):
-        raise PacketError(f"{where}/OrganId: {organ_id!r} is not a mã định danh (≤35 letters, "
-                          "digits and dots)")
+        problem = (f"{where}/OrganId: {node.text('OrganId')!r} is not a mã định danh (≤35 "
+                   "letters, digits and dots)")
+        if warnings is None:
+            raise PacketError(problem)
+        warnings.append(f"{problem}; kept as written, matched by name or flagged")
+        organ_id = node.text("OrganId")
     return Organization(
         organ_id, node.text("OrganName"), node.text("OrganizationInCharge"),
         node.text("OrganAdd"), node.text("Email"), node.text("Telephone"),
@@ -72,12 +78,16 @@ def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
     sender = organization(header.child("From"), "From")
     if sender.organ_id is None:
         raise PacketError("From/OrganId is missing: the packet does not say who sent it")
-    to = tuple(organization(n, "To") for n in header.children("To"))
+    # One receiver's malformed OrganId must not refuse the packet and leave every receiver
+    # unrouted: it is kept, flagged (From stays strict: who sent it must be clear).
+    warnings: list[str] = []
+    to = tuple(organization(n, "To", warnings) for n in header.children("To"))
     if not to:
         raise PacketError("The packet has no To: it does not say which agency receives it")
-    warnings: list[str] = []
-    if any(org.organ_id is None for org in to):
+    if any(org.organ_id is None and org.name for org in to):
         warnings.append("a To has no OrganId; it is matched by name")
+    if any(org.organ_id is None and org.name is None for org in to):
+        warnings.append("a To has neither OrganId nor OrganName: it names no agency")
     attachments, attachment_warnings = read_attachments(root, limits)
     return DocumentPacket(
         sender=sender,

@@ -293,3 +293,19 @@ def test_a_zip_content_type_with_parameters_or_capitals_is_still_a_zip(
     sheet = _document(data).attachments[1]
     assert sheet.unzipped and sheet.data == b"bang tong hop (du lieu thu)\n" * 20
     assert sheet.content_type.endswith("spreadsheetml.sheet")
+
+
+def test_a_to_with_a_malformed_organ_id_is_flagged_and_the_packet_still_read(
+    sdk_shape: bytes
+) -> None:
+    """One receiver's OrganId written with a label ('000.03.00.H99 - Sở Tài chính') does not
+    refuse the packet and leave every receiver unrouted: that To keeps what it says (to be
+    matched by name or flagged) and a warning names it."""
+    data = sdk_shape.replace(b"000.03.00.H99<", "000.03.00.H99 - Sở Tài chính<".encode())
+    packet = _document(data)
+    assert [o.organ_id for o in packet.to] == ["000.01.00.H99", "000.03.00.H99 - Sở Tài chính"]
+    assert packet.to[1].name == "Sở Tài chính tỉnh Khánh Hòa"
+    assert any("'000.03.00.H99 - Sở Tài chính'" in w and "To" in w for w in packet.warnings)
+    with pytest.raises(PacketError, match="From/OrganId"):  # who sent it must be clear
+        read_packet(sdk_shape.replace(b"000.00.00.H99</edXML:OrganId>",
+                                      b"000 00 00 H99</edXML:OrganId>", 1))
