@@ -182,6 +182,9 @@ class _Items:
         self.unread_last = False  # the last line read was set aside as unread
         self.unread_indent = 0
         self.numbered = False
+        # The marker of an item that ends with ':' (`- Các sở:`): items under it with another
+        # marker (`+ Tài chính;`) are its members, joined onto it.
+        self.head_marker: str | None = None
 
     @property
     def last(self) -> str | None:
@@ -236,8 +239,17 @@ class _Items:
         if not self.block.items:
             self.marked = bool(MARKER.match(piece)) or number is not None
             self.numbered = number is not None and number.group()[0].isdigit()
+        kind = "#" if number else _marker_kind(piece)
+        if self.head_marker is not None and kind is not None and kind != self.head_marker:
+            bullet = MARKER.match(piece)
+            cut = bullet.end() if bullet and not number else 0
+            if cut:
+                self.block.markers.append(piece[:cut].strip())
+            self.block.items[-1] = f"{self.block.items[-1]} {piece[cut:].strip()}"
+            return
         self.block.items.append(piece)
         self.indent = indent
+        self.head_marker = kind if piece.rstrip().endswith(":") else None
 
     def runs_on(self, text: str) -> bool:
         """In a bulleted list, a line without bullet after `X;` wraps the item at an inner
@@ -274,6 +286,12 @@ class _Items:
             text = text[:tail].strip()
         self.block.items[-1] = f"{self.block.items[-1]} {text}"
         return tail is not None
+
+
+def _marker_kind(piece: str) -> str | None:
+    """The bullet an item starts with (None: none)."""
+    bullet = MARKER.match(piece)
+    return piece[0] if bullet and not piece[0].isalnum() else None
 
 
 def _terminated(cells: list[Cell]) -> bool:

@@ -163,3 +163,19 @@ def test_as_clause_reads_that_clause_of_that_article(khanh_hoa: Directory, rules
     assert [khanh_hoa.agencies[a].name for a in clause.agencies] == ["Sở Tư pháp tỉnh Khánh Hòa"]
     assert "khoản 3 Điều 5" in clause.reason
     assert missing.outcome == "unresolved" and "no khoản 4 Điều 5" in missing.reason
+
+
+def test_sub_items_under_a_head_are_its_members(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """`- Các sở:` then `+ Tài chính;` `+ Nội vụ;` names those two, never every sở."""
+    text = (
+        "Nơi nhận:\n- Các sở:\n  + Tài chính;\n  + Nội vụ;\n- UBND tỉnh:\n  + CT, các PCT;\n"
+        "  + VP UBND tỉnh;\n- Sở Y tế;\n- Lưu: VT.\n"
+    )
+    doc = read_document(text)
+    assert doc.noi_nhan[0] == "- Các sở: Tài chính; Nội vụ;"
+    assert doc.noi_nhan[2] == "- Sở Y tế;"
+    result = expand(doc, khanh_hoa, rules, sender="kh.ubnd-tinh")
+    assert result.lines[0].agencies == ["kh.so-tai-chinh", "kh.so-noi-vu"]
+    assert result.lines[1].agencies == ["kh.vp-ubnd"]
+    plus_only = read_document("Nơi nhận:\n+ Sở Y tế:\n+ Sở Nội vụ;\n+ Lưu: VT.\n")
+    assert len(plus_only.noi_nhan) == 3  # one bullet throughout: no sub-items
