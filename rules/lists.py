@@ -101,6 +101,10 @@ class ListReader:
         plain = tuple(tokens[i] for i in member)
         if self._names.lookup(head + plain):
             return True, plain, tuple(member)
+        size = len(head)
+        if len(plain) > size and plain[:size] == head and self._names.lookup(plain):
+            # "Các Bộ: Bộ Nội vụ": the member repeats the shared word.
+            return True, plain[size:], tuple(member[size:])
         short = self._short.get(words(head))
         if short is not None:
             expanded, spans = short.expand_spanned(plain, [(i, i + 1) for i in member])

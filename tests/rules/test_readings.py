@@ -244,6 +244,14 @@ def test_a_hyphen_for_the_ampersand_of_an_abbreviation(
     assert line(text, khanh_hoa, rules, "kh.ubnd-tinh").agencies == [agency]
 
 
+def test_a_list_member_may_repeat_the_shared_word(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Các Bộ: Bộ Nội vụ; Bộ Tài chính' is the two ministries, not 'Bộ Bộ Nội vụ'."""
+    outcome = line("Các Bộ: Bộ Nội vụ, Bộ Tài chính", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert outcome.agencies == ["tw.bo-noi-vu", "tw.bo-tai-chinh"]
+    mixed = line("Các Sở: Nội vụ, Sở Tài chính", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert mixed.agencies == ["kh.so-noi-vu", "kh.so-tai-chinh"]
+
+
 def test_routing_codes_and_paper_copies_are_notes(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'(3I, 2B)' are registry routing codes, not copies; '02 bản giấy' is a copy count."""
     coded = line("Sở Nội vụ (3I, 2B)", khanh_hoa, rules, None)
