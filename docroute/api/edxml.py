@@ -1,8 +1,8 @@
 """POST /v1/edxml (a document packet) and POST /v1/edxml/status (a status packet).
 
 The packet is the request body (`application/xml`, `text/xml` or `application/octet-stream`), or
-a multipart upload with the field `file`. Whatever is not a readable packet is a 413 or 422
-saying why, in the reader's words.
+a multipart upload with the field `file` (or the form's only file, as LGSP clients send it).
+Whatever is not a readable packet is a 413 or 422 saying why, in the reader's words.
 """
 
 from __future__ import annotations
@@ -45,9 +45,15 @@ async def packet_from_request(
     request: Request, limits: edxml.Limits
 ) -> edxml.DocumentPacket | edxml.StatusPacket:
     """The packet in the body (or the `file` field), or the reader's 413/422."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        upload = (await request.form()).get("file")
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
         if not isinstance(upload, UploadFile):
+            # An LGSP client names the field `edocFile` (notes §9.2): a form's only file is
+            # the packet whatever its field is called.
+            files = [value for value in form.values() if isinstance(value, UploadFile)]
+            upload = files[0] if len(files) == 1 else None
+        if upload is None:
             raise ClerkError(422, "no_file", "Attach the packet as the form field 'file'.")
         data = await upload.read()
     else:

@@ -145,3 +145,20 @@ async def test_a_packet_without_toplaces_is_routed_to_its_to(
     assert response.status_code == 202, response.text
     rows = await settled(service, response.json()["id"])
     assert sorted(r.agency_id for r in rows) == ["kh.so-tai-chinh", "tw.bo-quoc-phong"]
+
+
+async def test_a_packet_uploaded_under_the_lgsp_field_name_is_read(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """An LGSP client posts its packet as the multipart field `edocFile` (notes §9.2): the one
+    file of the form is the packet whatever the field is called; two files are a 422."""
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    body = packet((FINANCE,), ("- Sở Tài chính;",))
+    response = await client.post("/v1/edxml?dry_run=true", headers=headers,
+                                  files={"edocFile": ("15.edxml", body, "application/xml")},
+                                  data={"messageType": "edoc"})
+    assert response.status_code == 200, response.text
+    assert [r["id"] for r in response.json()["recipients"]] == ["kh.so-tai-chinh"]
+    two = await client.post("/v1/edxml?dry_run=true", headers=headers,
+                            files=[("a", ("a.edxml", body)), ("b", ("b.edxml", body))])
+    assert two.status_code == 422 and "'file'" in two.json()["detail"]
