@@ -337,10 +337,8 @@ def _is_list_item(paragraph: Any, listed: frozenset[str]) -> bool:
 
 
 def _pdf(data: bytes, filename: str) -> str:
-    from pdfminer.high_level import extract_text
-
     try:
-        text = extract_text(io.BytesIO(data))
+        text = _pdf_text(data)
         stamped = _widget_text(data)
     except MemoryError:
         raise  # the upload pool names its memory limit
@@ -359,6 +357,107 @@ def _pdf(data: bytes, filename: str) -> str:
             f"{filename}: the PDF has no text layer (a scan?); send a text PDF or .docx"
         )
     return text
+
+
+def _pdf_text(data: bytes) -> str:
+    """pdfminer's text (as its `extract_text` writes it), each page's Nơi nhận block put in
+    reading order: see `_column_order`."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTContainer, LTText, LTTextBox, LTTextLine
+
+    def render(item: Any, out: list[str]) -> None:
+        if isinstance(item, LTContainer):
+            for child in item:
+                render(child, out)
+        elif isinstance(item, LTText):
+            out.append(item.get_text())
+        if isinstance(item, LTTextBox):
+            out.append("\n")
+
+    pages: list[str] = []
+    for page in extract_pages(io.BytesIO(data)):
+        pieces: list[_Piece] = []
+        for item in page:
+            if isinstance(item, LTTextBox):
+                for line in item:
+                    if isinstance(line, LTTextLine):
+                        pieces.append(_Piece(line.get_text(), line.bbox))
+                    else:
+                        pieces.append(_Piece("".join(_rendered(render, line)), None))
+                pieces.append(_Piece("\n", None))
+            else:
+                pieces.append(_Piece("".join(_rendered(render, item)), None))
+        pages.append("".join(piece.text for piece in _column_order(pieces)) + "\f")
+    return "".join(pages)
+
+
+def _rendered(render: Any, item: Any) -> list[str]:
+    out: list[str] = []
+    render(item, out)
+    return out
+
+
+class _Piece:
+    """A piece of a page's text: a text line with its box (x0, y0, x1, y1), or other text."""
+
+    __slots__ = ("box", "text")
+
+    def __init__(self, text: str, box: tuple[float, float, float, float] | None) -> None:
+        self.text, self.box = text, box
+
+
+_NOI_NHAN = re.compile(r"^\s*noi\s*nhan\b")
+
+
+def _column_order(pieces: list[_Piece]) -> list[_Piece]:
+    """The Nơi nhận block of a page as a column, then the signature column beside it.
+
+    pdfminer orders its text boxes by a clustering of their areas: when the signature is
+    shorter than the list beside it, the items beside and below the signer's name came after
+    it (where the reader's block has ended) and were lost. From the Nơi nhận heading down,
+    the lines are split at the start of the right column (the left-most line that starts
+    right of the heading by more than a third of the remaining width); the block ends at
+    the first line that crosses into that column (a full-width line: an appendix, a
+    footer). A page without a right column beside the heading is left as pdfminer gave it."""
+    lines = [p for p in pieces if p.box is not None]
+    heading = next((p for p in lines if _NOI_NHAN.match(fold(p.text))), None)
+    if heading is None or heading.box is None:
+        return pieces
+    left_x, top = heading.box[0], heading.box[3] + (heading.box[3] - heading.box[1])
+    right_edge = max(p.box[2] for p in lines if p.box is not None)
+    threshold = max(heading.box[2], left_x + (right_edge - left_x) / 3)
+    # The signature's first line may sit a little higher than the heading; the left column
+    # starts at the heading (the body above it is not part of the block).
+    below = sorted((p for p in lines if p.box is not None and (
+        p.box[3] <= heading.box[3] + 1 or (p.box[0] >= threshold and p.box[3] <= top))),
+        key=lambda p: -(p.box[3] if p.box is not None else 0.0))
+    right_x = min((p.box[0] for p in below if p.box is not None and p.box[0] >= threshold),
+                  default=None)
+    if right_x is None:
+        return pieces
+    left: list[_Piece] = []
+    right: list[_Piece] = []
+    for piece in below:
+        assert piece.box is not None
+        if piece.box[0] >= threshold:
+            right.append(piece)
+        elif piece.box[2] <= right_x + 2:
+            left.append(piece)
+        else:
+            break  # a line across both columns: the block has ended above it
+    band = {id(p) for p in (*left, *right)}
+    if not right or heading not in left:
+        return pieces
+    ordered: list[_Piece] = []
+    placed = False
+    for piece in pieces:
+        if id(piece) not in band:
+            ordered.append(piece)
+        elif not placed:
+            placed = True
+            for line in [*left, _Piece("\n", None), *right]:
+                ordered.extend([line, _Piece("\n", None)] if line.box else [line])
+    return ordered
 
 
 def _widget_text(data: bytes) -> str:

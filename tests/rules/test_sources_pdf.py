@@ -1,0 +1,82 @@
+"""PDF text in reading order: the Nơi nhận column read whole before the signature column
+beside it, however pdfminer groups the lines; Symbol-font bullets read as bullets."""
+
+from __future__ import annotations
+
+from rules import read_document
+from rules.sources import text_from_bytes
+
+
+def layout_pdf(placed: list[tuple[float, float, str]]) -> bytes:
+    """A one-page PDF with each (x, y, text) drawn where it says (ASCII text, Helvetica 11)."""
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    stream = "".join(f"BT /F1 11 Tf {x} {y} Td ({escaped(t)}) Tj ET\n" for x, y, t in placed)
+    body = stream.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(body)).encode() + b" >>\nstream\n" + body + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
+            "%%EOF\n").encode()
+    return bytes(out)
+
+
+HEADER = [
+    (90, 800, "UBND TINH KHANH HOA"), (306, 800, "CONG HOA XA HOI CHU NGHIA VIET NAM"),
+    (90, 775, "So: 1234/UBND-KT"), (306, 775, "Khanh Hoa, ngay 12 thang 3 nam 2024"),
+    (90, 720, "Uy ban nhan dan tinh de nghi cac co quan, don vi trien khai ngay cac noi dung"),
+    (90, 705, "sau day theo dung tien do da de ra trong ke hoach nam 2024./."),
+]
+# Each line spaced as Word spaces paragraphs (pdfminer puts each in a box of its own), the
+# signature shorter than the list: its name sits beside a long item, items below it
+# (pdfminer then gave: 3 items, the title, the long item, the name, the rest).
+ITEMS = ["Noi nhan:", "- Nhu tren;", "- So Tu phap;", "- So Noi vu;",
+         "- Dai PT-TH va Bao Khanh Hoa;", "- So Xay dung;", "- Luu: VT, KT."]
+SIGNATURE = [(0, "KT. CHU TICH"), (1, "PHO CHU TICH"), (4, "Tran Hoa Nam")]
+
+
+def test_items_below_the_signers_name_stay_in_the_noi_nhan_column() -> None:
+    """When the Nơi nhận list runs further down than the signature beside it, the items
+    beside and below the signer's name are still read as items, after the ones above."""
+    placed = HEADER + [(90, 650 - 25 * i, text) for i, text in enumerate(ITEMS)]
+    placed += [(306, 650 - 25 * row, text) for row, text in SIGNATURE]
+    doc = read_document(text_from_bytes(layout_pdf(placed), "cong-van.pdf"))
+    assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in ITEMS[1:]]
+    assert doc.signature == ["KT. CHU TICH", "PHO CHU TICH", "Tran Hoa Nam"]
+    assert doc.number == "1234/UBND-KT"
+
+
+def test_a_full_width_line_after_the_block_ends_the_columns() -> None:
+    """A line across the page below the signature (an appendix title) is not read into the
+    Nơi nhận column: the column ends above it."""
+    placed = HEADER + [(90, 650 - 25 * i, text) for i, text in enumerate(ITEMS)]
+    placed += [(306, 650 - 25 * row, text) for row, text in SIGNATURE]
+    placed += [(90, 420, "PHU LUC KEM THEO CONG VAN SO 1234/UBND-KT CUA UBND TINH KHANH HOA"),
+               (90, 400, "- Danh muc cac nhiem vu chuyen doi so")]
+    doc = read_document(text_from_bytes(layout_pdf(placed), "cong-van.pdf"))
+    assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in ITEMS[1:]]
+
+
+def test_a_body_line_just_above_the_heading_does_not_stop_the_reordering() -> None:
+    """The body's last line close above the heading is not taken for a line across the
+    block: the columns below the heading are still read in order."""
+    last = "Noi dung cuoi cung cua van ban nay duoc trinh bay o day va keo dai./."
+    placed = [*HEADER, (90, 668, last)]
+    placed += [(90, 650 - 25 * i, text) for i, text in enumerate(ITEMS)]
+    placed += [(306, 652 - 25 * row, text) for row, text in SIGNATURE]
+    doc = read_document(text_from_bytes(layout_pdf(placed), "cong-van.pdf"))
+    assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in ITEMS[1:]]
