@@ -68,16 +68,22 @@ class ListReader:
         members = _split(tokens, colon + 1, frozenset({",", ";"}))
         if not head or not members:
             return None
+        # "Giám đốc các Sở: Y tế, Tài chính": a title before the shared word stays in front of
+        # every member; the member's body is looked up with the shared word alone.
+        title = self._title_end(head, 0) or 0
+        body_head = head[title:]
+        if not body_head:
+            return None
         out: list[str] = []
         origin: list[int] = []
         resolved = False
         for member in members:
-            for piece in self._pieces(head, tokens, member):
+            for piece in self._pieces(body_head, tokens, member):
                 named, piece_tokens, piece_origin = piece
                 resolved = resolved or named
                 out.extend((*head, *piece_tokens, ";"))
                 origin.extend((*head_at, *piece_origin, -1))
-        if not resolved and not self._names.is_kind(head):
+        if not resolved and not self._names.is_kind(body_head):
             return None
         return tuple(out[:-1]), tuple(origin[:-1])
 

@@ -252,6 +252,13 @@ def test_a_list_member_may_repeat_the_shared_word(khanh_hoa: Directory, rules: R
     assert mixed.agencies == ["kh.so-noi-vu", "kh.so-tai-chinh"]
 
 
+def test_a_title_before_a_list_prefix(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Giám đốc các Sở: Y tế, Tài chính' addresses those two Sở, never every Sở."""
+    outcome = line("Giám đốc các Sở: Y tế, Tài chính", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert outcome.agencies == ["kh.so-y-te", "kh.so-tai-chinh"]
+    assert outcome.outcome == "recipients"
+
+
 def test_routing_codes_and_paper_copies_are_notes(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'(3I, 2B)' are registry routing codes, not copies; '02 bản giấy' is a copy count."""
     coded = line("Sở Nội vụ (3I, 2B)", khanh_hoa, rules, None)
