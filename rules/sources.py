@@ -338,7 +338,7 @@ def _is_list_item(paragraph: Any, listed: frozenset[str]) -> bool:
 
 def _pdf(data: bytes, filename: str) -> str:
     try:
-        text = _pdf_text(data)
+        text, images = _pdf_text(data)
         stamped = _widget_text(data)
     except MemoryError:
         raise  # the upload pool names its memory limit
@@ -349,6 +349,12 @@ def _pdf(data: bytes, filename: str) -> str:
         raise SourceError(f"{filename}: not a readable .pdf file ({type(exc).__name__}): it is "
                           "damaged or incomplete; send the file again, or export it again "
                           "as PDF") from exc
+    letters = sum(ch.isalpha() for ch in text)
+    if images and letters < _SCAN_LETTERS:
+        raise SourceError(
+            f"{filename}: the PDF is a scan: its pages are images, with only {letters} letters "
+            "of text (a page number or a signature stamp); send a text PDF or .docx"
+        )
     # E-signing software stamps the number and date in a signature widget, outside the page's
     # text: put them first, where the header is read.
     text = f"{stamped}\n{text}" if stamped.strip() else text
@@ -359,13 +365,23 @@ def _pdf(data: bytes, filename: str) -> str:
     return text
 
 
-def _pdf_text(data: bytes) -> str:
+# A real page of a letter holds hundreds of letters; a scan with a page number or an
+# e-signature stamp, a few dozen.
+_SCAN_LETTERS = 120
+
+
+def _pdf_text(data: bytes) -> tuple[str, int]:
     """pdfminer's text (as its `extract_text` writes it), each page's Nơi nhận block put in
-    reading order: see `_column_order`."""
+    reading order (see `_column_order`); and how many images the pages draw."""
     from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTContainer, LTText, LTTextBox, LTTextLine
+    from pdfminer.layout import LTContainer, LTImage, LTText, LTTextBox, LTTextLine
+
+    images = 0
 
     def render(item: Any, out: list[str]) -> None:
+        nonlocal images
+        if isinstance(item, LTImage):
+            images += 1
         if isinstance(item, LTContainer):
             for child in item:
                 render(child, out)
@@ -388,7 +404,7 @@ def _pdf_text(data: bytes) -> str:
             else:
                 pieces.append(_Piece("".join(_rendered(render, item)), None))
         pages.append("".join(piece.text for piece in _column_order(pieces)) + "\f")
-    return "".join(pages)
+    return "".join(pages), images
 
 
 def _rendered(render: Any, item: Any) -> list[str]:

@@ -3,8 +3,10 @@ beside it, however pdfminer groups the lines; Symbol-font bullets read as bullet
 
 from __future__ import annotations
 
+import pytest
+
 from rules import read_document
-from rules.sources import text_from_bytes
+from rules.sources import SourceError, text_from_bytes
 
 
 def layout_pdf(placed: list[tuple[float, float, str]]) -> bytes:
@@ -80,3 +82,40 @@ def test_a_body_line_just_above_the_heading_does_not_stop_the_reordering() -> No
     placed += [(306, 652 - 25 * row, text) for row, text in SIGNATURE]
     doc = read_document(text_from_bytes(layout_pdf(placed), "cong-van.pdf"))
     assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in ITEMS[1:]]
+
+
+def scan_pdf(text_ops: str) -> bytes:
+    """A one-page 'scan': an image over the whole page, and the text drawn by `text_ops`."""
+    image = b"\xff\x00" * 50
+    stream = f"q 595 0 0 842 0 0 cm /Im1 Do Q\n{text_ops}".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources "
+        b"<< /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /XObject /Subtype /Image /Width 10 /Height 10 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length 100 >>\nstream\n" + image + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
+            "%%EOF\n").encode()
+    return bytes(out)
+
+
+def test_a_scan_with_only_a_stamp_or_page_number_is_refused_as_a_scan() -> None:
+    """A scanned PDF whose only text is a page number or an e-signature stamp is refused as
+    a scan, naming the file, not read as a document that names nobody."""
+    stamp = ("BT /F1 8 Tf 400 60 Td (Ky boi: Uy ban nhan dan tinh Khanh Hoa) Tj 0 -10 Td "
+             "(Thoi gian ky: 12.03.2024 10:00:00 +07:00) Tj ET\n")
+    for name, ops in [("so-trang.pdf", "BT /F1 8 Tf 290 30 Td (1) Tj ET\n"), ("ky-so.pdf", stamp)]:
+        with pytest.raises(SourceError, match=rf"{name}: the PDF is a scan"):
+            text_from_bytes(scan_pdf(ops), name)
