@@ -62,6 +62,8 @@ _DATE_TAIL = re.compile(
     r",\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?\s*năm\s*(?P<y>\d{4})",
     re.IGNORECASE,
 )
+# A cell that ends at "ngày" (its day and the rest in the next cell).
+_DAY_CUT = re.compile(r",\s*ng[àa]y$")
 _PLACE = re.compile(r"(?:^|[\d,;:/\t])\W*(?P<place>[^\d,;:/\t]{2,40})$")
 _VV = re.compile(r"^\W*V/v\s*[:.]?\s*(.*)$", re.IGNORECASE)
 _URGENCY = {
@@ -164,8 +166,12 @@ def _notation(text: str) -> tuple[str | None, str | None, str | None, str | None
 
 
 def _place_date(cells: list[str]) -> tuple[str | None, dt.date | None, str | None]:
-    for cell in cells:
+    for at, cell in enumerate(cells):
         low = cell.lower()
+        if _DAY_CUT.search(low) and at + 1 < len(cells):
+            # "ngày      tháng 7": a day left blank is a run of spaces, cut as a column gap.
+            cell = f"{cell} {cells[at + 1]}"
+            low = cell.lower()
         if ("ngày" not in low and "ngay" not in low) or ("năm" not in low and "nam" not in low):
             continue
         text = cell.split(":", 1)[1] if _NUMBER.match(cell) and ":" in cell else cell

@@ -67,3 +67,11 @@ def test_subject_before_or_after_the_date_line() -> None:
         "\nKính gửi: Sở Tài chính.\n"
     )
     assert before.subject == "phòng chống dịch"
+
+
+def test_a_day_left_blank_with_spaces_gives_the_partial_date() -> None:
+    """'ngày      tháng 7 năm 2025' (the day left blank for the e-signature) is 2025-07, though
+    its run of spaces looks like a column gap."""
+    for line in ("Khánh Hòa, ngày      tháng 7 năm 2025", "Khánh Hòa, ngày\ttháng 7 năm 2025"):
+        doc = read_document(f"ỦY BAN NHÂN DÂN\nTỈNH KHÁNH HÒA\nSố: 12/UBND-KT\n{line}\n")
+        assert (doc.date, doc.partial_date, doc.place) == (None, "2025-07", "Khánh Hòa"), line
