@@ -536,16 +536,32 @@ def _doc(data: bytes, filename: str) -> str:
     text = done.stdout.decode("utf-8", "replace")
     if not text.strip():
         raise _empty(data, filename)
-    # antiword draws tables as |cell|cell|: cells become columns split by a tab.
-    return "\n".join(_untable(line) for line in text.split("\n"))
+    return "\n".join(_untabled(text.split("\n")))
+
+
+def _untabled(lines: list[str]) -> list[str]:
+    """antiword draws a table as lines of |cell|cell|, row by row. A two-column table (the
+    header, the Nơi nhận | signature table) is read column by column, as .docx cells are:
+    row by row, a signature merged down beside an item per row came before the items and
+    ended the block. Other tables keep their rows, cells split by a tab."""
+    out: list[str] = []
+    table: list[list[str]] = []
+    for line in [*lines, ""]:
+        row = _TABLE_ROW.match(line)
+        if row:
+            table.append([c.strip() for c in row.group(1).split("|")])
+            continue
+        if table and all(len(cells) == 2 for cells in table):
+            out.extend(cells[0] for cells in table if cells[0])
+            out.extend(cells[1] for cells in table if cells[1])
+        else:
+            out.extend("\t".join(cells) for cells in table)
+        table = []
+        out.append(line)
+    return out[:-1]
 
 
 def _cpu_limit() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
-
-
-def _untable(line: str) -> str:
-    row = _TABLE_ROW.match(line)
-    return "\t".join(c.strip() for c in row.group(1).split("|")) if row else line

@@ -160,3 +160,13 @@ def test_e_signed_pdf_number_and_date_from_the_signature_widget() -> None:
     the page's text, where pdfminer and pypdf alone do not look) still gives them."""
     doc = read_document(text_from_file(FILES / "nd30_e_signed.pdf"))
     assert_letter(doc)
+
+
+def test_legacy_doc_two_column_table_read_column_by_column() -> None:
+    """A .doc whose Nơi nhận items are an item per table row beside one merged signature cell
+    (antiword draws it row by row: the signer's name came before the items) gives every item
+    and the signature."""
+    assert shutil.which("antiword"), "antiword is missing: .ci/run installs it"
+    doc = read_document(text_from_file(FILES / "nd30_merged_rows.doc"))
+    assert [i.removeprefix("- ") for i in doc.noi_nhan] == ITEMS
+    assert doc.signature == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "(Đã ký)", "Nguyễn Văn An"]

@@ -197,6 +197,24 @@ def doc(source: Path, path: Path) -> None:
         shutil.copy(Path(out) / f"{source.stem}.doc", path)
 
 
+def docx_merged_rows(path: Path) -> None:
+    """The letter with its Nơi nhận table laid out an item per row, the signature in one cell
+    merged down beside them all (a layout some offices' templates use)."""
+    import docx as python_docx
+
+    document = python_docx.Document()
+    header = document.add_table(rows=1, cols=2)
+    header.cell(0, 0).text = "\n".join(HEADER_LEFT)
+    header.cell(0, 1).text = "\n".join(HEADER_RIGHT)
+    document.add_paragraph("\n".join(KINH_GUI))
+    document.add_paragraph(" ".join(BODY))
+    footer = document.add_table(rows=len(NOI_NHAN), cols=2)
+    for row, line in enumerate(NOI_NHAN):
+        footer.cell(row, 0).text = line
+    footer.cell(0, 1).merge(footer.cell(len(NOI_NHAN) - 1, 1)).text = "\n".join(SIGNATURE)
+    document.save(str(path))
+
+
 def main() -> None:
     """Write every fixture beside this script."""
     pdf(HERE / "nd30_two_columns.pdf")
@@ -205,6 +223,9 @@ def main() -> None:
     pdf(HERE / "nd30_e_signed.pdf", signed=True)
     docx(HERE / "nd30_tables.docx")
     doc(HERE / "nd30_tables.docx", HERE / "nd30_legacy.doc")
+    with tempfile.TemporaryDirectory() as out:
+        docx_merged_rows(Path(out) / "nd30_merged_rows.docx")
+        doc(Path(out) / "nd30_merged_rows.docx", HERE / "nd30_merged_rows.doc")
 
 
 if __name__ == "__main__":
