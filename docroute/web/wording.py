@@ -108,6 +108,8 @@ SENTENCES: tuple[tuple[str, str], ...] = (
      "'{q}' là {a}, đã thôi hoạt động từ ngày {end} và danh bạ không có cơ quan kế thừa vào "
      "ngày {on}"),
     ("'{q}' names {a}, which ended on {end:day}", "'{q}' là {a}, đã thôi hoạt động từ ngày {end}"),
+    ("its successor on {on:day} is {path}: the sender itself",
+     "cơ quan kế thừa vào ngày {on} là {path}: chính cơ quan gửi"),
     ("its successor on {on:day} is {path}", "cơ quan kế thừa vào ngày {on} là {path}"),
     ("'{q}' names {a}, which exists only from {start:day}",
      "'{q}' là {a}, chỉ có từ ngày {start}"),
@@ -123,6 +125,10 @@ SENTENCES: tuple[tuple[str, str], ...] = (
     ("internal, not a delivery", "việc nội bộ, không chuyển đi"),
     ("'{q}': no People's Committee of that level above the sender {a} in the directory",
      "'{q}': danh bạ không có Ủy ban nhân dân cấp đó bên trên cơ quan gửi {a}"),
+    ("'{q}': the sender ({a}) is not a body of that kind, so whose units are meant is not "
+     "clear",
+     "'{q}': cơ quan gửi ({a}) không phải loại cơ quan đó, nên chưa rõ là các đơn vị của cơ "
+     "quan nào"),
     ("'{q}': the sender ({a}) is not a body of that kind, so whose leaders are meant is not "
      "clear",
      "'{q}': cơ quan gửi ({a}) không phải loại cơ quan đó, nên chưa rõ là lãnh đạo của cơ quan "
@@ -196,6 +202,7 @@ TAILS: tuple[tuple[str, str], ...] = (
      "đã sửa: thiếu hoặc thừa dấu cách trong '{q}'"),
     ("corrected: a doubled letter in '{q}'", "đã sửa: chữ cái gõ lặp trong '{q}'"),
     ("the unit addressed in brackets after '{q}'", "đơn vị ghi trong ngoặc sau '{q}'"),
+    ("before the bracketed '{q}'", "trước phần trong ngoặc '{q}'"),
     ("included because policy flag '{f}' is on", "có vì cờ chính sách '{f}' đang bật"),
     ("successor: {id}", "cơ quan kế thừa: {id}"),
     ("{what:rule}", "{what}"),
