@@ -46,7 +46,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def expand_command(
-    file: Annotated[Path, typer.Argument(help="The document: .txt (UTF-8), .docx or .pdf.")],
+    file: Annotated[Path, typer.Argument(help="The document: .txt (UTF-8), .docx, .pdf or .doc.")],
     directory: Annotated[
         Path | None,
         typer.Option(help="Directory file or folder (default: the shipped national data)."),

@@ -1,8 +1,10 @@
 """Gets a document's text out of a file: .txt (UTF-8), .docx, .pdf or legacy Word .doc.
 
-- .docx (python-docx): paragraphs and tables in document order (the header and the Nơi nhận /
-  signature tables), text boxes, soft line breaks, and Word's list bullets (which are
-  numbering, not text) written back as `- `.
+- .docx (python-docx opens it; its XML is walked here): paragraphs and tables in document
+  order (the header and the Nơi nhận / signature tables), also inside content controls; text
+  as Word shows it (tracked insertions and moves, fields, smart tags; not deletions), text
+  boxes, soft line breaks, and Word's list bullets (numbering, not text) written back as `- `.
+- The kind is taken from the bytes (`file_kind`), the name only when they say nothing.
 - .pdf (pdfminer.six): its layout analysis keeps the columns of the standard tables apart
   and joins glyphs placed one by one (PDF printers), where pypdf gave a letter per line;
   measured on the files of `tests/data/files/` (see `bench/extract.py`). The text drawn in
