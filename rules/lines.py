@@ -532,6 +532,8 @@ def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
     how = ""
     valid = _prefer_near_sender([a for a in candidates if a.valid_on(ctx.as_of)], ctx)
     if len(valid) > 1:
+        valid = _written_exactly(valid, text) or valid
+    if len(valid) > 1:
         # A few namesakes are offered to the clerk; many are only counted (naming five of 96
         # communes helps nobody, and a reason names no body the line did not mean).
         offered = valid if len(valid) <= 3 else []
@@ -547,6 +549,13 @@ def _named(segment: NameSegment, text: str, ctx: LineContext) -> Part:
     if valid:
         return _one_named(segment, text, valid[0], ctx, how)
     return _dated_out(text, candidates, ctx, how)
+
+
+def _written_exactly(agencies: list[Agency], text: str) -> list[Agency]:
+    """Namesakes told apart by their marks: the one body whose words the clerk wrote with
+    every diacritic (`xã Thành Hải`, not `xã Thanh Hải`); else none."""
+    exact = [a for a in agencies if not _lost_accents(text, a)]
+    return exact if len(exact) == 1 else []
 
 
 def _one_named(segment: NameSegment, text: str, agency: Agency, ctx: LineContext, how: str) -> Part:

@@ -135,6 +135,18 @@ def test_a_body_read_beside_an_unsplit_va_is_offered(
     assert offered in [s["id"] for s in line.suggestions]
 
 
+def test_diacritics_written_exactly_tell_namesakes_apart(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'UBND xã Thành Hải' and 'UBND xã Thanh Hải' (Ninh Thuận, 2024) fold alike: written with
+    their marks each is its own commune; without marks the line stays a question."""
+    text = "Nơi nhận:\n- UBND xã Thành Hải;\n- UBND xã Thanh Hải;\n- UBND xa Thanh Hai;\n"
+    result = run(text, khanh_hoa, rules, "2024-03-03", "nt.ubnd-tinh")
+    assert result.lines[0].agencies == ["nt.ubnd-xa-22774"]
+    assert result.lines[1].agencies == ["nt.ubnd-xa-22868"]
+    assert result.lines[2].outcome == "unresolved" and result.lines[2].agencies == []
+
+
 def test_ambiguous_name_is_flagged(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'UBND huyện' from a provincial sender names nine districts: flagged, nobody chosen."""
     result = run("Nơi nhận:\n- UBND huyện;\n", khanh_hoa, rules, "2024-01-01", "kh.ubnd-tinh")
