@@ -170,6 +170,9 @@ _RUN_TEXT = {f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}br": "\n", f"{_W}cr": "\
 # Bullets typed with Insert > Symbol (w:sym, a Symbol or Wingdings code point).
 _SYMBOLS = {0x2D: "-", 0xB7: "•", 0xA7: "•", 0x6C: "•", 0x6E: "•", 0xFC: "•", 0xD8: "•"}
 _BULLETS = tuple("-–—+•*·")
+# A block heading in a bulleted list (the whole cell made a list) gets no dash: with one,
+# it no longer opened its block.
+_HEADING = re.compile(r"^\s*(noi\s*nhan|kinh\s*gui)\b")
 
 
 def _docx(data: bytes, filename: str) -> str:
@@ -284,8 +287,8 @@ def _paragraph_lines(paragraph: Any, listed: frozenset[str]) -> list[str]:
     text of the text boxes anchored in it (once: not again from their VML fallback, nor from
     the paragraphs of an outer text box)."""
     text = "".join(_inline_text(paragraph))
-    if text.strip() and not text.lstrip().startswith(_BULLETS) and _is_list_item(
-            paragraph, listed):
+    if (text.strip() and not text.lstrip().startswith(_BULLETS)
+            and not _HEADING.match(fold(text)) and _is_list_item(paragraph, listed)):
         text = f"- {text}"
     lines = [text]
     for box in paragraph.iter(f"{_W}txbxContent"):

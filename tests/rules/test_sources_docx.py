@@ -215,3 +215,19 @@ def test_nfd_docx_is_read_not_refused_as_a_legacy_font() -> None:
     data = letter(fill)
     doc = read(data)
     assert [unicodedata.normalize("NFC", i) for i in items(doc)] == ["Sở Tư pháp;", "Lưu: VT, KT."]
+
+
+def test_a_block_heading_inside_the_bulleted_list_stays_a_heading() -> None:
+    """When the whole Nơi nhận cell is a Word bulleted list, heading included, the heading is
+    not given a dash: it still opens the block (with one, no block was found at all)."""
+
+    def fill(document: Any) -> None:
+        cell = two_columns(document).cell(0, 0)
+        cell.paragraphs[0].text = "Nơi nhận:"
+        cell.paragraphs[0].style = "List Bullet"
+        for item in ["Như trên;", "Sở Tư pháp;", "Lưu: VT, KT."]:
+            cell.add_paragraph(item, style="List Bullet")
+
+    doc = read(letter(fill))
+    assert doc.noi_nhan == ["- Như trên;", "- Sở Tư pháp;", "- Lưu: VT, KT."]
+    assert doc.signature == [s for s in SIGNATURE if s]
