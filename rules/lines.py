@@ -135,6 +135,11 @@ def resolve_line(bare: str, ctx: LineContext) -> list[Part]:
     previous: Agency | None = None
     for segment in segments:
         text = quote(segment, bare, tokens, spans)
+        if isinstance(segment, RuleSegment) and segment.rule.action == "as_article":
+            for part in _as_article(segment, text, ctx):
+                part.quoted = part.quoted or text
+                parts.append(part)
+            continue
         if isinstance(segment, RuleSegment) and segment.rule.action == "union":
             for part in _union(segment, text, ctx, previous):
                 part.quoted = text
@@ -345,7 +350,7 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
         return Part(Outcome.UNRESOLVED, rule.category, rule.id,
                     f"'{text}' {rule.description.strip()}")
     if rule.action == "as_article":
-        return _as_article(segment, text, ctx)
+        return _as_article(segment, text, ctx)[0]
     if rule.select and rule.select.scope == "under_sender":
         mismatch = _units_word_mismatch(segment, text, ctx)
         if mismatch is not None:
@@ -413,7 +418,10 @@ def _as_above(rule: Rule, ctx: LineContext) -> Part:
     )
 
 
-def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
+def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> list[Part]:
+    """`Như Điều 3`: the bodies named in the article, then one question per body of it that no
+    name reads (a misspelt or unknown body, one that ended); the article's `các cơ quan, đơn
+    vị có liên quan` formula is no question."""
     rule = segment.rule
     number, clause = segment.number, segment.clause
     where = f"khoản {clause} Điều {number}" if clause is not None else f"Điều {number}"
@@ -424,31 +432,41 @@ def _as_article(segment: RuleSegment, text: str, ctx: LineContext) -> Part:
     else:
         article = ctx.document.article(number)
     if article is None:
-        return Part(
+        return [Part(
             Outcome.UNRESOLVED,
             rule.category,
             rule.id,
             f"'{text}': the text has no {where} to read the bodies from",
-        )
+        )]
     agencies: dict[str, Agency] = {}
-    for mention in ctx.segmenter.mentions(ctx.ruleset.tokens(article)):
-        part = _resolve_segment(mention, mention.text, ctx, None)
+    questions: list[Part] = []
+    tokens, spans = ctx.ruleset.spanned(article)
+    for mention in ctx.segmenter.mentions(tokens):
+        start, end = mention.span
+        said = article[spans[start][0] : spans[end - 1][1]]
+        part = _resolve_segment(mention, said, ctx, None)
         if part.outcome == Outcome.RECIPIENTS:
             agencies.update((a.id, a) for a in part.agencies)
+        elif part.outcome == Outcome.UNRESOLVED and not (
+            isinstance(mention, RuleSegment) and mention.rule.action == "ask"
+        ):
+            part.text = f"in {where}, read for '{text}': {part.text}"
+            part.quoted = said
+            questions.append(part)
     if not agencies:
-        return Part(
+        return [Part(
             Outcome.UNRESOLVED,
             rule.category,
             rule.id,
             f"'{text}': {where} names no agency of the directory",
-        )
-    return Part(
+        ), *questions]
+    return [Part(
         Outcome.RECIPIENTS,
         rule.category,
         rule.id,
         f"'{text}': the bodies named in {where}",
         list(agencies.values()),
-    )
+    ), *questions]
 
 
 def _leftover(segment: Leftover, text: str, ctx: LineContext) -> Part:

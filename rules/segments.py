@@ -180,6 +180,12 @@ class Segmenter:
         out: list[Segment] = []
         i = 0
         while i < len(tokens):
+            title_end = self._title_end(tokens, text, offsets, i)
+            unread = self._unread_name_at(tokens, text, offsets, title_end or i)
+            if unread is not None:
+                out.append(unread[0])
+                i = unread[1]
+                continue
             segment, end = self._read_at(tokens, text, offsets, i, after_name=False)
             if segment is None or isinstance(segment, SenderSegment):
                 i += 1
@@ -187,6 +193,27 @@ class Segmenter:
             out.append(segment)
             i = end
         return out
+
+    def _unread_name_at(
+        self, tokens: Tokens, text: str, offsets: list[int], start: int
+    ) -> tuple[Segment, int] | None:
+        """In prose, a kind word that begins words no name reads (`Sở Tư phsp`, `Trung tâm
+        Kiểm soát bệnh tật`): one unread body up to the next separator, never the category
+        `Sở` plus stray words."""
+        if start >= len(tokens) or not any(
+            self.names.is_kind(tokens[start : start + n]) for n in (1, 2, 3)
+        ):
+            return None
+        segment, end = self._plain_at(tokens, text, offsets, start, after_name=False)
+        if isinstance(segment, NameSegment) or (
+            isinstance(segment, RuleSegment) and end - start > 1
+        ):
+            return None
+        end = max(end, start + 1)
+        if end >= len(tokens) or tokens[end] in SEPARATORS:
+            return None  # a kind word standing alone ("Giám đốc Sở,")
+        stop = min(_next_separator(tokens, start), start + _LONGEST_UNREAD_NAME)
+        return self._leftover(tokens, start, stop), stop
 
     def names_a_body(self, tokens: Tokens) -> bool:
         """Whether bracketed words name a body (`Cục Kiểm tra VBQPPL`, `Vụ Ngân sách nhà nước`)
@@ -404,6 +431,9 @@ class Segmenter:
                 break
         return not rest or rest in self.names.province_places
 
+
+# The most words of prose taken for one unread body after its kind word.
+_LONGEST_UNREAD_NAME = 12
 
 # Words of a level, not of a kind of body: "(phường 1)" in brackets is no unit.
 _LEVEL_ONLY: frozenset[Tokens] = frozenset(

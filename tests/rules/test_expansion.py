@@ -175,6 +175,26 @@ def test_as_article_reads_the_article(khanh_hoa: Directory, rules: RuleSet) -> N
     assert "no Điều 4" in result.lines[1].reason
 
 
+def test_as_article_flags_the_bodies_it_cannot_read(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Như Điều 3' never reads 'Giám đốc Sở Tư phsp' as every Sở; it and the other bodies of
+    the article no name reads (an unknown centre, an abolished district) are put to the clerk,
+    while the bodies it does name receive it."""
+    text = (
+        "QUYẾT ĐỊNH\nĐiều 1. Phê duyệt.\nĐiều 3. Chánh Văn phòng UBND tỉnh, Giám đốc Sở Tài "
+        "chính, Giám đốc Sở Tư phsp, Giám đốc Trung tâm Kiểm soát bệnh tật tỉnh, Chủ tịch UBND "
+        "huyện Cam Lâm và Thủ trưởng các cơ quan, đơn vị có liên quan chịu trách nhiệm thi hành "
+        "Quyết định này./.\nNơi nhận:\n- Như Điều 3;\n- Lưu: VT.\n"
+    )
+    result = run(text, khanh_hoa, rules, "2025-10-10", "kh.ubnd-tinh")
+    line = result.lines[0]
+    assert line.agencies == ["kh.vp-ubnd", "kh.so-tai-chinh"]
+    assert line.outcome == "unresolved"
+    questions = " | ".join(p["reason"] for p in line.parts if p["outcome"] == "unresolved")
+    assert "Tư phsp" in questions and "Kiểm soát bệnh tật" in questions
+    assert "Cam Lâm" in questions and "Điều 3" in questions
+    assert "kh.so-tu-phap" in [s["id"] for s in line.suggestions]
+
+
 def test_communes_scoped_to_the_sender_area(ba_to: Directory, rules: RuleSet) -> None:
     """'UBND các xã' from a provincial sender is every commune of the province in the directory."""
     text = "Nơi nhận:\n- UBND các xã, thị trấn;\n"
