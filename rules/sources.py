@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,7 @@ def _docx(data: bytes, filename: str) -> str:
     import docx  # python-docx; imported here so that plain-text use does not pay for it
 
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(_transitional(data)))
     except MemoryError:
         raise  # the upload pool names its memory limit
     except Exception as exc:  # python-docx raises several unrelated types on a broken file
@@ -190,11 +191,53 @@ def _docx(data: bytes, filename: str) -> str:
     # tables in most templates, between paragraphs of the body. The XML is walked here, not
     # through python-docx's `.text`, which drops the runs of tracked insertions, fields and
     # content controls, and whole tables inside a content control.
-    listed = _list_styles(document)
-    text = "\n".join(_blocks(document.element.body, listed))
+    try:
+        listed = _list_styles(document)
+        text = "\n".join(_blocks(document.element.body, listed))
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:  # parts of odd shapes
+        raise SourceError(f"{filename}: not a readable .docx file ({type(exc).__name__}): "
+                          "open it in Word, save it as a Word Document (.docx) and send "
+                          "that") from exc
     if not text.strip():
         raise _empty(data, filename)
     return text
+
+
+# Word's "Strict Open XML Document" is the same package in other namespaces.
+_STRICT = {
+    b"http://purl.oclc.org/ooxml/wordprocessingml/main":
+        b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    b"http://purl.oclc.org/ooxml/officeDocument/relationships":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    b"http://purl.oclc.org/ooxml/drawingml/main":
+        b"http://schemas.openxmlformats.org/drawingml/2006/main",
+    b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing":
+        b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+}
+
+
+def _transitional(data: bytes) -> bytes:
+    """A Strict Open XML package rewritten in the usual (transitional) namespaces, which
+    python-docx reads; any other package as it is."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            names = source.namelist()
+            rels = source.read("_rels/.rels") if "_rels/.rels" in names else b""
+            if b"purl.oclc.org/ooxml" not in rels:
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+                for info in source.infolist():
+                    part = source.read(info.filename)
+                    if info.filename.endswith((".xml", ".rels")):
+                        for strict, usual in _STRICT.items():
+                            part = part.replace(strict, usual)
+                    target.writestr(info, part)
+            return out.getvalue()
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return data  # python-docx says what is wrong with it
 
 
 def _list_styles(document: Any) -> frozenset[str]:

@@ -231,3 +231,34 @@ def test_a_block_heading_inside_the_bulleted_list_stays_a_heading() -> None:
     doc = read(letter(fill))
     assert doc.noi_nhan == ["- Như trên;", "- Sở Tư pháp;", "- Lưu: VT, KT."]
     assert doc.signature == [s for s in SIGNATURE if s]
+
+
+_STRICT = {
+    b"http://schemas.openxmlformats.org/wordprocessingml/2006/main":
+        b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    b"http://schemas.openxmlformats.org/drawingml/2006/main":
+        b"http://purl.oclc.org/ooxml/drawingml/main",
+}
+
+
+def test_a_strict_open_xml_docx_is_read() -> None:
+    """A .docx saved by Word as 'Strict Open XML Document' (other namespaces, same parts) is
+    read like any .docx, not a crash nor 'not a readable .docx'."""
+    import zipfile
+
+    def fill(document: Any) -> None:
+        two_columns(document).cell(0, 0).text = "Nơi nhận:\n- Sở Tư pháp;\n- Lưu: VT, KT."
+
+    source = zipfile.ZipFile(io.BytesIO(letter(fill)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as strict:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            for transitional, purl in _STRICT.items():
+                data = data.replace(transitional, purl)
+            strict.writestr(info, data)
+    doc = read(out.getvalue())
+    assert items(doc) == ["Sở Tư pháp;", "Lưu: VT, KT."]
+    assert doc.signature == [s for s in SIGNATURE if s]
