@@ -481,8 +481,7 @@ def _column_order(pieces: list[_Piece]) -> list[_Piece]:
     it (where the reader's block has ended) and were lost. From the Nơi nhận heading down,
     the lines are split at the start of the right column (the left-most line that starts
     right of the heading by more than a third of the remaining width); the block ends at
-    the first line that crosses into that column (a full-width line: an appendix, a
-    footer). A page without a right column beside the heading is left as pdfminer gave it."""
+    the first line that runs across both columns (an appendix, a footer). A page without a right column beside the heading is left as pdfminer gave it."""
     lines = [p for p in pieces if p.box is not None]
     heading = next((p for p in lines if _NOI_NHAN.match(fold(p.text))), None)
     if heading is None or heading.box is None:
@@ -499,16 +498,19 @@ def _column_order(pieces: list[_Piece]) -> list[_Piece]:
                   default=None)
     if right_x is None:
         return pieces
+    # A line across both columns (to past the middle of the right one: not merely a long
+    # item running a little over) ends the block.
+    across = right_x + (right_edge - right_x) / 2
     left: list[_Piece] = []
     right: list[_Piece] = []
     for piece in below:
         assert piece.box is not None
         if piece.box[0] >= threshold:
             right.append(piece)
-        elif piece.box[2] <= right_x + 2:
+        elif piece.box[2] <= across:
             left.append(piece)
         else:
-            break  # a line across both columns: the block has ended above it
+            break  # an appendix, a footer: the block has ended above it
     band = {id(p) for p in (*left, *right)}
     if not right or heading not in left:
         return pieces

@@ -119,3 +119,15 @@ def test_a_scan_with_only_a_stamp_or_page_number_is_refused_as_a_scan() -> None:
     for name, ops in [("so-trang.pdf", "BT /F1 8 Tf 290 30 Td (1) Tj ET\n"), ("ky-so.pdf", stamp)]:
         with pytest.raises(SourceError, match=rf"{name}: the PDF is a scan"):
             text_from_bytes(scan_pdf(ops), name)
+
+
+def test_a_long_item_running_toward_the_signature_column_stays_an_item() -> None:
+    """An item long enough to run a little past where the signature column starts, on a
+    row of its own, is still an item, and the items below it are still read."""
+    items = [*ITEMS[:2], "- UBND cac huyen, thi xa, thanh pho truc thuoc;", *ITEMS[2:]]
+    placed = HEADER + [(90, 650 - 25 * i, text) for i, text in enumerate(items)]
+    placed += [(306, 650 - 25 * row, text) for row, text in [(0, "KT. CHU TICH"),
+                                                             (1, "PHO CHU TICH"),
+                                                             (5, "Tran Hoa Nam")]]
+    doc = read_document(text_from_bytes(layout_pdf(placed), "cong-van.pdf"))
+    assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in items[1:]]
