@@ -481,7 +481,8 @@ def _column_order(pieces: list[_Piece]) -> list[_Piece]:
     it (where the reader's block has ended) and were lost. From the Nơi nhận heading down,
     the lines are split at the start of the right column (the left-most line that starts
     right of the heading by more than a third of the remaining width); the block ends at
-    the first line that runs across both columns (an appendix, a footer). A page without a right column beside the heading is left as pdfminer gave it."""
+    the first line that runs across both columns (an appendix, a footer). A page without a
+    right column beside the heading is left as pdfminer gave it."""
     lines = [p for p in pieces if p.box is not None]
     heading = next((p for p in lines if _NOI_NHAN.match(fold(p.text))), None)
     if heading is None or heading.box is None:
