@@ -507,6 +507,8 @@ def _is_body(text: str, marked: bool, items: _Items, blank: bool) -> bool:
         return True
     if _BODY_WORDS.search(fold(re.sub(r"\([^()]*\)", " ", text))):
         return True
+    if not items.marked and len(items.block.items) == 1 and _closed(items) and words > 6:
+        return True  # "Kính gửi: Sở Y tế, Sở Tài chính." then a sentence: the body
     return bool(items.last is not None and _closed(items) and blank and words > 12)
 
 

@@ -179,3 +179,14 @@ def test_sub_items_under_a_head_are_its_members(khanh_hoa: Directory, rules: Rul
     assert result.lines[1].agencies == ["kh.vp-ubnd"]
     plus_only = read_document("Nơi nhận:\n+ Sở Y tế:\n+ Sở Nội vụ;\n+ Lưu: VT.\n")
     assert len(plus_only.noi_nhan) == 3  # one bullet throughout: no sub-items
+
+
+def test_body_right_under_a_closed_one_line_kinh_gui() -> None:
+    """`Kính gửi: Sở Y tế, Sở Tài chính.` closed by its full stop: the sentence right under it
+    (no blank line) is the body, even when it starts with a body's name."""
+    doc = read_document(
+        "Kính gửi: Sở Y tế, Sở Tài chính.\nSở Y tế chủ trì, phối hợp với các cơ quan liên quan "
+        "triển khai ngay.\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n"
+    )
+    assert doc.kinh_gui == ["Sở Y tế, Sở Tài chính."]
+    assert doc.kinh_gui_unread == []
