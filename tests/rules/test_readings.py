@@ -259,6 +259,16 @@ def test_a_title_before_a_list_prefix(khanh_hoa: Directory, rules: RuleSet) -> N
     assert outcome.outcome == "recipients"
 
 
+def test_common_short_forms_of_mttq_and_traffic_works(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """'Ủy ban MTTQ VN tỉnh' and 'Ban QLDA các CTGT tỉnh' are short forms clerks write daily."""
+    assert line("Ủy ban MTTQ VN tỉnh", khanh_hoa, rules, "kh.ubnd-tinh").agencies == ["kh.mttq"]
+    assert line("Ban QLDA các CTGT tỉnh", khanh_hoa, rules, "kh.ubnd-tinh").agencies == [
+        "kh.ban-qlda-giao-thong"
+    ]
+
+
 def test_routing_codes_and_paper_copies_are_notes(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'(3I, 2B)' are registry routing codes, not copies; '02 bản giấy' is a copy count."""
     coded = line("Sở Nội vụ (3I, 2B)", khanh_hoa, rules, None)
