@@ -89,22 +89,20 @@ def _with_places(text: str, places: Sequence[str]) -> str:
 def named_agencies(
     packet: DocumentPacket, routing: recipients.RoutingRules
 ) -> tuple[recipients.Match, list[dict[str, Any]]]:
-    """The sender and each `To`, matched to the directory by code or exact name."""
+    """The sender and each `To`, matched to the directory by code or exact name. A matched
+    To is named as the directory names it (the name its delivery carries), the packet's own
+    OrganName kept beside it: the producer's text may be in capitals, decorated, or longer
+    than a delivery's agency name can hold."""
     sender = recipients.find_agency(routing, packet.sender.organ_id, packet.sender.name,
                                     packet.date)
     to = []
     for org in packet.to:
         match = recipients.find_agency(routing, org.organ_id, org.name, packet.date)
-        to.append({"organ_id": org.organ_id, "name": org.name, "agency_id": match.agency_id,
+        agency = routing.directory.get(match.agency_id) if match.agency_id else None
+        to.append({"organ_id": org.organ_id, "name": agency.name if agency else org.name,
+                   "organ_name": org.name, "agency_id": match.agency_id,
                    "matched_by": match.how})
     return sender, to
-
-
-def _to_name(to: dict[str, Any], routing: recipients.RoutingRules) -> str:
-    # The directory's own name for a matched To reads back as that agency, whatever the
-    # packet called it (or when it gave only a mã định danh).
-    agency = routing.directory.get(to["agency_id"]) if to["agency_id"] else None
-    return agency.name if agency else str(to["name"] or to["organ_id"] or "")
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class PacketIntake:
 def packet_submission(packet: DocumentPacket, routing: recipients.RoutingRules) -> PacketIntake:
     """The submission for a document packet (sender set only when the directory knows it)."""
     sender, to = named_agencies(packet, routing)
-    text = packet_text(packet, [_to_name(o, routing) for o in to])
+    text = packet_text(packet, [str(o["name"] or o["organ_id"] or "") for o in to])
     stored = {
         "document_id": packet.document_id,
         "from": {"organ_id": packet.sender.organ_id, "name": packet.sender.name,

@@ -162,3 +162,17 @@ async def test_a_packet_uploaded_under_the_lgsp_field_name_is_read(
     two = await client.post("/v1/edxml?dry_run=true", headers=headers,
                             files=[("a", ("a.edxml", body)), ("b", ("b.edxml", body))])
     assert two.status_code == 422 and "'file'" in two.json()["detail"]
+
+
+async def test_a_to_matched_by_code_is_delivered_under_the_directorys_name(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    """A To's OrganName is the producer's text (any case, any length): the delivery to the
+    agency it matched by code carries the directory's name, so a 400-character OrganName
+    neither breaks routing on PostgreSQL (agency_name is 300) nor renames the agency."""
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    defence = Organization("000.00.00.G11", "BỘ QUỐC PHÒNG " + "(Cục Văn thư) " * 30)
+    response = await _post(client, headers, packet((defence,), ("- Như trên;",), "22"))
+    assert response.status_code == 202, response.text
+    rows = await settled(service, response.json()["id"])
+    assert [(r.agency_id, r.agency_name) for r in rows] == [("tw.bo-quoc-phong", "Bộ Quốc phòng")]
