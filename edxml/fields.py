@@ -44,7 +44,7 @@ def organization(node: Node | None, where: str,
     or, given `warnings`, kept as written (matched by name, else flagged) with a warning."""
     if node is None:
         return Organization()
-    organ_id = _organ_id(node.text("OrganId"))
+    organ_id = node.text("OrganId")
     if organ_id is not None and not _ORGAN_ID.fullmatch(organ_id):
         problem = (f"{where}/OrganId: {node.text('OrganId')!r} is not a mã định danh (≤35 "
                    "letters, digits and dots)")
@@ -57,12 +57,6 @@ def organization(node: Node | None, where: str,
         node.text("OrganAdd"), node.text("Email"), node.text("Telephone"),
         node.text("Fax"), node.text("Website"),
     )
-
-
-def _organ_id(text: str | None) -> str | None:
-    # Mã định danh are upper case (notes §7.2) and matched exactly: a producer's lower case
-    # must not make a known agency an unmatched one.
-    return text.upper() if text else text
 
 
 def staff(node: Node | None) -> Staff | None:
@@ -166,7 +160,7 @@ def _to_places(header: Node) -> tuple[str, ...]:
 
 def _response_for(node: Node) -> ResponseFor:
     return ResponseFor(
-        _organ_id(node.text("OrganId")),
+        node.text("OrganId"),
         node.text("Code"),
         parse_date(node.text("PromulgationDate"), "ResponseFor/PromulgationDate"),
         node.text("DocumentId"),
@@ -180,7 +174,7 @@ def _traces(root: Node) -> tuple[Trace, ...]:
     return tuple(
         Trace(organ_id, parse_timestamp(n.text("Timestamp"), "TraceHeader/Timestamp"))
         for n in trace_list.children("TraceHeader")
-        if (organ_id := _organ_id(n.text("OrganId")))
+        if (organ_id := n.text("OrganId"))
     )
 
 
@@ -205,10 +199,10 @@ def _business(node: Node | None) -> Business:
         receivers=tuple(
             (organ_id, parse_int(r.text("ReceiverType"), "Receiver/ReceiverType"))
             for r in (receivers.children("Receiver") if receivers else ())
-            if (organ_id := _organ_id(r.text("OrganId")))
+            if (organ_id := r.text("OrganId"))
         ),
         replaces=tuple(
-            Replacement(document_id, tuple(i.upper() for i in r.texts("OrganIdList", "OrganId")))
+            Replacement(document_id, tuple(r.texts("OrganIdList", "OrganId")))
             for r in (replacements.children("ReplacementInfo") if replacements else ())
             if (document_id := r.text("DocumentId"))
         ),

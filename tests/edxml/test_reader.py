@@ -266,21 +266,6 @@ def test_priority_written_as_its_label_is_read(sdk_shape: bytes, written: str,
     assert _document(data).priority == value
 
 
-def test_a_lower_case_organ_id_is_read_in_upper_case(sdk_shape: bytes) -> None:
-    """Mã định danh are upper case (notes §7.2) and the directory matches them exactly: one a
-    producer lower-cased is the same agency, not an unmatched receiver."""
-    data = sdk_shape.replace(b"000.03.00.H99<", b"000.03.00.h99<").replace(
-        b"<edXML:OrganId>000.00.00.H99</edXML:OrganId>\r\n          <edXML:Organization",
-        b"<edXML:OrganId>000.00.00.h99</edXML:OrganId>\r\n          <edXML:Organization")
-    packet = _document(data)
-    assert packet.sender.organ_id == "000.00.00.H99"
-    assert [o.organ_id for o in packet.to] == ["000.01.00.H99", "000.03.00.H99"]
-    status = packet_bytes("status_03.edxml").replace(b"000.00.00.H99</edXML:OrganId>",
-                                                     b"000.00.00.h99</edXML:OrganId>")
-    read = read_packet(status)
-    assert isinstance(read, StatusPacket) and read.response_for.organ_id == "000.00.00.H99"
-
-
 @pytest.mark.parametrize("declared", ["application/zip; charset=binary", "Application/ZIP",
                                       ' application/x-zip-compressed; name="Phụ lục 1.zip"'])
 def test_a_zip_content_type_with_parameters_or_capitals_is_still_a_zip(
