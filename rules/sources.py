@@ -192,8 +192,8 @@ def _docx(data: bytes, filename: str) -> str:
     # through python-docx's `.text`, which drops the runs of tracked insertions, fields and
     # content controls, and whole tables inside a content control.
     try:
-        listed = _list_styles(document)
-        text = "\n".join(_blocks(document.element.body, listed))
+        styles = _styles(document)
+        text = "\n".join(_blocks(document.element.body, styles))
     except (AttributeError, TypeError, ValueError, KeyError) as exc:  # parts of odd shapes
         raise SourceError(f"{filename}: not a readable .docx file ({type(exc).__name__}): "
                           "open it in Word, save it as a Word Document (.docx) and send "
@@ -240,31 +240,53 @@ def _transitional(data: bytes) -> bytes:
         return data  # python-docx says what is wrong with it
 
 
-def _list_styles(document: Any) -> frozenset[str]:
-    """The ids of the paragraph styles that carry Word list numbering (themselves or by
-    the styles they are based on)."""
-    found: set[str] = set()
+class _Styles:
+    """What the document's styles do to the text: which paragraph styles are Word lists, and
+    which styles (paragraph or character) show their text in capitals."""
+
+    __slots__ = ("caps", "listed")
+
+    def __init__(self, listed: frozenset[str], caps: frozenset[str]) -> None:
+        self.listed, self.caps = listed, caps
+
+
+def _styles(document: Any) -> _Styles:
+    listed: set[str] = set()
+    caps: set[str] = set()
     for style in document.styles:
-        current = style
+        current, numbered, capital = style, False, None
         while current is not None:
             ppr = getattr(current.element, "pPr", None)
-            if ppr is not None and ppr.numPr is not None:
-                found.add(style.style_id)
-                break
+            numbered = numbered or (ppr is not None and ppr.numPr is not None)
+            rpr = current.element.find(f"{_W}rPr")
+            if capital is None and rpr is not None:
+                capital = _switch(rpr, "caps")
             current = getattr(current, "base_style", None)
-    return frozenset(found)
+        if numbered:
+            listed.add(style.style_id)
+        if capital:
+            caps.add(style.style_id)
+    return _Styles(frozenset(listed), frozenset(caps))
 
 
-def _blocks(container: Any, listed: frozenset[str]) -> list[str]:
+def _switch(rpr: Any, name: str) -> bool | None:
+    """A run property's on/off value (`<w:caps/>` is on, `w:val="0"` off), None if unset."""
+    found = rpr.find(f"{_W}{name}")
+    if found is None:
+        return None
+    return found.get(f"{_W}val", "true").lower() not in ("0", "false", "off")
+
+
+def _blocks(container: Any, styles: _Styles) -> list[str]:
     """The lines of the paragraphs and tables of a body, cell or text box, in order."""
     lines: list[str] = []
     for child in container:
         if child.tag == f"{_W}p":
-            lines.extend(_paragraph_lines(child, listed))
+            lines.extend(_paragraph_lines(child, styles))
         elif child.tag == f"{_W}tbl":
-            lines.extend(_table_lines(child, listed))
+            lines.extend(_table_lines(child, styles))
         elif child.tag in _BLOCK:
-            lines.extend(_blocks(child, listed))
+            lines.extend(_blocks(child, styles))
     return lines
 
 
@@ -279,7 +301,7 @@ def _wrapped(parent: Any, tag: str) -> list[Any]:
     return found
 
 
-def _table_lines(table: Any, listed: frozenset[str]) -> list[str]:
+def _table_lines(table: Any, styles: _Styles) -> list[str]:
     """A table's cells: row by row, left to right; but rows joined by a cell merged down
     (a signature beside several rows of items) are read column by column, so that the items
     of all those rows come together and the merged cell once."""
@@ -308,7 +330,7 @@ def _table_lines(table: Any, listed: frozenset[str]) -> list[str]:
         if len({row for _, row, _ in band}) > 1:
             band = sorted(band, key=lambda start: (start[0], start[1]))
         for _, _, cell in band:
-            lines.extend(_blocks(cell, listed))
+            lines.extend(_blocks(cell, styles))
     return lines
 
 
@@ -325,13 +347,16 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _paragraph_lines(paragraph: Any, listed: frozenset[str]) -> list[str]:
+def _paragraph_lines(paragraph: Any, styles: _Styles) -> list[str]:
     """A paragraph's text (soft breaks are new lines), a `- ` for a Word list item, and the
     text of the text boxes anchored in it (once: not again from their VML fallback, nor from
     the paragraphs of an outer text box)."""
-    text = "".join(_inline_text(paragraph))
+    ppr = paragraph.find(f"{_W}pPr")
+    style = ppr.find(f"{_W}pStyle") if ppr is not None else None
+    caps = style is not None and style.get(f"{_W}val") in styles.caps
+    text = "".join(_inline_text(paragraph, styles, caps))
     if (text.strip() and not text.lstrip().startswith(_BULLETS)
-            and not _HEADING.match(fold(text)) and _is_list_item(paragraph, listed)):
+            and not _HEADING.match(fold(text)) and _is_list_item(paragraph, styles.listed)):
         text = f"- {text}"
     lines = [text]
     for box in paragraph.iter(f"{_W}txbxContent"):
@@ -339,21 +364,32 @@ def _paragraph_lines(paragraph: Any, listed: frozenset[str]) -> list[str]:
             continue
         if next(box.iterancestors(f"{_W}p"), None) is not paragraph:
             continue  # a box inside a box: read with the inner box's paragraph
-        lines.extend(_blocks(box, listed))
+        lines.extend(_blocks(box, styles))
     return lines
 
 
-def _inline_text(element: Any) -> list[str]:
+def _inline_text(element: Any, styles: _Styles, caps: bool) -> list[str]:
     pieces: list[str] = []
     for child in element:
         if child.tag == f"{_W}r":
-            pieces.extend(_run_text(child))
+            pieces.extend(_run_text(child, styles, caps))
         elif child.tag in _INLINE:
-            pieces.extend(_inline_text(child))
+            pieces.extend(_inline_text(child, styles, caps))
     return pieces
 
 
-def _run_text(run: Any) -> list[str]:
+def _run_text(run: Any, styles: _Styles, caps: bool) -> list[str]:
+    """The run's text; in capitals if it is formatted All Caps or Small Caps (directly, by
+    its character style, or by its paragraph's style), as Word shows it."""
+    rpr = run.find(f"{_W}rPr")
+    if rpr is not None:
+        style = rpr.find(f"{_W}rStyle")
+        if style is not None and style.get(f"{_W}val") in styles.caps:
+            caps = True
+        for name in ("caps", "smallCaps"):
+            if (direct := _switch(rpr, name)) is not None:
+                caps = direct
+                break
     pieces: list[str] = []
     for child in run:
         if child.tag == f"{_W}t":
@@ -363,7 +399,7 @@ def _run_text(run: Any) -> list[str]:
         elif child.tag == f"{_W}sym":
             code = _hex(child.get(f"{_W}char"))
             pieces.append(_SYMBOLS.get(code & 0xFF, "•") if code else "")
-    return pieces
+    return [piece.upper() for piece in pieces] if caps else pieces
 
 
 def _hex(value: str | None) -> int:

@@ -262,3 +262,30 @@ def test_a_strict_open_xml_docx_is_read() -> None:
     doc = read(out.getvalue())
     assert items(doc) == ["Sở Tư pháp;", "Lưu: VT, KT."]
     assert doc.signature == [s for s in SIGNATURE if s]
+
+
+def test_all_caps_formatting_is_read_as_shown() -> None:
+    """Text typed in lower case but formatted All Caps (directly, or by its paragraph or
+    character style, as templates do for titles) is read in capitals, as Word shows it: the
+    signature stays a signature instead of running into the last item."""
+
+    def fill(document: Any) -> None:
+        from docx.enum.style import WD_STYLE_TYPE
+
+        table = document.add_table(rows=1, cols=2)
+        table.cell(0, 0).text = "Nơi nhận:\n- Như trên;\n- Sở Tư pháp;"
+        title = document.styles.add_style("Chuc danh", WD_STYLE_TYPE.PARAGRAPH)
+        title.font.all_caps = True
+        name = document.styles.add_style("Ten", WD_STYLE_TYPE.CHARACTER)
+        name.font.all_caps = True
+        cell = table.cell(0, 1)
+        cell.paragraphs[0].add_run("kt. chủ tịch").font.all_caps = True
+        cell.add_paragraph("phó chủ tịch", style=title)
+        cell.add_paragraph("")
+        plain = cell.add_paragraph()
+        plain.add_run("Trần Hòa ")
+        plain.add_run("Nam", style=name).font.all_caps = False  # turned off again
+
+    doc = read(letter(fill))
+    assert items(doc) == ["Như trên;", "Sở Tư pháp;"]
+    assert doc.signature == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Hòa Nam"]
