@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 
 from docroute import revisions
-from docroute.edxml_intake import PacketIntake
+from docroute.edxml_intake import PacketIntake, find_named
 from docroute.submission import add_recipients, submit
 from edxml import BusinessType, DocumentPacket
 from foundation.database import SessionFactory, transaction
@@ -94,6 +94,6 @@ def _agencies(intake: PacketIntake, organ_ids: set[str],
               routing: recipients.RoutingRules) -> set[str]:
     # ReceiverList names receivers by mã định danh: the packet's To, else the directory.
     by_organ = {o.get("organ_id"): o.get("agency_id") for o in intake.fields.packet["to"]}
-    found = {by_organ.get(o) or recipients.find_agency(routing, o, None, None).agency_id
+    found = {by_organ.get(o) or find_named(routing, o, None, None).agency_id
              for o in organ_ids}
     return {agency for agency in found if agency}

@@ -9,6 +9,7 @@ Nơi nhận: they are the receivers it names.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -86,6 +87,19 @@ def _with_places(text: str, places: Sequence[str]) -> str:
     return f"{text}\n\nNơi nhận:\n" + "\n".join(items) + "\n"
 
 
+def find_named(routing: recipients.RoutingRules, organ_id: str | None, name: str | None,
+               day: dt.date | None) -> recipients.Match:
+    """The agency a packet names, as `recipients.find_agency` finds it; a code a producer
+    wrote in lower case that matches nothing as written is tried in upper case, as mã định
+    danh are (notes §7.2). Directory ids, lower case by design, match as written first."""
+    match = recipients.find_agency(routing, organ_id, name, day)
+    if match.agency_id is None and organ_id and organ_id != organ_id.upper():
+        upper = recipients.find_agency(routing, organ_id.upper(), None, day)
+        if upper.how == "code":
+            return upper
+    return match
+
+
 def named_agencies(
     packet: DocumentPacket, routing: recipients.RoutingRules
 ) -> tuple[recipients.Match, list[dict[str, Any]]]:
@@ -93,11 +107,10 @@ def named_agencies(
     To is named as the directory names it (the name its delivery carries), the packet's own
     OrganName kept beside it: the producer's text may be in capitals, decorated, or longer
     than a delivery's agency name can hold."""
-    sender = recipients.find_agency(routing, packet.sender.organ_id, packet.sender.name,
-                                    packet.date)
+    sender = find_named(routing, packet.sender.organ_id, packet.sender.name, packet.date)
     to = []
     for org in packet.to:
-        match = recipients.find_agency(routing, org.organ_id, org.name, packet.date)
+        match = find_named(routing, org.organ_id, org.name, packet.date)
         agency = routing.directory.get(match.agency_id) if match.agency_id else None
         to.append({"organ_id": org.organ_id, "name": agency.name if agency else org.name,
                    "organ_name": org.name, "agency_id": match.agency_id,

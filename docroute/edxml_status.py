@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from consumers.edxml_channel import HUB
+from docroute.edxml_intake import find_named
 from edxml import Organization, ResponseFor, StatusPacket, write_status
 from foundation.errors import ClerkError
 from foundation.history import append_event
@@ -95,8 +96,7 @@ async def receive_status(
 ) -> Received:
     """Record a status packet (see the module docstring); `as_agency` must be its reporter."""
     document = await find_document(session, packet.response_for)
-    match = recipients.find_agency(routing, packet.sender.organ_id, packet.sender.name,
-                                   document.date)
+    match = find_named(routing, packet.sender.organ_id, packet.sender.name, document.date)
     if as_agency is not None and match.agency_id != as_agency:
         raise ClerkError(403, "wrong_reporter", f"The status is From {packet.sender.organ_id} "
                          f"({match.agency_id or match.how}); this token belongs to {as_agency}.")

@@ -8,7 +8,7 @@ import io
 
 import docx
 
-from docroute.edxml_intake import packet_submission, packet_text
+from docroute.edxml_intake import named_agencies, packet_submission, packet_text
 from edxml import Attachment, DocumentPacket, Organization
 from router import recipients
 
@@ -63,3 +63,15 @@ def test_the_submission_carries_the_fields_the_packet_gives() -> None:
     assert intake.fields.urgency == "hoa_toc"
     assert intake.fields.original is not None and intake.fields.original.name == "9.docx"
     assert intake.fields.packet["to"][0]["agency_id"] == "kh.so-tai-chinh"
+
+
+def test_a_code_written_in_lower_case_matches_its_agency() -> None:
+    """A mã định danh is upper case (notes §7.2): '000.00.00.g11' is Bộ Quốc phòng's code, not
+    an unknown receiver; a directory id, lower case by design, still matches as itself."""
+    packet = DocumentPacket(sender=Organization("kh.so-noi-vu"),
+                            to=(Organization("000.00.00.g11"), Organization("kh.so-y-te")),
+                            date=dt.date(2025, 3, 4), to_places=("- Như trên;",))
+    sender, to = named_agencies(packet, recipients.shipped())
+    assert sender.agency_id == "kh.so-noi-vu"
+    assert [(o["agency_id"], o["matched_by"]) for o in to] == [("tw.bo-quoc-phong", "code"),
+                                                              ("kh.so-y-te", "id")]
