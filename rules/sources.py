@@ -475,6 +475,7 @@ def _pdf_text(data: bytes) -> tuple[str, int]:
             out.append("\n")
 
     pages: list[str] = []
+    carried: _Columns | None = None
     for page in extract_pages(io.BytesIO(data)):
         pieces: list[_Piece] = []
         for item in page:
@@ -487,7 +488,8 @@ def _pdf_text(data: bytes) -> tuple[str, int]:
                 pieces.append(_Piece("\n", None))
             else:
                 pieces.append(_Piece("".join(_rendered(render, item)), None))
-        pages.append("".join(piece.text for piece in _column_order(pieces)) + "\f")
+        ordered, carried = _column_order(pieces, carried)
+        pages.append("".join(piece.text for piece in ordered) + "\f")
     return "".join(pages), images
 
 
@@ -509,22 +511,69 @@ class _Piece:
 _NOI_NHAN = re.compile(r"^\s*noi\s*nhan\b")
 
 
-def _column_order(pieces: list[_Piece]) -> list[_Piece]:
-    """The Nơi nhận block of a page as a column, then the signature column beside it.
+_Columns = tuple[float, float, float]  # where the right column starts to be, starts, is crossed
+
+
+def _column_order(pieces: list[_Piece], carried: _Columns | None = None,
+                  ) -> tuple[list[_Piece], _Columns | None]:
+    """The Nơi nhận block of a page as a column, then the signature column beside it; and
+    the columns, if the block runs on to the next page.
 
     pdfminer orders its text boxes by a clustering of their areas: when the signature is
     shorter than the list beside it, the items beside and below the signer's name came after
     it (where the reader's block has ended) and were lost. From the Nơi nhận heading down,
     the lines are split at the start of the right column (the left-most line that starts
     right of the heading by more than a third of the remaining width); the block ends at
-    the first line that runs across both columns (an appendix, a footer). A page without a
-    right column beside the heading is left as pdfminer gave it."""
+    the first line that runs across both columns (an appendix, a footer). A block that
+    reaches the foot of its page goes on at the top of the next page (a table row broken
+    across pages), in the same columns. A page without a right column beside the heading is
+    left as pdfminer gave it."""
     lines = [p for p in pieces if p.box is not None]
     heading = next((p for p in lines if _NOI_NHAN.match(fold(p.text))), None)
-    if heading is None or heading.box is None:
-        return pieces
-    left_x, top = heading.box[0], heading.box[3] + (heading.box[3] - heading.box[1])
+    start = _block_start(lines, heading, carried)
+    if start is None:
+        return pieces, None
+    below, (threshold, right_x, across) = start
+    left: list[_Piece] = []
+    right: list[_Piece] = []
+    ended = False
+    for piece in below:
+        assert piece.box is not None
+        if piece.box[0] >= threshold:
+            right.append(piece)
+        elif piece.box[2] <= across:
+            left.append(piece)
+        else:
+            ended = True  # an appendix, a footer: the block has ended above it
+            break
+    onward = None if ended else (threshold, right_x, across)
+    if not right or (heading is not None and heading not in left):
+        return pieces, onward
+    band = {id(p) for p in (*left, *right)}
+    ordered: list[_Piece] = []
+    block = [*left, _Piece("\n", None), *right]  # goes where its first line was
+    for piece in pieces:
+        if id(piece) not in band:
+            ordered.append(piece)
+        elif block:
+            for line in block:
+                ordered.extend([line, _Piece("\n", None)] if line.box else [line])
+            block = []
+    return ordered, onward
+
+
+def _block_start(lines: list[_Piece], heading: _Piece | None, carried: _Columns | None,
+                 ) -> tuple[list[_Piece], _Columns] | None:
+    """The lines of the page from the block's start down, top first, and its columns: from
+    the heading, or from the top of a page the block runs on to; None if no block is here."""
+    if not lines:
+        return None
     right_edge = max(p.box[2] for p in lines if p.box is not None)
+    if heading is None or heading.box is None:
+        if carried is None:
+            return None
+        return sorted(lines, key=lambda p: -(p.box[3] if p.box else 0.0)), carried
+    left_x, top = heading.box[0], heading.box[3] + (heading.box[3] - heading.box[1])
     threshold = max(heading.box[2], left_x + (right_edge - left_x) / 3)
     # The signature's first line may sit a little higher than the heading; the left column
     # starts at the heading (the body above it is not part of the block).
@@ -534,33 +583,10 @@ def _column_order(pieces: list[_Piece]) -> list[_Piece]:
     right_x = min((p.box[0] for p in below if p.box is not None and p.box[0] >= threshold),
                   default=None)
     if right_x is None:
-        return pieces
+        return None
     # A line across both columns (to past the middle of the right one: not merely a long
     # item running a little over) ends the block.
-    across = right_x + (right_edge - right_x) / 2
-    left: list[_Piece] = []
-    right: list[_Piece] = []
-    for piece in below:
-        assert piece.box is not None
-        if piece.box[0] >= threshold:
-            right.append(piece)
-        elif piece.box[2] <= across:
-            left.append(piece)
-        else:
-            break  # an appendix, a footer: the block has ended above it
-    band = {id(p) for p in (*left, *right)}
-    if not right or heading not in left:
-        return pieces
-    ordered: list[_Piece] = []
-    placed = False
-    for piece in pieces:
-        if id(piece) not in band:
-            ordered.append(piece)
-        elif not placed:
-            placed = True
-            for line in [*left, _Piece("\n", None), *right]:
-                ordered.extend([line, _Piece("\n", None)] if line.box else [line])
-    return ordered
+    return below, (threshold, right_x, right_x + (right_edge - right_x) / 2)
 
 
 def _widget_text(data: bytes) -> str:

@@ -9,21 +9,24 @@ from rules import read_document
 from rules.sources import SourceError, text_from_bytes
 
 
-def layout_pdf(placed: list[tuple[float, float, str]]) -> bytes:
-    """A one-page PDF with each (x, y, text) drawn where it says (ASCII text, Helvetica 11)."""
+def layout_pdf(*pages: list[tuple[float, float, str]]) -> bytes:
+    """A PDF of `pages`, each (x, y, text) drawn where it says (ASCII text, Helvetica 11)."""
     def escaped(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    stream = "".join(f"BT /F1 11 Tf {x} {y} Td ({escaped(t)}) Tj ET\n" for x, y, t in placed)
-    body = stream.encode("latin-1")
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(body)).encode() + b" >>\nstream\n" + body + b"\nendstream",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    for number, placed in enumerate(pages):
+        stream = "".join(f"BT /F1 11 Tf {x} {y} Td ({escaped(t)}) Tj ET\n" for x, y, t in placed)
+        body = stream.encode("latin-1")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
+                       f"{5 + 2 * number} 0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode())
+        objects.append(b"<< /Length " + str(len(body)).encode() + b" >>\nstream\n" + body
+                       + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, obj in enumerate(objects, 1):
@@ -131,3 +134,15 @@ def test_a_long_item_running_toward_the_signature_column_stays_an_item() -> None
                                                              (5, "Tran Hoa Nam")]]
     doc = read_document(text_from_bytes(layout_pdf(placed), "cong-van.pdf"))
     assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in items[1:]]
+
+
+def test_a_block_broken_across_pages_goes_on_in_its_columns() -> None:
+    """A Nơi nhận table row broken across two pages: on the second page too the items beside
+    and below the signer's name are read as items, before the name."""
+    first = HEADER + [(90, 650 - 25 * i, text) for i, text in enumerate(ITEMS[:4])]
+    first += [(306, 650, "KT. CHU TICH"), (306, 625, "PHO CHU TICH")]
+    second = [(90, 800 - 25 * i, text) for i, text in enumerate(ITEMS[4:])]
+    second += [(306, 800, "Tran Hoa Nam"), (290, 30, "2")]  # beside the long item
+    doc = read_document(text_from_bytes(layout_pdf(first, second), "cong-van.pdf"))
+    assert [i.removeprefix("- ") for i in doc.noi_nhan] == [t[2:] for t in ITEMS[1:]]
+    assert doc.signature == ["KT. CHU TICH", "PHO CHU TICH", "Tran Hoa Nam"]
