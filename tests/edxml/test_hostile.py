@@ -141,3 +141,28 @@ def test_many_attachments_link_in_linear_time() -> None:
     packet = read_packet(data)
     assert len(packet.attachments) == 20_000 and packet.warnings == ()
     assert time.perf_counter() - started < 5  # ~1.4 s here; the quadratic scan took ~10 s
+
+
+def test_a_declared_single_byte_encoding_over_utf8_bytes_is_refused_by_name(
+    sdk_shape: bytes
+) -> None:
+    """A packet declaring ISO-8859-1 (or windows-1252) whose bytes are UTF-8 would be read as
+    mojibake ('Sá»Ÿ Tài chÃ­nh'): names match nothing and the Nơi nhận routes nowhere, so it is
+    refused naming the mismatch; a packet really in windows-1258 is read as declared."""
+    for declared in ("ISO-8859-1", "windows-1252"):
+        data = sdk_shape.replace(b'encoding="UTF-8"', f'encoding="{declared}"'.encode())
+        with pytest.raises(PacketError) as error:
+            read_packet(data)
+        assert error.value.code == "wrong_encoding" and declared in error.value.message
+    ascii_only = b'<?xml version="1.0" encoding="ISO-8859-1"?><edXML xmlns="urn:x"/>'
+    with pytest.raises(PacketError, match="not an edXML packet"):  # plain ASCII is fine
+        read_packet(ascii_only)
+    # windows-1258 writes ở as ơ plus a combining hook: read as declared, then NFC.
+    sender = "S\u01a1\u0309 T\u00e0i ch\u00ednh".encode("cp1258")
+    real = (b'<?xml version="1.0" encoding="windows-1258"?>'
+            b'<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><MessageHeader>'
+            b"<From><OrganId>000.01.00.H99</OrganId><OrganName>" + sender +
+            b"</OrganName></From><To><OrganId>000.03.00.H99</OrganId></To></MessageHeader>"
+            b"</edXML>")
+    packet = read_packet(real)
+    assert packet.sender.name == "Sở Tài chính"
