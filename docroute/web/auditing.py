@@ -15,8 +15,9 @@ from audit import reports
 from docroute.api.deps import SessionDep
 from docroute.web.charts import stacked_bars
 from docroute.web.exports import csv_file, xlsx_file
-from docroute.web.pages import VIETNAM, PageRoute, render, vn_time
+from docroute.web.pages import PageRoute, render
 from docroute.web.signin import Me, allow
+from docroute.web.vietnam_time import VIETNAM, vn_time
 from foundation.errors import ClerkError
 from foundation.models import Role
 from foundation.models.clock import utcnow

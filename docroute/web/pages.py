@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -17,13 +15,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from docroute.web.vietnam_time import vn_date, vn_time
 from docroute.web.wording import Wording
 from foundation.errors import ClerkError
 from rules import default_ruleset
 from rules.outcomes import UNREAD, Outcome
 
 HERE = Path(__file__).parent
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 templates = Jinja2Templates(directory=HERE / "templates")
 
 RECEIPT_LABELS = {
@@ -142,24 +140,6 @@ def said(error: ClerkError) -> str:
     """The sentence a person reads for an error: Vietnamese when known, the detail after it."""
     known = SAID.get(error.code)
     return f"{known} ({error.message})" if known and known != error.message else error.message
-
-
-def vn_time(value: dt.datetime | str | None) -> str:
-    """A moment as clerks write it, in Vietnam time: dd/mm/yyyy HH:MM."""
-    if value is None or value == "":
-        return ""
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)  # every stored time is UTC
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
-
-
-def vn_date(value: dt.date | str | None) -> str:
-    """A date as dd/mm/yyyy."""
-    if value is None or value == "":
-        return ""
-    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return day.strftime("%d/%m/%Y")
 
 
 @pass_context

@@ -13,7 +13,7 @@ the pages' documents through it and fail on any reason left in English.
 
 In a template, `{name}` stands for any text, copied as it is: names of bodies, quoted words
 of the document. `{name:kind}` converts the text:
-- `day` turns 2025-07-01 into 01/07/2025;
+- `day` turns 2025-07-01 into 01/07/2025, `time` an ISO moment into Vietnam time;
 - `or` turns "A or B" into "A hoặc B";
 - `rule` turns a rule set's own text (a rule's description or `when_empty`) into its
   Vietnamese, from the rule sets the process knows (`description_vi`, `when_empty_vi`);
@@ -24,12 +24,12 @@ of the document. `{name:kind}` converts the text:
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from docroute.web.vietnam_time import vn_date, vn_time
 from rules.ruleset import RuleSet
 
 # (English as the engine writes it, Vietnamese). Longer and more specific sentences first:
@@ -188,6 +188,42 @@ SENTENCES: tuple[tuple[str, str], ...] = (
     ("marked not a recipient by {who:who}: no reason given",
      "{who} đánh dấu không phải nơi nhận: không ghi lý do"),
     ("marked not a recipient by {who:who}: {why}", "{who} đánh dấu không phải nơi nhận: {why}"),
+    # consumers, foundation, audit: what became of a delivery (its failure, its history).
+    ("planned by rules {v} as of {on:day}",
+     "lập kế hoạch theo bộ quy tắc {v}, tính theo ngày {on}"),
+    ("webhook answered HTTP {status}", "đã chuyển qua webhook (HTTP {status})"),
+    ("webhook refused with HTTP {status} | the agency's server answered: {why}",
+     "webhook bị từ chối (HTTP {status}) | máy chủ của cơ quan trả lời: {why}"),
+    ("webhook refused with HTTP {status} | (the agency's answer is kept for auditors)",
+     "webhook bị từ chối (HTTP {status}) | (câu trả lời của cơ quan được lưu cho thanh tra)"),
+    ("webhook refused with HTTP {status}", "webhook bị từ chối (HTTP {status})"),
+    ("webhook redirected to {url}", "webhook bị chuyển hướng tới {url}"),
+    ("set that URL as the channel", "hãy đặt địa chỉ đó làm kênh nhận của cơ quan"),
+    ("webhook not sent: {error}", "chưa gửi webhook: {error}"),
+    ("the agency's webhook channel has no URL", "kênh webhook của cơ quan chưa có địa chỉ"),
+    ("webhook failed 1 attempt: {error}", "gửi webhook không được sau 1 lần thử: {error}"),
+    ("webhook failed {n} attempts: {error}", "gửi webhook không được sau {n} lần thử: {error}"),
+    ("e-mail failed {n} attempts: {error}",
+     "gửi thư điện tử không được sau {n} lần thử: {error}"),
+    ("the agency's e-mail channel has no address", "kênh thư điện tử của cơ quan chưa có địa chỉ"),
+    ("the mail server refused {target}: {why}", "máy chủ thư từ chối {target}: {why}"),
+    ("the mail server answered {code}: {why}", "máy chủ thư trả lời {code}: {why}"),
+    ("mailed to {target}", "đã gửi thư tới {target}"),
+    ("available in the agency's inbox", "đã có trong hộp thư của cơ quan trên docroute"),
+    ("edXML POST to {target} refused with HTTP {status}: {why}",
+     "gói edXML gửi tới {target} bị từ chối (HTTP {status}): {why}"),
+    ("edXML POST to {target} failed: {error}", "gửi gói edXML tới {target} không được: {error}"),
+    ("the {kind} channel raised an unexpected error: {error}",
+     "kênh {kind} gặp lỗi ngoài dự kiến: {error}"),
+    ("no channel {kind} in this worker", "tiến trình gửi này không có kênh {kind}"),
+    ("gave up after {n} rounds of attempts", "đã dừng sau {n} đợt thử"),
+    ("next round at {at:time}", "đợt thử tiếp theo lúc {at}"),
+    ("a re-send under the same Idempotency-Key ({why})",
+     "có thể là bản gửi lại với cùng Idempotency-Key ({why})"),
+    ("retry requested", "đã yêu cầu gửi lại"),
+    ("the document was updated", "văn bản đã được cập nhật"),
+    ("backfill of replay {id} (rules {v})", "gửi bù theo lần chạy lại {id} (bộ quy tắc {v})"),
+    ("added by an update ({who})", "được thêm khi cập nhật văn bản ({who})"),
     ("the document records no snapshot (routed before snapshots were kept, or not routed "
      "yet): answered with today's data",
      "văn bản không ghi dữ liệu đã dùng khi chuyển (chuyển trước khi lưu dữ liệu, hoặc chưa "
@@ -217,7 +253,14 @@ MAX_PIECES = 40
 
 def _day(text: str) -> str | None:
     try:
-        return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+        return vn_date(text)
+    except ValueError:
+        return None
+
+
+def _time(text: str) -> str | None:
+    try:
+        return vn_time(text)
     except ValueError:
         return None
 
@@ -352,7 +395,7 @@ class Wording:
     def _convert(self, kind: str, value: str) -> str | None:
         converters: dict[str, Callable[[str], str | None]] = {
             "": lambda v: v, "day": _day, "or": _or,
-            "rule": lambda v: self.rule_texts.get(_key(v)), "say": self.said,
+            "time": _time, "rule": lambda v: self.rule_texts.get(_key(v)), "say": self.said,
             "who": lambda v: "văn thư" if v == "the clerk" else v,
             "categories": _categories,
         }

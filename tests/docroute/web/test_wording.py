@@ -121,6 +121,15 @@ def test_every_reason_the_engine_gives_is_said_whole_in_vietnamese(wording: Word
      "Trần Thị B đánh dấu không phải nơi nhận: gửi bản giấy; đã gọi điện"),
     ("resolved by the clerk: 'Hội X' means Sở Y tế tỉnh Khánh Hòa",
      "văn thư đã xác định: 'Hội X' là Sở Y tế tỉnh Khánh Hòa"),
+    # What became of a delivery: its failure and the notes of its history.
+    ("webhook failed 3 attempts: HTTP 503; gave up after 5 rounds of attempts",
+     "gửi webhook không được sau 3 lần thử: HTTP 503; đã dừng sau 5 đợt thử"),
+    ("webhook failed 1 attempt: HTTP 502; next round at 2026-12-01T03:00:00+00:00",
+     "gửi webhook không được sau 1 lần thử: HTTP 502; đợt thử tiếp theo lúc 01/12/2026 10:00"),
+    ("webhook refused with HTTP 410 | the agency's server answered: gone; do not retry",
+     "webhook bị từ chối (HTTP 410) | máy chủ của cơ quan trả lời: gone; do not retry"),
+    ("planned by rules 2026.12.1 as of 2026-11-03",
+     "lập kế hoạch theo bộ quy tắc 2026.12.1, tính theo ngày 03/11/2026"),
 ])
 def test_reasons_checked_by_hand(wording: Wording, english: str, vietnamese: str) -> None:
     """Each piece in its place, dates as clerks write them, bracketed remarks said too."""
