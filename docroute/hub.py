@@ -225,6 +225,10 @@ class HubPoller:
         imported = 0
         for row in rows:
             error = await self._import_one(row, routing)
+            if error:
+                # Failed at the hub with the reason, and said here: a packet no clerk can see
+                # must not vanish from the deployment's own view.
+                log.warning("hub_import_failed", hub_id=row.hub_id, kind=row.kind, error=error)
             await self._update(row.id, lambda r, e=error: mark_failed(r, e, final=True)
                                if e else mark_done(r))
             if row.hub_id:
