@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import binascii
 import io
+import lzma
 import mimetypes
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from edxml.errors import PacketError, too_large
@@ -170,13 +172,21 @@ def _single_entry(data: bytes, name: str, limits: Limits, budget: _Budget) -> by
                     "a zipped attachment must hold exactly one"
                 )
             entry = entries[0]
+            if entry.flag_bits & 0x1:
+                raise PacketError(f"Attachment {name!r} is a password-protected zip; send the "
+                                  "file without a password")
             if entry.file_size > limits.unzipped_bytes:
                 raise too_large(f"Attachment {name!r} unzipped", entry.file_size,
                                 limits.unzipped_bytes, "unzipped_bytes")
             with archive.open(entry) as stream:
                 # The header's size can lie: read one byte past the limits to know.
                 content = stream.read(min(limits.unzipped_bytes, budget.left) + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as error:
+    except PacketError:
+        raise
+    # What damaged bytes make zipfile and its decompressors raise: their own errors, a short
+    # stream (EOFError), a bad offset (ValueError), more than BadZipFile.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError,
+            ValueError, RuntimeError, zlib.error, lzma.LZMAError) as error:
         raise PacketError(f"Attachment {name!r} is a broken zip ({error})") from None
     if len(content) > limits.unzipped_bytes:
         raise too_large(f"Attachment {name!r} unzipped", len(content),

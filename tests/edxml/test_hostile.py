@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import random
 import re
 import zipfile
 
@@ -166,3 +167,45 @@ def test_a_declared_single_byte_encoding_over_utf8_bytes_is_refused_by_name(
             b"</edXML>")
     packet = read_packet(real)
     assert packet.sender.name == "Sở Tài chính"
+
+
+def _zip_bytes(method: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("3f2a.xlsx", bytes(range(256)) * 8 + b"bang tong hop " * 200)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                                    zipfile.ZIP_LZMA])
+def test_a_damaged_zipped_attachment_is_a_422_never_a_crash(sdk_shape: bytes,
+                                                             method: int) -> None:
+    """Whatever bytes of an SDK-zipped attachment are damaged (a decompressor's own error,
+    a truncated stream, a bad offset), the answer is the reader's 422 naming the attachment."""
+    rng = random.Random(method)
+    original = _zip_bytes(method)
+    start = sdk_shape.index(b"UEsDB")
+    end = sdk_shape.index(b"<", start)
+    for _ in range(300):
+        damaged = bytearray(original)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        data = sdk_shape[:start] + base64.b64encode(bytes(damaged)) + sdk_shape[end:]
+        try:
+            read_packet(data)
+        except PacketError as error:
+            assert error.status in (413, 422) and "Phụ lục 1.xlsx" in error.message
+
+
+def test_a_password_protected_zip_is_named_as_such(sdk_shape: bytes) -> None:
+    """An encrypted entry cannot be read without its password: a 422 saying so."""
+    damaged = bytearray(_zip_bytes(zipfile.ZIP_DEFLATED))
+    damaged[6] |= 1  # the local header's "encrypted" flag
+    central = damaged.index(b"PK\x01\x02")
+    damaged[central + 8] |= 1  # and the central directory's
+    start = sdk_shape.index(b"UEsDB")
+    data = (sdk_shape[:start] + base64.b64encode(bytes(damaged))
+            + sdk_shape[sdk_shape.index(b"<", start):])
+    with pytest.raises(PacketError, match="password") as error:
+        read_packet(data)
+    assert error.value.status == 422
