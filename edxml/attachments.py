@@ -141,7 +141,7 @@ def _decode(text: str, name: str, limits: Limits) -> bytes:
                         limits.attachment_bytes, "attachment_bytes")
     try:
         return binascii.a2b_base64(encoded, strict_mode=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or a letter outside ASCII
         raise PacketError(f"Attachment {name!r} is not valid base64 ({error})") from None
 
 

@@ -81,7 +81,7 @@ def _gateway_message(message: Node, limits: Limits) -> DocumentPacket | StatusPa
         raise PacketError("The gateway <message> has no <content>")
     try:
         inner = binascii.a2b_base64("".join(content.split()), strict_mode=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or a letter outside ASCII
         raise PacketError(f"The gateway <message> content is not base64 ({error})") from None
     if split(parse(inner, limits).tag)[1] == "message":
         raise PacketError("The gateway <message> wraps another <message>")

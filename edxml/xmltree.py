@@ -43,6 +43,16 @@ def parse(data: bytes, limits: Limits) -> Element:
             f"{str(error).split(':')[0]}",
             code="malformed_xml",
         ) from None
+    except (LookupError, ValueError) as error:
+        # The declaration names an encoding Python does not know ("UFT-8"), or a multi-byte
+        # one expat cannot take ("UTF-32").
+        declared = _DECLARATION.match(data.removeprefix(b"\xef\xbb\xbf")[:300])
+        name = declared.group(1).decode() if declared else "?"
+        raise PacketError(
+            f"The packet declares encoding {name!r}, which docroute cannot read ({error}); "
+            'declare encoding="UTF-8" and send it in UTF-8',
+            code="unknown_encoding",
+        ) from None
 
 
 _DECLARATION = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")

@@ -209,3 +209,24 @@ def test_a_password_protected_zip_is_named_as_such(sdk_shape: bytes) -> None:
     with pytest.raises(PacketError, match="password") as error:
         read_packet(data)
     assert error.value.status == 422
+
+
+@pytest.mark.parametrize("declared", ["UFT-8", "x-mac-vietnamese", "UTF-32"])
+def test_an_encoding_the_parser_cannot_read_is_a_422(declared: str) -> None:
+    """A misspelt or unsupported declaration (encoding="UFT-8", a multi-byte encoding expat
+    lacks) is named, not a crash."""
+    data = (f'<?xml version="1.0" encoding="{declared}"?>'
+            '<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>').encode()
+    with pytest.raises(PacketError, match=declared) as error:
+        read_packet(data)
+    assert error.value.status == 422 and error.value.code == "unknown_encoding"
+
+
+def test_non_ascii_text_in_base64_content_is_a_422(sdk_shape: bytes) -> None:
+    """A letter outside base64's alphabet, ASCII or not, is 'not valid base64', not a crash:
+    in an attachment and in a gateway <message>'s content."""
+    data = sdk_shape.replace(b"JVBERi0xLjQK", "JVBERi0xLjQKé".encode())
+    with pytest.raises(PacketError, match=re.escape("'15-UBND-VP.pdf' is not valid base64")):
+        read_packet(data)
+    with pytest.raises(PacketError, match="not base64"):
+        read_packet("<message><content>PGVkWE1MLz4=Đ</content></message>".encode())
