@@ -239,7 +239,7 @@ class HubPoller:
     async def _import_one(self, row: HubMessage, routing: recipients.RoutingRules) -> str | None:
         """None when imported, else why not (the hub hears `fail` with it)."""
         try:
-            packet = edxml.read_packet(row.body)
+            packet = await asyncio.to_thread(edxml.read_packet, row.body)
             async with transaction(self.sessions) as session:
                 if isinstance(packet, edxml.StatusPacket):
                     await receive_status(session, packet, routing, "hub")
@@ -253,7 +253,7 @@ class HubPoller:
 
     async def _import_document(self, packet: edxml.DocumentPacket,
                                routing: recipients.RoutingRules) -> None:
-        intake = packet_submission(packet, routing)
+        intake = await asyncio.to_thread(packet_submission, packet, routing)
         intake.fields.packet["via"] = "hub"  # statuses about it go back through the hub
         await take_packet(self.sessions, routing, packet, intake, actor="hub")
         self.nudge()

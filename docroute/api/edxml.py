@@ -7,6 +7,7 @@ Whatever is not a readable packet is a 413 or 422 saying why, in the reader's wo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -59,7 +60,8 @@ async def packet_from_request(
     else:
         data = await request.body()
     try:
-        return edxml.read_packet(data, limits)
+        # CPU work (a packet of many elements takes seconds): off the event loop.
+        return await asyncio.to_thread(edxml.read_packet, data, limits)
     except edxml.PacketError as error:
         raise ClerkError(error.status, error.code, error.message) from None
 
@@ -101,7 +103,7 @@ async def post_packet(
     # The packet's sender and `To` are matched, and the document checked and expanded, with
     # the data in force (as the router will route it), not the files the service started with.
     routing = await service.routing_now()
-    intake = packet_submission(packet, routing)
+    intake = await asyncio.to_thread(packet_submission, packet, routing)
     sender = _check_sender(caller, intake.sender.agency_id,
                            packet.sender.name or packet.sender.organ_id or "?")
     submission = intake.submission.model_copy(update={"sender": sender})

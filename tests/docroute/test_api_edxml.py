@@ -176,3 +176,31 @@ async def test_a_to_matched_by_code_is_delivered_under_the_directorys_name(
     assert response.status_code == 202, response.text
     rows = await settled(service, response.json()["id"])
     assert [(r.agency_id, r.agency_name) for r in rows] == [("tw.bo-quoc-phong", "Bộ Quốc phòng")]
+
+
+async def test_reading_a_packet_does_not_hold_up_other_requests(
+    service: Service, client: httpx.AsyncClient, tokens: Any, monkeypatch: Any
+) -> None:
+    """Reading a packet is CPU work (a 6 MB packet of 100,000 To takes seconds): it runs off
+    the event loop, so /health answers while a slow packet is being read."""
+    import asyncio
+    import time
+
+    import edxml as edxml_package
+
+    real = edxml_package.read_packet
+
+    def slow(data: bytes, limits: Any = None) -> Any:
+        time.sleep(1.5)
+        return real(data, limits)
+
+    monkeypatch.setattr(edxml_package, "read_packet", slow)
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    started = time.perf_counter()
+    reading = asyncio.create_task(
+        _post(client, headers, packet((FINANCE,), ("- Sở Tài chính;",)), "?dry_run=true"))
+    await asyncio.sleep(0.3)  # the packet is being read
+    health = await client.get("/health")
+    assert health.status_code == 200
+    assert time.perf_counter() - started < 1.2  # not after the 1.5 s read
+    assert (await reading).status_code == 200
