@@ -4,12 +4,14 @@ The text comes from the main attachment (.docx or .pdf) when there is one; `ToPl
 Nơi nhận when the attachment has none (or there is no readable attachment), written as the
 block a clerk would print, so that the rules engine reads it like any document. A packet with
 no Nơi nhận anywhere (empty ToPlaces, as some producers write) has its `To` agencies as the
-Nơi nhận: they are the receivers it names.
+Nơi nhận: they are the receivers it names. For the same reason a ToPlaces "Như trên" (as above)
+refers to the `To` agencies when the text has no Kính gửi block of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -41,10 +43,9 @@ def packet_text(packet: DocumentPacket, to_names: Sequence[str] | None = None) -
     write each `To` should it stand in for the Nơi nhận (the directory's names of the
     agencies matched; by default the packet's own OrganName, else OrganId)."""
     notes: list[str] = []
-    places = packet.to_places
-    if not places:
-        places = tuple(to_names if to_names is not None else
+    addressees = tuple(to_names if to_names is not None else
                        (o.name or o.organ_id or "" for o in packet.to))
+    places = packet.to_places or addressees
     for attachment in packet.attachments:
         if PurePath(attachment.name.lower()).suffix not in MAIN_SUFFIXES:
             continue
@@ -58,13 +59,32 @@ def packet_text(packet: DocumentPacket, to_names: Sequence[str] | None = None) -
             return PacketText(text, f"attachment {attachment.name}", tuple(notes), attachment)
         source = "ToPlaces" if packet.to_places else "To"
         notes.append(f"attachment {attachment.name!r} has no Nơi nhận: {source} used")
+        text = _addressed(text, packet, addressees, read.kinh_gui)
         return PacketText(_with_places(text, places),
                           f"attachment {attachment.name} + {source}", tuple(notes), attachment)
     if not packet.to_places:
         notes.append("the packet has no ToPlaces (Nơi nhận): its To used as the Nơi nhận")
     source = "ToPlaces" if packet.to_places else "To"
-    return PacketText(_with_places(_heading(packet), places), f"packet fields + {source}",
-                      tuple(notes))
+    text = _addressed(_heading(packet), packet, addressees, [])
+    return PacketText(_with_places(text, places), f"packet fields + {source}", tuple(notes))
+
+
+def _addressed(text: str, packet: DocumentPacket, addressees: Sequence[str],
+               kinh_gui: Sequence[str]) -> str:
+    # A ToPlaces 'Như trên' (as above) names the addressees, which a packet gives in To: a
+    # text with no Kính gửi of its own gets them as one, so the line resolves to them.
+    if kinh_gui or not any(_is_nhu_tren(place) for place in packet.to_places):
+        return text
+    lines = [name for name in addressees if name]
+    if not lines:
+        return text
+    return f"{text}\n\nKính gửi:\n" + "\n".join(f"- {name};" for name in lines)
+
+
+def _is_nhu_tren(place: str) -> bool:
+    bare = unicodedata.normalize("NFD", place.lower())
+    bare = "".join(c for c in bare if not unicodedata.combining(c)).replace("đ", "d")
+    return bare.lstrip("-+–• ").startswith("nhu tren")
 
 
 def _heading(packet: DocumentPacket) -> str:

@@ -204,3 +204,18 @@ async def test_reading_a_packet_does_not_hold_up_other_requests(
     assert health.status_code == 200
     assert time.perf_counter() - started < 1.2  # not after the 1.5 s read
     assert (await reading).status_code == 200
+
+
+async def test_nhu_tren_in_toplaces_refers_to_the_packets_to(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """'Như trên' (as above) names the addressees, which a packet gives in To: with no text
+    of its own to read, the line resolves to them instead of asking the clerk every time."""
+    headers = await tokens(service, Role.SENDER, "kh.so-noi-vu")
+    body = packet((FINANCE, Organization("000.00.00.G11", None)), ("- Như trên;", "- Lưu: VT."))
+    response = await _post(client, headers, body, "?dry_run=true")
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert {r["id"] for r in view["recipients"]} == {"kh.so-tai-chinh", "tw.bo-quoc-phong"}
+    assert view["unresolved"] == []
+    assert view["packet_to"]["not_in_noi_nhan"] == [] and view["packet_to"]["not_in_to"] == []
