@@ -67,14 +67,15 @@ def staff(node: Node | None) -> Staff | None:
                  node.text("Email"))
 
 
-def read_document(root: Node, header: Node, limits: Limits) -> DocumentPacket:
+def read_document(root: Node, header: Node, limits: Limits,
+                  warnings_so_far: tuple[str, ...] = ()) -> DocumentPacket:
     """A document packet from its MessageHeader, trace list and attachments."""
     sender = organization(header.child("From"), "From")
     if sender.organ_id is None:
         raise PacketError("From/OrganId is missing: the packet does not say who sent it")
     # One receiver's malformed OrganId must not refuse the packet and leave every receiver
     # unrouted: it is kept, flagged (From stays strict: who sent it must be clear).
-    warnings: list[str] = []
+    warnings = list(warnings_so_far)
     to = tuple(organization(n, "To", warnings) for n in header.children("To"))
     if not to:
         raise PacketError("The packet has no To: it does not say which agency receives it")

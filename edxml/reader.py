@@ -1,10 +1,11 @@
 """Reading a packet: which family it is, then a document packet or a status packet.
 
 Family A (root `edXML` in the QCVN 102 namespace) is read fully, with or without prefixes and
-in any element order. Family C (a status inside a SOAP header, the `edXML` prefix bound to the
-SOAP namespace by its producer) is read leniently, with a warning, also when a gateway wraps it
-base64 in `<message><content>`. Families B (`e-doc.vn` SOAP) and D (`go.vn/eDoc`) are refused
-by name, as the notes recommend (notes §2, §6).
+in any element order; the same shape in no namespace at all (a producer forgot xmlns) is read
+by local name with a warning. Family C (a status inside a SOAP header, the `edXML` prefix bound
+to the SOAP namespace by its producer) is read leniently, with a warning, also when a gateway
+wraps it base64 in `<message><content>`. Families B (`e-doc.vn` SOAP) and D (`go.vn/eDoc`) are
+refused by name, as the notes recommend (notes §2, §6).
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ def read_packet(data: bytes, limits: Limits | None = None) -> DocumentPacket | S
     if local == "message" and namespace == "":
         return _gateway_message(Node(root, frozenset({""})), limits)
     if namespace == NAMESPACE and local in ("edXML", "edXMLEnvelope"):
-        return _family_a(Node(root, _FAMILY_A), limits)
+        return _family_a(Node(root, _FAMILY_A), limits, ())
+    if namespace == "" and local in ("edXML", "edXMLEnvelope"):
+        # A string-built packet that forgot xmlns: QCVN 102 by its shape, read by local name.
+        return _family_a(Node(root, _FAMILY_A), limits, (
+            f"the packet's elements are in no namespace (QCVN 102 puts them in {NAMESPACE}); "
+            "read by their names",))
     if namespace == SOAP and local == "Envelope":
         return _soap(Node(root, frozenset({ANY})))
     if namespace in (GO_VN, EDOC_VN):
@@ -47,13 +53,14 @@ def read_packet(data: bytes, limits: Limits | None = None) -> DocumentPacket | S
     )
 
 
-def _family_a(root: Node, limits: Limits) -> DocumentPacket | StatusPacket:
+def _family_a(root: Node, limits: Limits,
+              warnings: tuple[str, ...]) -> DocumentPacket | StatusPacket:
     header = root.find("MessageHeader")
     if header is None:
         raise PacketError("The packet has no MessageHeader (edXMLEnvelope/edXMLHeader)")
     if header.child("StatusCode") is not None:
-        return read_status(header, ())
-    return read_document(root, header, limits)
+        return read_status(header, warnings)
+    return read_document(root, header, limits, warnings)
 
 
 def _soap(envelope: Node) -> StatusPacket:

@@ -294,3 +294,20 @@ def test_a_to_with_a_malformed_organ_id_is_flagged_and_the_packet_still_read(
     with pytest.raises(PacketError, match="From/OrganId"):  # who sent it must be clear
         read_packet(sdk_shape.replace(b"000.00.00.H99</edXML:OrganId>",
                                       b"000 00 00 H99</edXML:OrganId>", 1))
+
+
+def test_a_packet_without_the_qcvn_namespace_is_read_with_a_warning(sdk_shape: bytes) -> None:
+    """A string-built packet that forgot xmlns (root edXML, no namespace at all) is still a
+    QCVN 102 packet by its shape: read by local name, with a warning, not refused."""
+    data = sdk_shape.replace(b' xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"', b"")
+    data = data.replace(b' xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"', b"")
+    data = data.replace(b"edXML:", b"")
+    packet = _document(data)
+    assert [o.organ_id for o in packet.to] == ["000.01.00.H99", "000.03.00.H99"]
+    assert len(packet.attachments) == 2
+    assert any("namespace" in w for w in packet.warnings)
+    status = packet_bytes("status_03.edxml").replace(
+        b' xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"', b"").replace(
+        b' xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"', b"").replace(b"edXML:", b"")
+    read = read_packet(status)
+    assert isinstance(read, StatusPacket) and any("namespace" in w for w in read.warnings)
