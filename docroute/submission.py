@@ -120,7 +120,9 @@ def new_document(
     """A Document row built from the submission and the fields the rules engine read."""
     number = submission.number or parsed.number
     date = submission.date or parsed.date
-    issuer = parsed.issuer_code or parsed.issuer or submission.sender
+    # The sending agency when known: a number's code ('UBND' in 01/QĐ-UBND) does not say
+    # which office issued it, and every commune issues its own 01/QĐ-UBND.
+    issuer = submission.sender or parsed.issuer_code or parsed.issuer
     return Document(
         id=str(uuid.uuid4()),
         idempotency_key=key,

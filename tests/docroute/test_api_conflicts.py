@@ -47,3 +47,21 @@ async def test_an_idempotency_key_reused_with_another_body_is_a_409(
     assert again.json()["id"] == first.json()["id"]
     assert other.json()["code"] == "idempotency_key_reused"
     assert "k-1" in other.json()["detail"]
+
+
+async def test_two_offices_may_issue_the_same_number_on_the_same_day(
+    service: Service, client: httpx.AsyncClient, tokens: Any
+) -> None:
+    """'01/QĐ-UBND' of 4 March is issued by every commune that makes a decision that day: the
+    second commune's document is its own, not a 'changed resubmission' of the first's (the
+    number's 'UBND' does not say which UBND)."""
+    text = ("Số: 01/QĐ-UBND\nKhánh Hòa, ngày 4 tháng 3 năm 2025\nQUYẾT ĐỊNH\nVề việc thử\n\n"
+            "Nội dung {n}.\n\nNơi nhận:\n- Sở Nội vụ;\n- Lưu: VT.\n")
+    ids = []
+    for n, commune in enumerate(("kh.ubnd-xa-22342", "kh.ubnd-xa-22345")):
+        headers = await tokens(service, Role.SENDER, commune)
+        response = await client.post("/v1/documents", json={"text": text.format(n=n)},
+                                     headers=headers)
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["id"])
+    assert ids[0] != ids[1]
