@@ -62,8 +62,11 @@ def fold(codes: list[str]) -> str | None:
     return current
 
 
-async def find_document(session: AsyncSession, response: ResponseFor) -> Document:
-    """The document a status is about, or a 404 that says what was looked for."""
+async def find_document(session: AsyncSession, response: ResponseFor,
+                        issuer: str | None = None) -> Document:
+    """The document a status is about, or a 404 that says what was looked for. By number
+    (and date) only when one document fits: two offices may share a number and a day, so
+    the issuer ResponseFor/OrganId names (`issuer`: its agency) decides, else a 409."""
     if response.document_id:
         query = select(Document).where(Document.edxml_id == response.document_id)
         if found := (await session.exec(query)).first():
@@ -74,11 +77,26 @@ async def find_document(session: AsyncSession, response: ResponseFor) -> Documen
         if response.date:
             query = query.where(Document.date == response.date)
         rows = list((await session.exec(query.order_by(col(Document.date).desc()))).all())
-        if len(rows) == 1 or (rows and response.date):
+        if len(rows) > 1:
+            named = [r for r in rows if _issued_by(r, response.organ_id, issuer)]
+            if len(named) == 1:
+                return named[0]
+            when = f" of {response.date}" if response.date else ""
+            raise ClerkError(409, "ambiguous_document",
+                             f"{len(rows)} documents here are numbered {code}{when}; send the "
+                             "status with the document's DocumentId (or the issuer's OrganId "
+                             "and the date in ResponseFor).")
+        if len(rows) == 1:
             return rows[0]
     raise ClerkError(404, "document_not_found",
                      f"No document here has DocumentId {response.document_id!r} "
                      f"(or number {response.code!r} of {response.date}).")
+
+
+def _issued_by(document: Document, organ_id: str | None, issuer: str | None) -> bool:
+    # The packet's own From/OrganId when it came as a packet, else the sending agency.
+    sent_as = (document.packet or {}).get("from", {}).get("organ_id")
+    return bool((organ_id and sent_as == organ_id) or (issuer and document.sender == issuer))
 
 
 async def _delivery(session: AsyncSession, document: Document, agency_id: str | None
@@ -95,7 +113,9 @@ async def receive_status(
     as_agency: str | None = None,
 ) -> Received:
     """Record a status packet (see the module docstring); `as_agency` must be its reporter."""
-    document = await find_document(session, packet.response_for)
+    addressee = packet.response_for.organ_id
+    issuer = find_named(routing, addressee, None, None).agency_id if addressee else None
+    document = await find_document(session, packet.response_for, issuer)
     match = find_named(routing, packet.sender.organ_id, packet.sender.name, document.date)
     if as_agency is not None and match.agency_id != as_agency:
         raise ClerkError(403, "wrong_reporter", f"The status is From {packet.sender.organ_id} "

@@ -149,3 +149,38 @@ async def test_statuses_go_to_a_sender_whose_own_channel_is_the_hub(
     assert packet.response_for.organ_id == "kh.ubnd-tinh"
     assert packet.response_for.document_id == "kh.ubnd-tinh,2025/03/04,51/UBND-VP"
     assert packet.sender.organ_id == "kh.so-tai-chinh"
+
+
+async def test_a_status_by_number_alone_never_picks_one_of_two_namesakes(
+    service: Service, client: httpx.AsyncClient, tokens: Any, settled: Any
+) -> None:
+    """Two communes may each issue a 01/QĐ-UBND on the same day. A status without a
+    DocumentId we know is matched by number and date only to the document of the issuer its
+    ResponseFor/OrganId names; when nothing decides, a 409 asks for the DocumentId, never a
+    guess that would mark the other commune's delivery."""
+    from edxml import DocumentPacket, write_document
+
+    sent = []
+    for commune in ("kh.ubnd-xa-22342", "kh.ubnd-xa-22345"):
+        body = write_document(DocumentPacket(
+            sender=Organization(commune), to=(FINANCE,), document_id=f"{commune},2025/03/04,1",
+            number="01", notation="QĐ-UBND", date=dt.date(2025, 3, 4), type_name="Quyết định",
+            subject=f"Về việc của {commune}", to_places=("- Sở Tài chính;",)))
+        headers = await tokens(service, Role.SENDER, commune)
+        response = await client.post("/v1/edxml", content=body, headers={**headers, **XML})
+        assert response.status_code == 202, response.text
+        await settled(service, response.json()["id"])
+        sent.append(response.json()["id"])
+    finance = await tokens(service, Role.AGENCY, "kh.so-tai-chinh")
+
+    def by_number(issuer: str | None) -> bytes:
+        return write_status(StatusPacket(
+            sender=FINANCE, response_for=ResponseFor(issuer, "01/QĐ-UBND", dt.date(2025, 3, 4)),
+            status_code="03", timestamp=dt.datetime(2025, 3, 4, 9, 5, tzinfo=VIETNAM)))
+
+    ambiguous = await _report(client, finance, by_number(None))
+    assert ambiguous.status_code == 409, ambiguous.text
+    assert "DocumentId" in ambiguous.json()["detail"]
+    decided = await _report(client, finance, by_number("kh.ubnd-xa-22345"))
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["document"] == sent[1]
