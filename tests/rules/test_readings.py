@@ -269,6 +269,16 @@ def test_common_short_forms_of_mttq_and_traffic_works(
     ]
 
 
+def test_ong_and_ba_before_a_title(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'Ông Giám đốc Sở Y tế', 'Bà Chủ tịch UBND tỉnh' address the body, as 'Đồng chí' does."""
+    assert line("Ông Giám đốc Sở Y tế", khanh_hoa, rules, "kh.ubnd-tinh").agencies == [
+        "kh.so-y-te"
+    ]
+    assert line("Bà Chủ tịch UBND tỉnh", khanh_hoa, rules, "kh.so-y-te").agencies == [
+        "kh.ubnd-tinh"
+    ]
+
+
 def test_routing_codes_and_paper_copies_are_notes(khanh_hoa: Directory, rules: RuleSet) -> None:
     """'(3I, 2B)' are registry routing codes, not copies; '02 bản giấy' is a copy count."""
     coded = line("Sở Nội vụ (3I, 2B)", khanh_hoa, rules, None)
