@@ -52,6 +52,9 @@ _BODY_WORDS = re.compile(
     r"\b(?:nhan\s*duoc|nhu\s*sau|tran\s*trong|de\s*nghi|xin\s*bao\s*cao|"
     r"bao\s*cao\s*ket\s*qua|co\s*y\s*kien)\b"
 )
+# The co-addressees' label inside a Kính gửi block (`Đồng kính gửi: Sở Tư pháp.`): what
+# follows it are addressees too, whatever the line before ended with.
+_CO_ADDRESSEES = re.compile(r"^[\s*_]*đồng\s+(?:kính\s+)?gửi\s*:", re.IGNORECASE)
 _SECTION = re.compile(r"^(?:[IVX]{1,4}\.\s|\d{1,2}\.\s*(?P<word>\w{2,}))")
 _ABBREVIATION_END = re.compile(r"(?:^|[\s(])[A-ZĐ]{1,4}\.$")
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)$")
@@ -185,6 +188,7 @@ class _Items:
         # The marker of an item that ends with ':' (`- Các sở:`): items under it with another
         # marker (`+ Tài chính;`) are its members, joined onto it.
         self.head_marker: str | None = None
+        self.labelled = False  # a co-addressees' label ended the last line: items follow
 
     @property
     def last(self) -> str | None:
@@ -361,13 +365,23 @@ def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> b
         block.signature.append(after)
         state.titled = state.titled or sig.is_title(after)
         return True
-    if state.named and (_appendix(text) or not (marked and items.is_open())):
+    if state.named and (_appendix(text) or not (marked and _runs_on_below(items))):
         return False  # the signature is complete and the list closed: what follows is not ours
     if marked:
         items.unread_last = False
         state.titled = items.add_line(text, cell.indent, state.titled) or state.titled
         return True
     return _noi_nhan_plain(cell, items, state, blank)
+
+
+def _runs_on_below(items: _Items) -> bool:
+    """Whether the list goes on after the signer's name: its last item wraps, or the list
+    is not finished yet (no `Lưu` item, no full stop). A table flattened onto lines puts the
+    signature beside or between the items when the list is the longer column
+    (`- Sở Nội vụ;   Trần Văn A` / `- Sở Xây dựng;`, or each cell on a line of its own)."""
+    if items.is_open():
+        return True
+    return not (items.last is None or _closed(items) or any(map(_is_archive, items.block.items)))
 
 
 def _signer(text: str) -> bool:
@@ -436,6 +450,18 @@ def _read_kinh_gui(cells: Iterator[Cell], rest: str) -> Block:
 def _kinh_gui_line(cell: Cell, text: str, marked: bool, items: _Items, blank: bool) -> bool:
     """Read one line after Kính gửi; False when it is the body of the letter."""
     was_unread, items.unread_last = items.unread_last, False
+    label = _CO_ADDRESSEES.match(text)
+    if label:
+        items.block.markers.append(label.group().strip())
+        rest = text[label.end() :].strip()
+        if rest:
+            items.add_line(rest, cell.indent, False)
+        items.labelled = not rest
+        return True
+    if items.labelled and not _is_prose(text):
+        items.labelled = False
+        items.add_line(text, cell.indent, False)
+        return True
     if marked:
         if _is_body(text, marked, items, blank):
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rules import Directory, RuleSet, expand, read_document
 
 BODY = "Thực hiện Kế hoạch số 11/KH-UBND ngày 22/01/2024 của UBND tỉnh, Sở Nội vụ đề nghị:"
@@ -70,6 +72,44 @@ def test_two_columns_joined_by_spaces_keep_the_signer_out() -> None:
     assert doc.signature == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "(Đã ký)", "Nguyễn Văn An"]
     joined = read_document("Nơi nhận: KT. GIÁM ĐỐC\n- Như trên; PHÓ GIÁM ĐỐC\n- Lưu: VT.\n")
     assert joined.noi_nhan == ["- Như trên;", "- Lưu: VT."]
+
+
+@pytest.mark.parametrize("gap", ["\t", "\t\t", " " * 30])
+def test_items_below_the_signers_name_beside_them_are_items(gap: str) -> None:
+    """A list longer than the signature beside it (the table flattened onto shared lines, as
+    .doc and PDF extraction give it) keeps the items under the signer's name: the list is not
+    closed until its last item ends with a full stop."""
+    rows = [("Nơi nhận:", "KT. CHỦ TỊCH"), ("- Như trên;", "PHÓ CHỦ TỊCH"),
+            ("- Sở Tư pháp;", ""), ("- Sở Nội vụ;", "Trần Hòa Nam"), ("- Sở Xây dựng;", ""),
+            ("- Sở Y tế;", ""), ("- Lưu: VT, KT.", "")]
+    text = "\n".join(f"{left}{gap}{right}".rstrip() if right else left for left, right in rows)
+    doc = read_document(text + "\n")
+    assert doc.noi_nhan == ["- Như trên;", "- Sở Tư pháp;", "- Sở Nội vụ;", "- Sở Xây dựng;",
+                            "- Sở Y tế;", "- Lưu: VT, KT."]
+    assert doc.signature == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Hòa Nam"]
+
+
+@pytest.mark.parametrize("cells_per_line", [True, False])
+def test_signature_lines_between_the_items_keep_the_list_whole(cells_per_line: bool) -> None:
+    """Each cell of the two-column table on a line of its own (as some converters give it):
+    the signature's lines fall between the items, and the items after the name are kept."""
+    items = ["- Như trên;", "- Sở Tư pháp;", "- Sở Nội vụ;", "- Sở Xây dựng;", "- Lưu: VT."]
+    signature = ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Hòa Nam"]
+    if cells_per_line:  # left cell, right cell, row by row
+        lines = [items[0], signature[0], items[1], signature[1], items[2], signature[2]]
+    else:  # the name after a blank line, below a list that goes on
+        lines = [items[0], signature[0], signature[1], items[1], items[2], "", signature[2]]
+    doc = read_document("Nơi nhận:\n" + "\n".join(lines + items[3:]) + "\n")
+    assert doc.noi_nhan == items
+    assert doc.signature == signature
+
+
+def test_bullets_after_a_finished_list_and_its_signer_are_not_items() -> None:
+    """Once the list ends (`Lưu` with its full stop) and the signer's name is read, bullets
+    below belong to what follows the letter."""
+    doc = read_document("Nơi nhận:\n- Như trên;\n- Lưu: VT;\nGIÁM ĐỐC\nTrần Văn Hai\n"
+                        "- Mục 1 của biểu kèm theo;\n")
+    assert doc.noi_nhan == ["- Như trên;", "- Lưu: VT;"]
 
 
 def test_seal_note_after_an_item_is_no_item() -> None:
@@ -179,6 +219,23 @@ def test_sub_items_under_a_head_are_its_members(khanh_hoa: Directory, rules: Rul
     assert result.lines[1].agencies == ["kh.vp-ubnd"]
     plus_only = read_document("Nơi nhận:\n+ Sở Y tế:\n+ Sở Nội vụ;\n+ Lưu: VT.\n")
     assert len(plus_only.noi_nhan) == 3  # one bullet throughout: no sub-items
+
+
+@pytest.mark.parametrize(
+    "co_addressees",
+    ["Đồng kính gửi: Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
+     "ĐỒNG KÍNH GỬI:\nSở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
+     "Đồng gửi:\n- Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã."],
+)
+def test_co_addressees_under_kinh_gui_are_addressees(co_addressees: str) -> None:
+    """`Đồng kính gửi:` after a closed Kính gửi line is no body sentence: its names are
+    addressees (its label kept among the markers), on its line or on the next."""
+    doc = read_document(f"Kính gửi: Sở Y tế, Sở Tài chính.\n{co_addressees}\n\n"
+                        "Thực hiện ý kiến chỉ đạo của UBND tỉnh.\n\nNơi nhận:\n- Như trên;\n"
+                        "- Lưu: VT.\n")
+    assert doc.kinh_gui[0] == "Sở Y tế, Sở Tài chính."
+    assert doc.kinh_gui[1].lstrip("- ") == "Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã."
+    assert len(doc.kinh_gui) == 2 and doc.kinh_gui_unread == []
 
 
 def test_body_right_under_a_closed_one_line_kinh_gui() -> None:
