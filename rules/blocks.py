@@ -27,8 +27,10 @@ from rules.text import fold
 
 _HEAD = {
     "kinh_gui": re.compile(r"^kinh\s*gui\b\s*(:)?\s*"),
-    "noi_nhan": re.compile(r"^noi\s*nhan\b\s*(:)?\s*"),
+    # `Nơi nhận (để thực hiện):`: a note on the heading is part of its label.
+    "noi_nhan": re.compile(r"^noi\s*nhan\b\s*(?:\([^()]{1,60}\)\s*(?=:))?(:)?\s*"),
 }
+_BEFORE_HEADING = " *_-–•"  # bold/italic marks, and a bullet typed before `Nơi nhận:`
 _SECOND = frozenset("ơOoƠíIiÍ")  # Nơi, NOI, Kính, KÍNH, Kinh: a cheap test before folding
 _QUOTES = "\"'“”‘’«»„"
 # Item boundaries inside one physical line: "; - next", "; 2. next", "; b) next".
@@ -72,13 +74,26 @@ class Block:
     markers: list[str] = field(default_factory=list)
     region: list[str] = field(default_factory=list)
     found: bool = False
+    ended: bool = False  # the reading stopped before the end of the region (body, appendix)
+
+    def then(self, other: Block) -> Block:
+        """This block's lines followed by `other`'s: one list under two headings."""
+        return Block(
+            items=self.items + other.items,
+            unread=self.unread + other.unread,
+            signature=self.signature + other.signature,
+            markers=self.markers + other.markers,
+            region=self.region + other.region,
+            found=True,
+            ended=other.ended,
+        )
 
 
 def may_start_block(line: str) -> str | None:
     """A cheap test: the section whose heading a raw line may hold (in any column)."""
     if "\t" in line or "   " in line:
         return next(filter(None, map(may_start_block, re.split(r"\t|\s{3,}", line))), None)
-    start = line.lstrip(" *_\xa0")
+    start = line.lstrip(_BEFORE_HEADING + "\xa0")
     if start[:1] not in "KkNn" or start[1:2] not in _SECOND:
         return None
     key = fold(start[:12]).replace(" ", "")
@@ -92,12 +107,12 @@ def heading(text: str, section: str) -> str | None:
 
     A label in quotes (a style guide explaining what to write after "Kính gửi") is no
     heading, nor is `Nơi nhận hồ sơ: ...` in a body sentence."""
-    start = text.lstrip(" *_")
+    start = text.lstrip(_BEFORE_HEADING)
     if not start or start[0] not in "KkNn" or len(start) > 600 or start[1:2] not in _SECOND:
         return None
-    match = _HEAD[section].match(fold(start[:40]))
-    if match is None:
-        return None
+    match = _HEAD[section].match(fold(start[:80]))
+    if match is None or (MARKER.match(text) and not match.group(1)):
+        return None  # a bullet before a heading is a typist's slip only with its colon
     rest = start[match.end() :].strip()
     if rest and rest[0] in _QUOTES:
         return None
@@ -159,13 +174,16 @@ def _choose(
 ) -> tuple[Block, Block]:
     """The document's own blocks among the headings: the first Nơi nhận closed by a signature
     (a form after it has its own), else the last; the first Kính gửi before it."""
-    noi_nhan = Block()
+    noi_nhan, carried = Block(), Block()
     chosen_at = (1 << 30, 0)
-    for at, section, rest in heads:
+    for index, (at, section, rest) in enumerate(heads):
         if section == "noi_nhan":
-            noi_nhan, chosen_at = _read_noi_nhan(list(region(at)), rest), at
+            noi_nhan, chosen_at = carried.then(_read_noi_nhan(list(region(at)), rest)), at
             if noi_nhan.signature:
                 break
+            # `Nơi nhận (để thực hiện):` then `Nơi nhận (để biết):`: one list, two headings.
+            following = heads[index + 1][1] if index + 1 < len(heads) else None
+            carried = noi_nhan if following == "noi_nhan" and not noi_nhan.ended else Block()
     kinh_gui = Block()
     for at, section, rest in heads:
         if section == "kinh_gui" and at < chosen_at:
@@ -323,6 +341,7 @@ def _read_noi_nhan(region: list[Cell], rest: str) -> Block:
             blank = True
             continue
         if not _noi_nhan_line(cell, items, state, blank):
+            block.ended = True
             break
         block.region.append(cell.text)
         blank = False

@@ -79,13 +79,25 @@ def test_items_below_the_signers_name_beside_them_are_items(gap: str) -> None:
     """A list longer than the signature beside it (the table flattened onto shared lines, as
     .doc and PDF extraction give it) keeps the items under the signer's name: the list is not
     closed until its last item ends with a full stop."""
-    rows = [("Nơi nhận:", "KT. CHỦ TỊCH"), ("- Như trên;", "PHÓ CHỦ TỊCH"),
-            ("- Sở Tư pháp;", ""), ("- Sở Nội vụ;", "Trần Hòa Nam"), ("- Sở Xây dựng;", ""),
-            ("- Sở Y tế;", ""), ("- Lưu: VT, KT.", "")]
+    rows = [
+        ("Nơi nhận:", "KT. CHỦ TỊCH"),
+        ("- Như trên;", "PHÓ CHỦ TỊCH"),
+        ("- Sở Tư pháp;", ""),
+        ("- Sở Nội vụ;", "Trần Hòa Nam"),
+        ("- Sở Xây dựng;", ""),
+        ("- Sở Y tế;", ""),
+        ("- Lưu: VT, KT.", ""),
+    ]
     text = "\n".join(f"{left}{gap}{right}".rstrip() if right else left for left, right in rows)
     doc = read_document(text + "\n")
-    assert doc.noi_nhan == ["- Như trên;", "- Sở Tư pháp;", "- Sở Nội vụ;", "- Sở Xây dựng;",
-                            "- Sở Y tế;", "- Lưu: VT, KT."]
+    assert doc.noi_nhan == [
+        "- Như trên;",
+        "- Sở Tư pháp;",
+        "- Sở Nội vụ;",
+        "- Sở Xây dựng;",
+        "- Sở Y tế;",
+        "- Lưu: VT, KT.",
+    ]
     assert doc.signature == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Hòa Nam"]
 
 
@@ -107,8 +119,9 @@ def test_signature_lines_between_the_items_keep_the_list_whole(cells_per_line: b
 def test_bullets_after_a_finished_list_and_its_signer_are_not_items() -> None:
     """Once the list ends (`Lưu` with its full stop) and the signer's name is read, bullets
     below belong to what follows the letter."""
-    doc = read_document("Nơi nhận:\n- Như trên;\n- Lưu: VT;\nGIÁM ĐỐC\nTrần Văn Hai\n"
-                        "- Mục 1 của biểu kèm theo;\n")
+    doc = read_document(
+        "Nơi nhận:\n- Như trên;\n- Lưu: VT;\nGIÁM ĐỐC\nTrần Văn Hai\n- Mục 1 của biểu kèm theo;\n"
+    )
     assert doc.noi_nhan == ["- Như trên;", "- Lưu: VT;"]
 
 
@@ -135,7 +148,7 @@ def test_quoted_labels_are_not_blocks() -> None:
     """A text quoting the labels (a style guide) keeps its real blocks."""
     text = (
         "Kính gửi: Sở Tư pháp.\n\nTheo hướng dẫn, sau “Kính gửi” ghi tên cơ quan.\n"
-        "“Nơi nhận”: ghi các cơ quan nhận văn bản.\n\"Kính gửi:\" dùng cho công văn.\n\n"
+        '“Nơi nhận”: ghi các cơ quan nhận văn bản.\n"Kính gửi:" dùng cho công văn.\n\n'
         "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n\nGIÁM ĐỐC\n\nTrần Văn Hai"
     )
     doc = read_document(text)
@@ -223,16 +236,20 @@ def test_sub_items_under_a_head_are_its_members(khanh_hoa: Directory, rules: Rul
 
 @pytest.mark.parametrize(
     "co_addressees",
-    ["Đồng kính gửi: Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
-     "ĐỒNG KÍNH GỬI:\nSở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
-     "Đồng gửi:\n- Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã."],
+    [
+        "Đồng kính gửi: Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
+        "ĐỒNG KÍNH GỬI:\nSở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
+        "Đồng gửi:\n- Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã.",
+    ],
 )
 def test_co_addressees_under_kinh_gui_are_addressees(co_addressees: str) -> None:
     """`Đồng kính gửi:` after a closed Kính gửi line is no body sentence: its names are
     addressees (its label kept among the markers), on its line or on the next."""
-    doc = read_document(f"Kính gửi: Sở Y tế, Sở Tài chính.\n{co_addressees}\n\n"
-                        "Thực hiện ý kiến chỉ đạo của UBND tỉnh.\n\nNơi nhận:\n- Như trên;\n"
-                        "- Lưu: VT.\n")
+    doc = read_document(
+        f"Kính gửi: Sở Y tế, Sở Tài chính.\n{co_addressees}\n\n"
+        "Thực hiện ý kiến chỉ đạo của UBND tỉnh.\n\nNơi nhận:\n- Như trên;\n"
+        "- Lưu: VT.\n"
+    )
     assert doc.kinh_gui[0] == "Sở Y tế, Sở Tài chính."
     assert doc.kinh_gui[1].lstrip("- ") == "Sở Tư pháp, Sở Nội vụ, UBND các huyện, thị xã."
     assert len(doc.kinh_gui) == 2 and doc.kinh_gui_unread == []
@@ -247,3 +264,32 @@ def test_body_right_under_a_closed_one_line_kinh_gui() -> None:
     )
     assert doc.kinh_gui == ["Sở Y tế, Sở Tài chính."]
     assert doc.kinh_gui_unread == []
+
+
+@pytest.mark.parametrize(
+    "heading", ["Nơi nhận (để thực hiện):", "NƠI NHẬN (để t/h):", "- Nơi nhận:", "*Nơi nhận:*"]
+)
+def test_heading_variants_open_the_block(heading: str) -> None:
+    """A note in brackets on the heading, a bullet typed before it, bold marks around it:
+    still the heading, and its list is read."""
+    doc = read_document(f"{BODY}\n\n{heading}\n- Sở Y tế;\n- Lưu: VT.\nGIÁM ĐỐC\nTrần Văn Hai\n")
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+    assert doc.signature == ["GIÁM ĐỐC", "Trần Văn Hai"]
+
+
+def test_a_list_under_two_headings_is_one_list() -> None:
+    """`Nơi nhận (để thực hiện):` then `Nơi nhận (để biết):`: both lists are read."""
+    doc = read_document(
+        f"{BODY}\n\nNơi nhận (để thực hiện):\n- Sở Y tế;\n- Sở Nội vụ;\n"
+        "Nơi nhận (để biết):\n- Sở Tài chính;\n- Lưu: VT.\nGIÁM ĐỐC\nTrần Văn Hai\n"
+    )
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Sở Nội vụ;", "- Sở Tài chính;", "- Lưu: VT."]
+    assert doc.signature == ["GIÁM ĐỐC", "Trần Văn Hai"]
+
+
+def test_a_bulleted_sentence_naming_a_place_of_receipt_is_no_heading() -> None:
+    """`- Nơi nhận hồ sơ là ...` in the body has no colon after the label: no heading."""
+    doc = read_document(
+        f"{BODY}\n- Nơi nhận hồ sơ là Bộ phận một cửa\n\nNơi nhận:\n- Sở Y tế;\n- Lưu: VT.\n"
+    )
+    assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
