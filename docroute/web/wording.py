@@ -51,6 +51,8 @@ SENTENCES: tuple[tuple[str, str], ...] = (
      "này thuộc về (nhóm của cơ quan: {categories})"),
     ("{a} is not a recipient: line {n}: {why:say}", "{a} không phải nơi nhận: dòng {n}: {why}"),
     ("line {n}: {why:say}", "dòng {n}: {why}"),
+    # `Như Điều 3` read in the document's own article: what it could not read there.
+    ("in {where}, read for '{q}': {why:say}", "trong {where}, khi đọc cho '{q}': {why}"),
     ("{r} (only while policy flag '{f}' is on; on)",
      "{r} (chỉ khi bật cờ chính sách '{f}'; cờ đang bật)"),
     ("{r} (only while policy flag '{f}' is on; off)",

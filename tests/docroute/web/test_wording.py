@@ -97,6 +97,10 @@ def test_every_reason_the_engine_gives_is_said_whole_in_vietnamese(wording: Word
      "Khánh Hòa or Sở Tài chính tỉnh Khánh Hòa?",
      "không có cơ quan nào tên 'Sở Tư phsp' trong danh bạ 'khanh_hoa'; có phải là Sở Tư pháp "
      "tỉnh Khánh Hòa hoặc Sở Tài chính tỉnh Khánh Hòa?"),
+    ("in Điều 3, read for 'Như Điều 3': no agency named 'Sở Tư phsp' in directory "
+     "'khanh_hoa'; did you mean Sở Tư pháp tỉnh Khánh Hòa?",
+     "trong Điều 3, khi đọc cho 'Như Điều 3': không có cơ quan nào tên 'Sở Tư phsp' trong danh "
+     "bạ 'khanh_hoa'; có phải là Sở Tư pháp tỉnh Khánh Hòa?"),
     ("'So Y te' names Sở Y tế tỉnh Khánh Hòa (corrected: diacritics restored in 'So Y te').",
      "'So Y te' là Sở Y tế tỉnh Khánh Hòa (đã sửa: thêm dấu cho 'So Y te')."),
     ("'TT. Tỉnh ủy' names Tỉnh ủy Khánh Hòa (addressed to its leadership); 'các Ban' read by "
