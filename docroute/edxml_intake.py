@@ -1,6 +1,6 @@
 """A document packet as a submission: the text the rules engine reads, and its named agencies.
 
-The text comes from the main attachment (.docx or .pdf) when there is one; `ToPlaces` is the
+The text comes from the main attachment (.docx, .pdf or .doc) when there is one; `ToPlaces` is the
 Nơi nhận when the attachment has none (or there is no readable attachment), written as the
 block a clerk would print, so that the rules engine reads it like any document. A packet with
 no Nơi nhận anywhere (empty ToPlaces, as some producers write) has its `To` agencies as the
@@ -23,7 +23,8 @@ from router import recipients
 from rules.sources import SourceError, text_from_bytes
 
 # .txt too: docroute attaches a text submission as .txt, and reads it back the same way.
-MAIN_SUFFIXES = (".docx", ".pdf", ".txt")
+# .doc (Word 97-2003, read through antiword) is still what many offices attach.
+MAIN_SUFFIXES = (".docx", ".pdf", ".doc", ".txt")
 # OtherInfo/Priority to độ khẩn (notes §7.3); 0 (thường) and unknown values add none.
 URGENCY = {1: "khan", 2: "thuong_khan", 3: "hoa_toc", 4: "hoa_toc_hen_gio"}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+from pathlib import Path
 
 import docx
 
@@ -14,6 +16,7 @@ from router import recipients
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SENDER = Organization("000.01.00.H99", "Sở Nội vụ tỉnh Khánh Hòa")
+FILES = Path(__file__).parents[1] / "data" / "files"
 TO = (Organization("000.03.00.H99", "Sở Tài chính tỉnh Khánh Hòa"),)
 
 
@@ -75,3 +78,14 @@ def test_a_code_written_in_lower_case_matches_its_agency() -> None:
     assert sender.agency_id == "kh.so-noi-vu"
     assert [(o["agency_id"], o["matched_by"]) for o in to] == [("tw.bo-quoc-phong", "code"),
                                                               ("kh.so-y-te", "id")]
+
+
+def test_a_legacy_word_attachment_is_the_text() -> None:
+    """A Word 97-2003 .doc attachment is read (through antiword), not passed over for the
+    packet's fields: its own Nơi nhận is the list."""
+    assert shutil.which("antiword"), "antiword is missing: .ci/run installs it"
+    data = (FILES / "nd30_legacy.doc").read_bytes()
+    read = packet_text(_packet(Attachment("30.doc", "application/msword", data)))
+    assert read.source == "attachment 30.doc"
+    noi_nhan = recipients.read(read.text).noi_nhan
+    assert noi_nhan[0] == "Như trên;" and noi_nhan[-1] == "Lưu: VT, VP."
