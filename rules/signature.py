@@ -92,9 +92,16 @@ def is_title(text: str) -> bool:
 
 
 def is_seal(text: str) -> bool:
-    """A seal or signature note (`(Đã ký)`, `(Ký, ghi rõ họ tên)`) or an e-signature stamp."""
-    key = fold(text.strip())
-    return bool(_SEAL.match(key) or _STAMP.match(key))
+    """A seal or signature note (`(Đã ký)`, `(Ký, ghi rõ họ tên)`) or an e-signature stamp.
+
+    A stamp's lines are printed by the signing software and end with no list punctuation:
+    `Email: vanthu@...;` ends like a recipient item, so it is one (kept in the list, where
+    the rules put a contact address to the clerk), never signature text."""
+    text = text.strip()
+    key = fold(text)
+    if _SEAL.match(key):
+        return True
+    return bool(_STAMP.match(key)) and not text.endswith((";", ","))
 
 
 def is_name(text: str, upper_too: bool = False) -> bool:

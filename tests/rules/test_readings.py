@@ -421,3 +421,36 @@ def test_leaders_of_the_own_office_are_internal(khanh_hoa: Directory, rules: Rul
     """'Lãnh đạo VP' is the sender's own office: internal, whatever the sender's kind."""
     for sender in ("kh.ubnd-tinh", "kh.so-noi-vu"):
         assert line("Lãnh đạo VP", khanh_hoa, rules, sender).outcome == "excluded"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Email: vanthu@khanhhoa.gov.vn",
+        "E-mail: vanthu@khanhhoa.gov.vn",
+        "Thư điện tử: vanthu@khanhhoa.gov.vn",
+        "Website: www.khanhhoa.gov.vn",
+        "Website Sở",
+        "Fax: 0258.3822661",
+        "Điện thoại: 0258 3822 661",
+    ],
+)
+def test_a_contact_address_is_a_question(item: str, khanh_hoa: Directory, rules: RuleSet) -> None:
+    """An e-mail, website, phone or fax item names no agency: it is put to the clerk as a
+    contact address (not dropped, not excluded, no agency guessed from it)."""
+    outcome = line(item, khanh_hoa, rules, "kh.ubnd-tinh")
+    assert (outcome.outcome, outcome.agencies, outcome.categories) == (
+        "unresolved",
+        [],
+        ["contact"],
+    )
+    assert "is a contact address" in outcome.reason and outcome.suggestions == []
+
+
+def test_a_body_before_its_contact_address_still_receives(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """`Sở Y tế, email: ...`: the body receives it, and the address is still a question."""
+    outcome = line("Sở Y tế, email: soyte@khanhhoa.gov.vn", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert outcome.outcome == "unresolved" and outcome.agencies == ["kh.so-y-te"]
+    assert "'email: soyte@khanhhoa.gov.vn;' is a contact address" in outcome.reason
