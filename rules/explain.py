@@ -19,7 +19,7 @@ from rules.expansion import Expansion, Reason, segmenter_for
 from rules.lines import quote
 from rules.notes import split_notes
 from rules.outcomes import Outcome
-from rules.ruleset import Rule, RuleSet
+from rules.ruleset import ANCHORED_SCOPES, Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment
 from rules.selection import why_not_selected
 
@@ -181,6 +181,11 @@ def _segment_verdict(
 ) -> str | None:
     agency = question.agency
     if isinstance(segment, RuleSegment):
+        select = segment.rule.select
+        if select is not None and select.scope in ANCHORED_SCOPES:
+            # `thuộc Sở Y tế`, `thuộc huyện Vạn Ninh`: the body named after the phrase.
+            anchors = [question.directory.get(i) for i in segment.anchor]
+            previous = anchors[0] if len(anchors) == 1 else None
         return _rule_verdict(segment.rule, text, question, previous)
     if isinstance(segment, NameSegment) and agency.id in segment.agency_ids:
         return f"'{text}' names it, but the line was read as: {line_reason}"

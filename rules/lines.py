@@ -17,7 +17,7 @@ from rules.document import Document
 from rules.memo import LONGEST, forgetting, text_memo
 from rules.notes import Notes
 from rules.outcomes import Outcome
-from rules.ruleset import Rule, RuleSet
+from rules.ruleset import ANCHORED_SCOPES, Rule, RuleSet
 from rules.segments import Leftover, NameSegment, RuleSegment, Segment, Segmenter, SenderSegment
 from rules.selection import Selection, select
 from rules.text import AccentKey, Span, Tokens, accent_keys, raw_tokens, words
@@ -355,9 +355,12 @@ def _rule(segment: RuleSegment, text: str, ctx: LineContext, previous: Agency | 
         mismatch = _units_word_mismatch(segment, text, ctx)
         if mismatch is not None:
             return mismatch
-    if rule.select and rule.select.scope == "children_of_next":
+    if rule.select and rule.select.scope in ANCHORED_SCOPES:
+        # An area is read even after its committee ended: its communes say when they did.
+        any_day = rule.select.scope == "area_of_next"
         anchors = _prefer_near_sender(
-            [a for i in segment.anchor if (a := ctx.directory.get(i)) and a.valid_on(ctx.as_of)],
+            [a for i in segment.anchor
+             if (a := ctx.directory.get(i)) and (any_day or a.valid_on(ctx.as_of))],
             ctx,
         )
         previous = anchors[0] if len(anchors) == 1 else None
@@ -385,7 +388,7 @@ def _selected(rule: Rule, text: str, ctx: LineContext, previous: Agency | None) 
     if not chosen.agencies:
         return Part(Outcome.UNRESOLVED, category, rule.id, f"'{text}' {chosen.empty_reason}")
     why = f"'{text}' read by rule '{rule.id}': {rule.description.strip()}".rstrip(": ")
-    if rule.select and rule.select.scope == "children_of_next" and previous is not None:
+    if rule.select and rule.select.scope in ANCHORED_SCOPES and previous is not None:
         why = f"{why.rstrip('.')} ({previous.name})"
     per_agency = {
         agency_id: f"{why} (included because policy flag '{flag}' is on)"

@@ -24,8 +24,10 @@ ACTIONS = frozenset({"select", "archive", "as_above", "as_article", "union", "as
 # "province": the home province of the directory only.
 SCOPES = frozenset(
     {"country", "province", "sender_area", "under_sender", "children_of_previous"}
-    | {"children_of_next"}
+    | {"children_of_next", "area_of_next"}
 )
+# Scopes whose body is named right after the phrase (`thuộc Sở Y tế`, `thuộc huyện Vạn Ninh`).
+ANCHORED_SCOPES = frozenset({"children_of_next", "area_of_next"})
 # Bounds of a rule set (issue 11): YAML nested deeper, or phrases past these, are refused with
 # a message naming the bound, so that loading and matching stay cheap whatever is uploaded.
 # A phrase becomes one regular expression; its optional groups are where matching backtracks

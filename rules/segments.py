@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from rules.lists import ListReader
 from rules.memo import LONGEST, Memo
 from rules.names import NameIndex
-from rules.ruleset import Phrase, Rule, RuleSet
+from rules.ruleset import ANCHORED_SCOPES, Phrase, Rule, RuleSet
 from rules.text import SEPARATORS, Span, Tokens, joined, words
 
 
@@ -43,7 +43,8 @@ class RuleSegment(Cut):
 
     rule: Rule
     number: int | None = None
-    # For `children_of_next` (`Các đơn vị thuộc Sở Y tế`): the body named after the phrase.
+    # For `children_of_next` (`Các đơn vị thuộc Sở Y tế`) and `area_of_next` (`UBND các xã
+    # thuộc huyện Vạn Ninh`): the body named after the phrase.
     anchor: tuple[str, ...] = ()
     clause: int | None = None
 
@@ -296,11 +297,11 @@ class Segmenter:
                 continue
             end = len(tokens) if rule.whole_line else _token_at(offsets, match.end())
             anchor: tuple[str, ...] = ()
-            if rule.select and rule.select.scope == "children_of_next":
-                body = self.names.longest_at(tokens, end)
+            if rule.select and rule.select.scope in ANCHORED_SCOPES:
+                body = self._body_at(tokens, end, rule.select.scope == "area_of_next")
                 if body is None:
                     continue  # "các đơn vị thuộc" reads as the units of a body only before one
-                end, anchor = body.end, body.agency_ids
+                end, anchor = body
             if end > best[1]:
                 # The last number is the article's: "khoản 3 Điều 5" is clause 3 of Điều 5.
                 numbers = [int(g) for g in match.groups() if g]
@@ -312,6 +313,18 @@ class Segmenter:
         if name is not None and name.end >= best[1]:
             best = (NameSegment(tokens, (i, name.end), name.agency_ids, body_start=i), name.end)
         return best
+
+    def _body_at(
+        self, tokens: Tokens, start: int, place: bool
+    ) -> tuple[int, tuple[str, ...]] | None:
+        """The body named at `start` (its end, its ids). A place (`huyện Vạn Ninh`) names
+        its People's Committee when `place`: the area is the committee's territory."""
+        body = self.names.longest_at(tokens, start)
+        if body is None and place and words(tokens[start : start + 2])[:1] in _PLACE_WORDS:
+            named = self.names.longest_at((*_COMMITTEE, *tokens[start:]), 0)
+            if named is not None and named.end > len(_COMMITTEE):
+                return start + named.end - len(_COMMITTEE), named.agency_ids
+        return None if body is None else (body.end, body.agency_ids)
 
     def _title_end_of(self, tokens: Tokens, i: int) -> int | None:
         return self._title_end(tokens, joined(tokens), _offsets(tokens), i) if tokens else None
@@ -431,6 +444,11 @@ class Segmenter:
                 break
         return not rest or rest in self.names.province_places
 
+
+# A place's People's Committee (`huyện Vạn Ninh` is the area of `UBND huyện Vạn Ninh`).
+_COMMITTEE: Tokens = ("uy", "ban", "nhan", "dan")
+_PLACE_WORDS = frozenset({("tinh",), ("huyen",), ("quan",), ("thi",), ("thanh",), ("xa",),
+                          ("phuong",), ("dac",)})
 
 # The most words of prose taken for one unread body after its kind word.
 _LONGEST_UNREAD_NAME = 12

@@ -68,6 +68,11 @@ def _scoped(
         return candidates, None
     if selector.scope == "province":
         return [a for a in candidates if directory.at_home(a)], None
+    if selector.scope == "area_of_next":
+        territory = directory.territory(previous) if previous is not None else None
+        if previous is None or territory != previous.id:
+            return [], "names an area, but no single People's Committee's area stands after it"
+        return [a for a in candidates if directory.within(a, territory) and a.id != territory], None
     if selector.scope in ("children_of_previous", "children_of_next"):
         if previous is None:
             where = "before" if selector.scope == "children_of_previous" else "after"
@@ -130,12 +135,21 @@ def why_not_selected(
     if problem:
         return f"the rule {problem}"
     if not scoped:
-        return f"it lies outside the rule's scope '{selector.scope}' for this sender"
+        return _outside(selector.scope, previous)
     if sender is not None and agency.id == sender.id:
         return "it is the sender itself"
     if not agency.valid_on(as_of):
         return _dates(agency, as_of)
     return None
+
+
+def _outside(scope: str, previous: Agency | None) -> str:
+    """Why an agency lies outside a rule's scope, naming the body the scope hangs on."""
+    if scope == "area_of_next" and previous is not None:
+        return f"it lies outside the area of {previous.name}"
+    if scope == "children_of_next" and previous is not None:
+        return f"it is not a unit under {previous.name}"
+    return f"it lies outside the rule's scope '{scope}' for this sender"
 
 
 def _dates(agency: Agency, as_of: dt.date) -> str:

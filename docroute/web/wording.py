@@ -82,8 +82,13 @@ SENTENCES: tuple[tuple[str, str], ...] = (
      "quy tắc chỉ các đơn vị của một cơ quan, nhưng ngay trước đó không có đúng một cơ quan"),
     ("the rule names the units of a body, but no single body stands after it",
      "quy tắc chỉ các đơn vị của một cơ quan, nhưng ngay sau đó không có đúng một cơ quan"),
+    ("the rule names an area, but no single People's Committee's area stands after it",
+     "quy tắc chỉ một địa bàn, nhưng ngay sau đó không có đúng một địa bàn của một Ủy ban nhân "
+     "dân"),
     ("the rule is relative to the sender, and the sender is not known (pass --sender)",
      "quy tắc tùy thuộc cơ quan gửi, mà chưa biết cơ quan gửi là ai"),
+    ("it lies outside the area of {a}", "cơ quan này nằm ngoài địa bàn của {a}"),
+    ("it is not a unit under {a}", "cơ quan này không phải đơn vị thuộc {a}"),
     ("it lies outside the rule's scope '{scope}' for this sender",
      "cơ quan nằm ngoài phạm vi '{scope}' của quy tắc đối với cơ quan gửi này"),
     ("it is the sender itself", "đó chính là cơ quan gửi"),
@@ -167,6 +172,9 @@ SENTENCES: tuple[tuple[str, str], ...] = (
      "'{q}' chỉ các đơn vị của một cơ quan, nhưng ngay trước đó không có đúng một cơ quan"),
     ("'{q}' names the units of a body, but no single body stands after it",
      "'{q}' chỉ các đơn vị của một cơ quan, nhưng ngay sau đó không có đúng một cơ quan"),
+    ("'{q}' names an area, but no single People's Committee's area stands after it",
+     "'{q}' chỉ một địa bàn, nhưng ngay sau đó không có đúng một địa bàn của một Ủy ban nhân "
+     "dân"),
     ("'{q}' is relative to the sender, and the sender is not known (pass --sender)",
      "'{q}' tùy thuộc cơ quan gửi, mà chưa biết cơ quan gửi là ai"),
     ("'{q}' {what:rule}", "'{q}' {what}"),

@@ -64,6 +64,21 @@ def test_why_not_names_the_scope(ba_to: Directory, rules: RuleSet) -> None:
     assert "outside the rule's scope 'sender_area'" in answer.lines[0].verdict
 
 
+def test_why_not_names_the_body_after_thuoc(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'UBND các xã thuộc huyện Vạn Ninh': a commune of another district lies outside the
+    area named; 'Các đơn vị thuộc Sở Y tế': another department is not one of its units."""
+    text = "Nơi nhận:\n- UBND các xã thuộc huyện Vạn Ninh;\n- Các đơn vị thuộc Sở Y tế;\n"
+    result = expansion(text, khanh_hoa, rules, "2024-05-01", "kh.ubnd-tinh")
+    (cam_lam,) = [a.id for a in khanh_hoa if a.name == "UBND huyện Cam Lâm"]
+    commune = next(a.id for a in khanh_hoa if a.kind == "ubnd_xa" and a.area == cam_lam)
+    (verdict,) = explain(result, commune, khanh_hoa, rules).lines
+    assert verdict.line == 1
+    assert verdict.verdict.endswith("it lies outside the area of UBND huyện Vạn Ninh")
+    (verdict,) = explain(result, "kh.so-tu-phap", khanh_hoa, rules).lines
+    assert verdict.line == 2
+    assert verdict.verdict.endswith("it is not a unit under Sở Y tế tỉnh Khánh Hòa")
+
+
 def test_why_not_for_an_agency_no_line_names(khanh_hoa: Directory, rules: RuleSet) -> None:
     """An agency no line comes close to gets a summary listing its categories."""
     result = expansion("Nơi nhận:\n- Sở Y tế;\n", khanh_hoa, rules, "2024-01-01", "kh.ubnd-tinh")

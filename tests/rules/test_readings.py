@@ -454,3 +454,52 @@ def test_a_body_before_its_contact_address_still_receives(
     outcome = line("Sở Y tế, email: soyte@khanhhoa.gov.vn", khanh_hoa, rules, "kh.ubnd-tinh")
     assert outcome.outcome == "unresolved" and outcome.agencies == ["kh.so-y-te"]
     assert "'email: soyte@khanhhoa.gov.vn;' is a contact address" in outcome.reason
+
+
+def _district(directory: Directory, name: str) -> str:
+    """The id of the district People's Committee called `name` in the directory."""
+    (found,) = [a.id for a in directory if a.kind == "ubnd_huyen" and a.name == name]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("phrase", "committee"),
+    [
+        ("UBND các xã, thị trấn thuộc huyện Vạn Ninh", "UBND huyện Vạn Ninh"),
+        ("UBND các xã, phường thuộc thị xã Ninh Hòa", "UBND thị xã Ninh Hòa"),
+        ("UBND các xã huyện Cam Lâm", "UBND huyện Cam Lâm"),
+        ("Các xã, thị trấn trên địa bàn huyện Khánh Sơn", "UBND huyện Khánh Sơn"),
+        ("UBND các xã, phường thuộc UBND thành phố Cam Ranh", "UBND thành phố Cam Ranh"),
+    ],
+)
+def test_communes_of_a_named_district(
+    khanh_hoa: Directory, rules: RuleSet, phrase: str, committee: str
+) -> None:
+    """'UBND các xã thuộc huyện X' (before the districts ended): the communes in that
+    district's area, not the province's (the directory's own `area` is the truth)."""
+    district = _district(khanh_hoa, committee)
+    expected = {a.id for a in khanh_hoa
+                if a.kind == "ubnd_xa" and a.area == district and a.valid_on(DAY)}
+    assert expected  # the directory holds that district's communes
+    outcome = line(phrase, khanh_hoa, rules, "kh.ubnd-tinh")
+    assert outcome.outcome == "recipients"
+    assert set(outcome.agencies) == expected
+    assert committee in outcome.reason
+
+
+def test_communes_of_a_district_after_the_districts_ended(
+    khanh_hoa: Directory, rules: RuleSet
+) -> None:
+    """In 2026 the district and its communes have ended: a question for the clerk, who is
+    told why, never the province's communes."""
+    document = read_document("Nơi nhận:\n- UBND các xã, thị trấn thuộc huyện Vạn Ninh;\n")
+    (outcome,) = expand(document, khanh_hoa, rules, dt.date(2026, 3, 1), "kh.ubnd-tinh").lines
+    assert outcome.outcome == "unresolved" and outcome.agencies == []
+    assert "2025-06-30" in outcome.reason and "communes were rearranged" in outcome.reason
+
+
+def test_communes_of_a_body_that_has_no_area(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'UBND các xã thuộc Sở Y tế' names no area: asked about, nothing sent."""
+    outcome = line("UBND các xã thuộc Sở Y tế", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert outcome.outcome == "unresolved" and outcome.agencies == []
+    assert "names an area" in outcome.reason

@@ -31,6 +31,8 @@ Nơi nhận:
 - TT. Tỉnh ủy và các Ban;
 - UBND các huyện, thị xã, thành phố;
 - UBND các xã, phường;
+- UBND các xã, thị trấn thuộc huyện Vạn Ninh;
+- UBND các xã thuộc Sở Y tế;
 - So Y te;
 - SởNội vụ;
 - Sở Tư phapp;
