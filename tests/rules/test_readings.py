@@ -503,3 +503,18 @@ def test_communes_of_a_body_that_has_no_area(khanh_hoa: Directory, rules: RuleSe
     outcome = line("UBND các xã thuộc Sở Y tế", khanh_hoa, rules, "kh.ubnd-tinh")
     assert outcome.outcome == "unresolved" and outcome.agencies == []
     assert "names an area" in outcome.reason
+
+
+def test_districts_of_a_named_province(khanh_hoa: Directory, rules: RuleSet) -> None:
+    """'UBND các huyện, thị xã, thành phố thuộc tỉnh Ninh Thuận' (2024, before the provinces
+    merged): that province's districts; 'thuộc tỉnh' alone restates the home province."""
+    (ninh_thuan,) = [a.id for a in khanh_hoa if a.name == "Ủy ban nhân dân tỉnh Ninh Thuận"]
+    expected = {a.id for a in khanh_hoa
+                if a.kind == "ubnd_huyen" and a.area == ninh_thuan and a.valid_on(DAY)}
+    assert expected
+    phrase = "UBND các huyện, thị xã, thành phố thuộc tỉnh Ninh Thuận"
+    outcome = line(phrase, khanh_hoa, rules, "kh.ubnd-tinh")
+    assert set(outcome.agencies) == expected
+    home = line("UBND các huyện, thị xã, thành phố thuộc tỉnh", khanh_hoa, rules, "kh.ubnd-tinh")
+    plain = line("UBND các huyện, thị xã, thành phố", khanh_hoa, rules, "kh.ubnd-tinh")
+    assert home.agencies == plain.agencies and not expected & set(plain.agencies)
