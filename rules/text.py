@@ -95,6 +95,8 @@ class Abbreviations:
                 self._table.setdefault(bare, expanded)
         self._longest = max((len(k) for k in self._table), default=0)
         self._firsts = frozenset(k[0] for k in self._table)
+        self._glued = _glued_forms(self._table)
+        self._glued_prefixes = frozenset(g[:n] for g in self._glued for n in range(1, len(g)))
 
     def expand(self, tokens: Sequence[str]) -> Tokens:
         """Return `tokens` with every abbreviation replaced by its long form."""
@@ -108,6 +110,20 @@ class Abbreviations:
         out_spans: list[Span] = []
         i = 0
         while i < len(tokens):
+            glued = self._glued_at(tokens, i) if tokens[i] in self._glued_prefixes else None
+            if glued is not None and tokens[i] in self._firsts:
+                exact = next(
+                    (n for n in range(min(self._longest, len(tokens) - i), 0, -1)
+                     if tuple(tokens[i : i + n]) in self._table),
+                    0,
+                )
+                glued = glued if glued[0] > exact else None  # the longer reading wins
+            if glued is not None:
+                size, whole = glued
+                out.extend(whole)
+                out_spans.extend([(spans[i][0], spans[i + size - 1][1])] * len(whole))
+                i += size
+                continue
             if tokens[i] in self._firsts:  # most words start no abbreviation
                 for size in range(min(self._longest, len(tokens) - i), 0, -1):
                     long = self._table.get(tuple(tokens[i : i + size]))
@@ -125,6 +141,42 @@ class Abbreviations:
             out_spans.append(spans[i])
             i += 1
         return tuple(out), out_spans
+
+
+    def _glued_at(self, tokens: Sequence[str], i: int) -> tuple[int, Tokens] | None:
+        """An abbreviation written in pieces from `tokens[i]` (`LĐ-TB-XH`, `VH-TT&DL`,
+        `LĐ TB XH`): how many tokens it takes and its long form, or None. Only abbreviations
+        made of the initials of their words are read so (`_glued_forms`): wherever the pieces
+        are cut, they are cut between words, so the reading cannot change."""
+        letters = ""
+        found: tuple[int, Tokens] | None = None
+        pieces = 0
+        for j in range(i, len(tokens)):
+            token = tokens[j]
+            if token == "va" and pieces:
+                continue  # `&` between the pieces
+            if not token.isalpha():
+                break
+            letters += token
+            pieces += 1
+            if pieces > 1 and letters in self._glued:
+                found = (j - i + 1, self._glued[letters])
+            if letters not in self._glued_prefixes:
+                break
+        return found
+
+
+def _glued_forms(table: Mapping[Tokens, Tokens]) -> dict[str, Tokens]:
+    """The abbreviations of `table` whose letters are the initials of their long form's words
+    (`LĐTB&XH`: Lao động Thương binh và Xã hội), by those letters (`ldtbxh`); four letters at
+    least, so that short keys (`CT`, `VP`) are never glued from stray letters."""
+    out: dict[str, Tokens] = {}
+    for key, long in table.items():
+        letters = "".join(t for t in key if t.isalpha() and t != "va")
+        initials = "".join(t[0] for t in long if t.isalpha() and t != "va")
+        if len(letters) >= 4 and letters == initials:
+            out.setdefault(letters, long)
+    return out
 
 
 def words(tokens: Sequence[str]) -> Tokens:
