@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from rules.motto import without_mottos
 from rules.text import fold
 
 # Phụ lục III of Nghị định 30/2020: type abbreviations used in số, ký hiệu; NĐ/TT are the
@@ -64,6 +65,14 @@ _DATE_TAIL = re.compile(
 )
 # A cell that ends at "ngày" (its day and the rest in the next cell).
 _DAY_CUT = re.compile(r",\s*ng[àa]y$")
+# The start of a date line cut off before its year: `Khánh Hòa, ngày 05 tháng 3`, `Khánh Hòa,`.
+_DATE_OPEN = re.compile(r"(?:,\s*ng[àa]y\b[^,;]*|^[^\d,;:/]{2,40},)$")
+# A line that holds only a date's words and numbers (`năm 2024`, `05 tháng 3 năm 2024`).
+_DATE_PIECE = re.compile(r"^\s*(?:(?:ng[àa]y|th[áa]ng|n[ăa]m)\s*|\d{1,4}\s*)+$")
+_PLACE_START = re.compile(r"^\s*[^\W\d]+(?:\s+[^\W\d]+){0,4}\s*$")  # the cell opens with it
+_PLACE_LOWER = frozenset({"phố", "xã", "trấn", "thị"})
+_DATE_WORD_OR_NUMBER = re.compile(r"\d|ngày|tháng|năm")  # as written: `NAM` is no `năm`
+_DATE_REACH = 4  # cells after a cut date line in which its pieces may come
 _PLACE = re.compile(r"(?:^|[\d,;:/\t])\W*(?P<place>[^\d,;:/\t]{2,40})$")
 _VV = re.compile(r"^\W*V/v\s*[:.]?\s*(.*)$", re.IGNORECASE)
 _URGENCY = {
@@ -76,8 +85,19 @@ _MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*-?\s*tu\s*do|dang\s*cong
 # A second issuer line that only names the territory of the first ("ỦY BAN NHÂN DÂN" /
 # "TỈNH BẮC NINH") continues it; any other names the issuer under its parent.
 _TERRITORY = re.compile(r"^(?:tinh|thanh\s*pho|huyen|quan|thi\s*xa|thi\s*tran|xa|phuong)\b")
+# Words a body's name does not end with (a level before its place name, a conjunction) or
+# start with; and the first words of a body of its own (folded).
+_OPEN_END = re.compile(
+    r"(?:\b(?:tinh|thanh\s*pho|huyen|quan|thi\s*xa|thi\s*tran|xa|phuong|dac\s*khu|va|cac|"
+    r"cua|thuoc|truc\s*thuoc)|[-–&,])$"
+)
+_JOINING_START = re.compile(r"^(?:(?:va|cac|cua|thuoc|truc\s*thuoc)\b|[-–&])")
+_BODY_START = re.compile(
+    r"^(?:so|ban|phong|van\s*phong|uy\s*ban|hoi\s*dong|trung\s*tam|chi\s*cuc|cuc|"
+    r"thanh\s*tra|cong\s*an|bo|dang\s*uy|dang\s*bo|kho\s*bac|bao\s*hiem|truong|"
+    r"benh\s*vien|doan|hoi|lien\s*doan|tinh\s*uy|huyen\s*uy|thanh\s*uy|dai|bao)\b"
+)
 _PROVINCE = re.compile(r"\b(?:tinh|thanh\s*pho)\s+(?P<name>.+)$")
-_MOTTO_QUICK = re.compile("xã hội|độc lập|cộng sản|xa hoi|doc lap|cong san")
 _LONGEST = 300
 _CITIES = ("ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue")
 
@@ -103,7 +123,7 @@ class Header:
 def read_header(cells: list[str]) -> Header:
     """The header fields of a document from the texts of its first cells."""
     # Header fields are short lines; a body paragraph among the first lines is none of them.
-    cells = [_without_motto(c) for c in cells if len(c) <= _LONGEST]
+    cells = _dates_joined(without_mottos([c for c in cells if len(c) <= _LONGEST]))
     number, notation, doc_type, issuer_code = _number(cells)
     place, date, partial = _place_date(cells)
     issuer, parent = _issuer(cells)
@@ -122,14 +142,6 @@ def read_header(cells: list[str]) -> Header:
         urgency=_urgency(cells),
         subject=subject,
     )
-
-
-def _without_motto(cell: str) -> str:
-    """`UBND TỈNH BẮC NINH CỘNG HÒA XÃ HỘI ...` (columns joined by one space): the issuer."""
-    if not _MOTTO_QUICK.search(cell.lower()):
-        return cell  # the cheap test first: most cells are no motto
-    match = _MOTTO.search(fold(cell))
-    return cell[: match.start()].strip() if match and match.start() > 0 else cell
 
 
 def _number(cells: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
@@ -182,6 +194,68 @@ def _place_date(cells: list[str]) -> tuple[str | None, dt.date | None, str | Non
         if found:
             return found
     return None, None, None
+
+
+def _dates_joined(cells: list[str]) -> list[str]:
+    """`cells` with a date line wrapped over lines (`Khánh Hòa, ngày 05 tháng 3` / `năm
+    2024`, `Khánh Hòa,` / `ngày 05 tháng 3 năm 2024`) joined again into its first cell, the
+    pieces taken out (they are no subject line). The other column's cells between them
+    (`V/v ...`) are passed over, at most two; a date no piece completes is left as it was."""
+    for at, cell in enumerate(cells):
+        if not _DATE_OPEN.search(cell.lower()) or _DATE_TAIL.search(cell):
+            continue
+        taken: list[int] = []
+        passed = 0
+        joined = cell
+        for index in range(at + 1, min(len(cells), at + 1 + _DATE_REACH)):
+            piece = cells[index]
+            if _DATE_PIECE.match(piece.lower()) and _DATE_WORD_OR_NUMBER.search(piece):
+                joined = f"{joined} {piece.strip()}"
+                taken.append(index)
+                if _DATE_TAIL.search(joined):
+                    rest = [c for i, c in enumerate(cells) if i not in taken]
+                    rest[at] = joined
+                    return _places_joined(rest)
+            elif piece.strip():
+                passed += 1
+                if passed > 2:
+                    break
+    return _places_joined(cells)
+
+
+def _places_joined(cells: list[str]) -> list[str]:
+    """`cells` with a place name cut before the date line's comma (`Thành phố Hồ Chí` /
+    `Minh, ngày ...`) joined onto it again: the pieces before it are words in capitals, as
+    a place is written, and no issuer; one cell of the other column may stand between."""
+    for at, cell in enumerate(cells):
+        date = _DATE_TAIL.search(cell)
+        if date is None or not _PLACE_START.match(cell[: date.start()]):
+            continue
+        taken: list[int] = []
+        passed = 0
+        for back in range(at - 1, max(-1, at - 9), -1):
+            if _is_place_piece(cells[back]):
+                taken.insert(0, back)
+                passed = 0
+            elif cells[back].strip():
+                passed += 1
+                if passed > 1:
+                    break
+        if not taken:
+            return cells
+        joined = " ".join([*(cells[i].strip() for i in taken), cell])
+        return [joined if i == at else c for i, c in enumerate(cells) if i not in taken]
+    return cells
+
+
+def _is_place_piece(text: str) -> bool:
+    words = text.split()
+    return (
+        0 < len(words) <= 5
+        and not text.isupper()
+        and words[0][0].isupper()
+        and all(w.isalpha() and (w[0].isupper() or w in _PLACE_LOWER) for w in words)
+    )
 
 
 def _place_and_date(text: str) -> tuple[str | None, dt.date | None, str | None] | None:
@@ -268,24 +342,40 @@ def _issuer(cells: list[str]) -> tuple[str | None, str | None]:
             if lines:
                 break
             numbered = True
-        elif _MOTTO.search(fold(cell[:40])):
-            continue  # the motto column, between the issuer's lines
+        elif _MOTTO.search(fold(cell[:40])) or _DATE_TAIL.search(cell):
+            continue  # the motto column or the date line, between the issuer's lines
         elif _is_issuer_line(cell):
-            lines.append(cell.strip(" -_"))
+            lines.append(cell.strip(" _").lstrip("-").strip())  # a final "-" may cut a name
         elif cell and lines and not set(cell) <= set("-_=*. "):
             first, lines = first or lines, []  # a title or a paragraph: not the issuer block
     else:
         lines = (first or lines) if numbered else []
     if not lines:
         return None, None
-    lines = lines[-3:]
+    lines = lines[-6:]  # a name cut over lines is merged first: then its last two bodies
     merged: list[str] = [lines[0]]
     for line in lines[1:]:
-        if _TERRITORY.match(fold(line)):
+        if _TERRITORY.match(fold(line)) or _wraps(merged[-1], line):
             merged[-1] = f"{merged[-1]} {line}"
         else:
             merged.append(line)
+    merged = [m.rstrip(" -–") for m in merged]
     return merged[-1], (merged[-2] if len(merged) > 1 else None)
+
+
+def _wraps(line: str, following: str) -> bool:
+    """Whether `following` is the rest of the issuer's name cut at the end of `line`.
+
+    It is when `line` is a kind of body alone (`SỞ` / `Y TẾ`), or ends on a word no name
+    ends with (`ỦY BAN NHÂN DÂN TỈNH` / `NAM ĐỊNH`, `SỞ KHOA HỌC VÀ` / `CÔNG NGHỆ`), or when
+    `following` starts with one no name starts with (`... ĐẦU TƯ XÂY DỰNG` / `CÁC CÔNG
+    TRÌNH GIAO THÔNG`); never when `following` is a body of its own (`SỞ Y TẾ`)."""
+    key, next_key = fold(line).rstrip(" ."), fold(following)
+    if _BODY_START.match(next_key):
+        return False
+    if _BODY_START.fullmatch(key):
+        return True  # `SỞ` / `Y TẾ`: a kind of body alone names none
+    return bool(_OPEN_END.search(key) or _JOINING_START.match(next_key))
 
 
 def _is_issuer_line(cell: str) -> bool:
