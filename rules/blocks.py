@@ -363,7 +363,7 @@ def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> b
     """Read one line of a Nơi nhận region; False when the region ended before it."""
     block = items.block
     text = cell.text
-    if state.pending is not None and state.titled and _signer(text):
+    if state.pending is not None and (MARKER.match(text) or (state.titled and _signer(text))):
         block.unread.append(state.pending)  # a bullet whose item never came: flagged
         state.pending = None
     elif state.pending is not None:
@@ -373,7 +373,7 @@ def _noi_nhan_line(cell: Cell, items: _Items, state: _Signing, blank: bool) -> b
         state.pending = text  # a bullet alone on its line: the item is on the next
         return True
     after = text[_marker_end(text) :] if marked else text
-    if marked and (sig.is_title(after) or sig.is_seal(after)):
+    if marked and (sig.is_title(after) or sig.is_seal(after, bulleted=True)):
         # A bullet alone in the left column, a signature title in the right one; a lone
         # number there may end the item above (`- Như Điều` / `3.   PHÓ CHỦ TỊCH`).
         lead = text[: len(text) - len(after)].strip()
@@ -451,7 +451,10 @@ def _read_kinh_gui(cells: Iterator[Cell], rest: str) -> Block:
             blank = True
             continue
         pending, text = state.pending, cell.text
-        if pending is not None:
+        if pending is not None and MARKER.match(text):
+            block.unread.append(pending)  # a bullet whose item never came: flagged
+            pending = state.pending = None
+        elif pending is not None:
             text, state.pending = f"{pending} {text}", None
         marked = _marked(text, items, blank)
         if marked and MARKER.fullmatch(text + " "):

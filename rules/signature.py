@@ -63,6 +63,8 @@ _SEAL = re.compile(
 _STAMP = re.compile(
     r"^(?:ky\s+boi|nguoi\s+ky|thoi\s+gian\s+ky|ngay\s+ky|co\s+quan|email|signed\s+by)\s*:"
 )
+# Labels of a stamp that a recipient item may start with too.
+_ITEM_LABELS = ("email", "co quan")
 # First words of bodies written like names ("Báo Nhân Dân", "Văn Phòng Tỉnh Ủy").
 _NOT_NAMES = frozenset(
     {
@@ -91,17 +93,22 @@ def is_title(text: str) -> bool:
     return not name or is_name(name)
 
 
-def is_seal(text: str) -> bool:
+def is_seal(text: str, bulleted: bool = False) -> bool:
     """A seal or signature note (`(Đã ký)`, `(Ký, ghi rõ họ tên)`) or an e-signature stamp.
 
     A stamp's lines are printed by the signing software and end with no list punctuation:
     `Email: vanthu@...;` ends like a recipient item, so it is one (kept in the list, where
-    the rules put a contact address to the clerk), never signature text."""
+    the rules put a contact address to the clerk), never signature text. After a bullet
+    (`bulleted`) only the signing lines themselves are a stamp (`Ký bởi:`, `Thời gian ký:`):
+    `- Email: ...` and `- Cơ quan: ...` are items, whatever their end."""
     text = text.strip()
     key = fold(text)
     if _SEAL.match(key):
         return True
-    return bool(_STAMP.match(key)) and not text.endswith((";", ","))
+    stamp = _STAMP.match(key)
+    if stamp is None or text.endswith((";", ",")):
+        return False
+    return not (bulleted and key.startswith(_ITEM_LABELS))
 
 
 def is_name(text: str, upper_too: bool = False) -> bool:

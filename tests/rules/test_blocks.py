@@ -293,3 +293,20 @@ def test_a_bulleted_sentence_naming_a_place_of_receipt_is_no_heading() -> None:
         f"{BODY}\n- Nơi nhận hồ sơ là Bộ phận một cửa\n\nNơi nhận:\n- Sở Y tế;\n- Lưu: VT.\n"
     )
     assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+
+
+@pytest.mark.parametrize(
+    ("between", "block"),
+    [("-", "noi_nhan"), ("- KT. GIÁM ĐỐC", "noi_nhan"), ("-", "kinh_gui"), ("+", "kinh_gui")],
+)
+def test_a_bullet_whose_item_never_came_is_flagged_not_doubled(between: str, block: str) -> None:
+    """A bullet alone (or beside a signature title) followed by a bulleted line: the next
+    item keeps its own bullet (no `- - Lưu`), and the lone bullet is put to the clerk."""
+    if block == "noi_nhan":
+        doc = read_document(f"Nơi nhận:\n- Sở Y tế;\n{between}\n- Lưu: VT.\n")
+        assert doc.noi_nhan == ["- Sở Y tế;", "- Lưu: VT."]
+        assert doc.noi_nhan_unread == [between.split(" ")[0]]
+    else:
+        doc = read_document(f"Kính gửi:\n{between}\n- Sở Y tế;\n- Sở Nội vụ.\n\n{BODY}\n")
+        assert doc.kinh_gui == ["- Sở Y tế;", "- Sở Nội vụ."]
+        assert doc.kinh_gui_unread == [between]

@@ -53,3 +53,19 @@ def test_the_stamp_itself_stays_signature() -> None:
 def test_a_stamp_line_ends_with_no_list_punctuation(text: str, seal: bool) -> None:
     """A stamp line with the `;` or `,` of a list item is no stamp."""
     assert is_seal(text) is seal
+
+
+@pytest.mark.parametrize("label", ["Email: vanthu@khanhhoa.gov.vn", "Cơ quan: Văn phòng UBND"])
+def test_after_a_bullet_a_stamp_label_is_an_item_even_unterminated(label: str) -> None:
+    """In a list whose items end with no `;`, `- Email: ...` is still an item: a bullet
+    starts an item, and these labels are what items say too."""
+    doc = read_document(f"Nơi nhận:\n- Sở Y tế\n- {label}\n- Lưu: VT\n")
+    assert doc.noi_nhan == ["- Sở Y tế", f"- {label}", "- Lưu: VT"]
+    assert doc.signature == [] and doc.noi_nhan_unread == []
+
+
+def test_after_a_bullet_the_signing_lines_stay_signature() -> None:
+    """`- Ký bởi: ...` (a bullet of the left column beside the stamp) is the stamp still."""
+    assert is_seal("Ký bởi: Sở Y tế", bulleted=True)
+    assert is_seal("Thời gian ký: 12.03.2024 10:15:23 +07:00", bulleted=True)
+    assert not is_seal("Email: soyte@khanhhoa.gov.vn", bulleted=True)
