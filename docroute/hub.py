@@ -11,6 +11,12 @@ The port has four verbs (notes §9.4): `send(packet, kind)`, `received(kind)`, `
 3. imports the kept packets: a document is routed to the agencies its `To` names, a status
    becomes the delivery's receipt; then tells the hub `done` (or `fail` with the reason).
 
+One foreign packet never stops the others: a packet the hub cannot give (`getEdoc` answers
+no packet), one the reader refuses, and one whose import fails in a way docroute did not
+foresee are each kept as a failed row with the reason (the auditors' list of refused packets,
+`audit.intake_failures`), failed at the hub, and the round goes on with the next. Only the hub
+or the database being unreachable ends a round early; what it left is taken up by the next.
+
 Several service processes may poll the same hub for one database: a round holds the
 `hub-rounds` lock (`foundation.singleton`: a PostgreSQL advisory lock), so only one round runs
 at a time and the others skip their turn; nothing is sent, fetched or imported by two rounds at
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -33,9 +40,9 @@ import edxml
 from docroute.edxml_documents import take_packet
 from docroute.edxml_intake import packet_submission
 from docroute.edxml_status import receive_status
-from foundation.database import SessionFactory, engine_of, transaction
+from foundation.database import SessionFactory, engine_of, is_outage, transaction
 from foundation.errors import ClerkError
-from foundation.hub_outbox import mark_done, mark_failed, pending, store_inbound
+from foundation.hub_outbox import mark_done, mark_failed, pending, store_failed_fetch, store_inbound
 from foundation.models import HubMessage, HubState
 from foundation.singleton import only_one
 from router import recipients
@@ -122,7 +129,14 @@ class LgspHub:
     async def received(self, kind: str) -> list[str]:
         """GET /v1/syncReceivedEdocList?messageType=…"""
         answer = await self._call("GET", "/v1/syncReceivedEdocList", params={"messageType": kind})
-        return [str(item["docId"]) for item in answer.get("data") or []]
+        data = answer.get("data")
+        items = data if isinstance(data, list) else []
+        # An entry without a docId names nothing docroute could fetch: skipped, said once.
+        ids = [str(item["docId"]) for item in items
+               if isinstance(item, dict) and item.get("docId") not in (None, "")]
+        if len(ids) < len(items):
+            log.warning("hub_list_entries_without_id", kind=kind, skipped=len(items) - len(ids))
+        return ids
 
     async def fetch(self, hub_id: str) -> bytes:
         """GET /v1/getEdoc?docId=… (the packet base64 in `data.edxml`)."""
@@ -176,6 +190,13 @@ class HubPoller:
                     log.info("hub_round", **counts)
             except HubError as error:
                 log.warning("hub_unreachable", error=str(error))
+            except Exception as error:  # the poller must outlive any one round
+                if is_outage(error):
+                    log.warning("hub_round_failed", database="unreachable",
+                                error=repr(error)[:200])
+                else:
+                    log.error("hub_round_failed", error=repr(error)[:300],
+                              traceback="".join(traceback.format_exception(error))[-4000:])
             await asyncio.sleep(interval)
 
     async def _send(self) -> int:
@@ -208,13 +229,38 @@ class HubPoller:
             async with self.sessions() as session:
                 known = await _known(session, hub_id)
             if known is None:
-                body = await self.hub.fetch(hub_id)
+                try:
+                    body = await self.hub.fetch(hub_id)
+                except HubError as error:
+                    if error.transient:
+                        raise  # the hub is down: the rest waits for the next round
+                    await self._fetch_failed(hub_id, kind, error)
+                    continue
                 async with transaction(self.sessions) as session:
                     fetched += await store_inbound(session, hub_id, kind, body)
             elif known.state != HubState.PENDING:
                 # Kept and imported, but the hub did not hear it: tell it again.
-                await self.hub.ack(hub_id, known.state == HubState.DONE, known.error)
+                await self._ack(hub_id, known.state == HubState.DONE, known.error)
         return fetched
+
+    async def _fetch_failed(self, hub_id: str, kind: str, error: HubError) -> None:
+        # The hub lists a packet it will not give: kept as a failed row with the reason (the
+        # auditors see it), the hub told `fail`, and the round goes on with the next one.
+        reason = f"the hub listed this packet but did not give its bytes ({error})"
+        log.warning("hub_fetch_failed", hub_id=hub_id, kind=kind, error=str(error))
+        async with transaction(self.sessions) as session:
+            await store_failed_fetch(session, hub_id, kind, reason)
+        await self._ack(hub_id, False, reason)
+
+    async def _ack(self, hub_id: str, ok: bool, reason: str | None) -> None:
+        # A hub that refuses one acknowledgement must not stop the round: the row is kept
+        # as it stands and the acknowledgement is made again when the hub lists it again.
+        try:
+            await self.hub.ack(hub_id, ok, reason)
+        except HubError as error:
+            if error.transient:
+                raise
+            log.warning("hub_ack_refused", hub_id=hub_id, error=str(error))
 
     async def _import(self) -> int:
         async with self.sessions() as session:
@@ -231,9 +277,14 @@ class HubPoller:
                 log.warning("hub_import_failed", hub_id=row.hub_id, kind=row.kind, error=error)
             await self._update(row.id, lambda r, e=error: mark_failed(r, e, final=True)
                                if e else mark_done(r))
-            if row.hub_id:
-                await self.hub.ack(row.hub_id, error is None, error)
             imported += error is None
+            if row.hub_id:
+                try:
+                    await self._ack(row.hub_id, error is None, error)
+                except HubError as down:
+                    # Taken in (or refused) and recorded here; the hub hears it when it lists
+                    # the packet again. The other kept packets are still taken in.
+                    log.warning("hub_unreachable", error=str(down))
         return imported
 
     async def _import_one(self, row: HubMessage, routing: recipients.RoutingRules) -> str | None:
@@ -249,6 +300,10 @@ class HubPoller:
             return error.message
         except ClerkError as error:
             return error.message
+        except Exception as error:
+            if is_outage(error):
+                raise  # the database, not the packet: the row stays pending for next round
+            return _unforeseen(row, error)
         return None
 
     async def _import_document(self, packet: edxml.DocumentPacket,
@@ -257,6 +312,15 @@ class HubPoller:
         intake.fields.packet["via"] = "hub"  # statuses about it go back through the hub
         await take_packet(self.sessions, routing, packet, intake, actor="hub")
         self.nudge()
+
+
+def _unforeseen(row: HubMessage, error: Exception) -> str:
+    """The reason kept for a packet whose import failed in a way docroute did not foresee."""
+    # The traceback as plain text: a rendered one (with its locals) costs seconds per packet.
+    log.error("hub_import_crashed", hub_id=row.hub_id, kind=row.kind, error=repr(error)[:300],
+              traceback="".join(traceback.format_exception(error))[-4000:])
+    return (f"docroute could not take this packet in ({type(error).__name__}); its bytes are "
+            "kept: give the operators this packet's hub id")
 
 
 async def _known(session: Any, hub_id: str) -> HubMessage | None:

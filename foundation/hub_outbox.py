@@ -51,6 +51,18 @@ async def store_inbound(session: AsyncSession, hub_id: str, kind: str, body: byt
     return True
 
 
+async def store_failed_fetch(session: AsyncSession, hub_id: str, kind: str, reason: str) -> bool:
+    """Keep, as failed with `reason`, a packet the hub listed but would not give: no bytes, but
+    its hub id and why, for the auditors; False if that hub id is already kept."""
+    if not await store_inbound(session, hub_id, kind, b""):
+        return False
+    query = select(HubMessage).where(HubMessage.direction == "in", HubMessage.hub_id == hub_id)
+    row = (await session.exec(query)).one()
+    mark_failed(row, reason, final=True)
+    session.add(row)
+    return True
+
+
 async def pending(session: AsyncSession, direction: str, limit: int = 100) -> list[HubMessage]:
     """Rows still to send to the hub (out) or to import (in), oldest first."""
     query = (
